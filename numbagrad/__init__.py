@@ -1,0 +1,30 @@
+"""numbagrad: a JIT-compiled CPU autograd engine with PyTorch's API.
+
+`import numbagrad as torch` and the covered subset of a PyTorch training script runs unchanged.
+"""
+from . import dtypes as _dtypes
+from .tensor import Tensor, Size  # noqa: F401
+from .dtypes import (  # noqa: F401
+    dtype, uint8, int8, int16, int32, int64, float16, float32, float64,
+    get_default_dtype, set_default_dtype, promote_types, result_type,
+)
+from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state, default_generator  # noqa: F401
+from .factories import (  # noqa: F401
+    tensor, from_numpy, as_tensor, zeros, ones, empty, full, zeros_like, ones_like, empty_like,
+    full_like, rand, randn, rand_like, randn_like, randint, randint_like, randperm, arange,
+    linspace, eye,
+)
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: F401
+from . import autograd  # noqa: F401
+from .ops import *  # noqa: F401,F403
+from .ops import TENSOR_METHODS as _TENSOR_METHODS  # noqa: F401
+
+bool = _dtypes.bool_
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+
+__version__ = "0.1.0"

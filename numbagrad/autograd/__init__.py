@@ -1,0 +1,7 @@
+"""Autograd: the tape (graph of Function nodes), the backward engine, grad modes, gradcheck.
+
+Mirrors `torch.autograd`.
+"""
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: F401
+from .function import Function  # noqa: F401
+from .engine import backward, grad  # noqa: F401

@@ -1,0 +1,192 @@
+"""Graph nodes: `Function` (user-defined ops, on Tensors) and `ArrayFunction` (built-in ops, on arrays).
+
+Mirrors `torch.autograd.Function`. Calling `SomeFunction.apply(*inputs)` runs `forward(ctx, ...)`
+and, when an input requires grad and grad mode is on, records `ctx` as the node that produced the
+outputs. `ctx` is an instance of the Function subclass: it holds what `forward` saved, the edges to
+the inputs' nodes, and `needs_input_grad`; the engine later calls `backward(ctx, *grad_outputs)`.
+
+Built-in ops subclass `ArrayFunction`: their forward and backward see NumPy arrays, not Tensors,
+which keeps the per-op Python work small. User code subclasses `Function`, exactly as in PyTorch.
+"""
+import itertools
+
+import numpy as np
+
+from . import grad_mode
+from ..tensor import Tensor, _wrap
+
+_grad_state = grad_mode._state
+_sequence = itertools.count()
+_anomaly = {"enabled": False, "check_nan": True}
+
+
+class Function:
+    """Mirrors `torch.autograd.Function`: subclass it with static `forward(ctx, *args)` and
+    `backward(ctx, *grad_outputs)`, then call `YourFunction.apply(*args)`.
+
+    `ctx.save_for_backward(*tensors)`, `ctx.saved_tensors`, `ctx.needs_input_grad` and
+    `ctx.mark_non_differentiable(*outputs)` work as in PyTorch. Differences: `forward` may not take
+    keyword arguments through `apply`, and double backward (`create_graph=True`) is not supported.
+    """
+
+    _tensor_mode = True  # forward/backward see Tensors; ArrayFunction flips this
+
+    # ---- recording -------------------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls.__new__(cls)
+        ctx._saved = ()
+        ctx._pre_hooks = None
+        enabled = _grad_state["enabled"]
+        needs = tuple(enabled and isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.needs_input_grad = needs
+        record = True in needs
+        if cls._tensor_mode:
+            ctx._non_differentiable = ()
+            with grad_mode.no_grad():
+                outputs = cls.forward(ctx, *args)
+        else:
+            outputs = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else outputs
+        if cls._tensor_mode:
+            wrapped = tuple(_as_output_tensor(o, cls, args) for o in outs)
+        else:
+            wrapped = tuple(_wrap(o) for o in outs)
+        if record:
+            _record(ctx, args, needs, wrapped)
+        return wrapped[0] if single else wrapped
+
+    def save_for_backward(self, *tensors):
+        """Mirrors `ctx.save_for_backward`: keep tensors (or arrays, in built-in ops) for backward."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self):
+        """Mirrors `ctx.saved_tensors`; raises RuntimeError if the graph was freed or a saved tensor
+        was modified in place since it was saved."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if you "
+                "need to access saved tensors after calling backward.")
+        for counter, version, array in self._saved_versions:
+            if counter[0] != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by an "
+                    f"inplace operation: [Tensor of shape {list(array.shape)}, dtype {array.dtype}] "
+                    f"saved by {self.name()} is at version {counter[0]}; expected version {version} "
+                    "instead.")
+        return saved
+
+    def mark_non_differentiable(self, *outputs):
+        """Mirrors `ctx.mark_non_differentiable`: these outputs never require grad."""
+        self._non_differentiable = tuple(id(o) for o in outputs)
+
+    def mark_dirty(self, *tensors):
+        """Accepted for compatibility; in-place user Functions are not tracked specially."""
+
+    def set_materialize_grads(self, value):
+        """Accepted for compatibility; missing output grads are always materialised as zeros."""
+
+    # ---- graph introspection ----------------------------------------------------------------
+    def name(self):
+        return type(self).__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    @property
+    def next_functions(self):
+        """Mirrors `grad_fn.next_functions`: (node, output_nr) per input; leaves appear as tensors."""
+        return tuple((None, 0) if e is None else (e[0], e[1]) for e in self._edges)
+
+    def register_hook(self, hook):
+        raise NotImplementedError("grad_fn.register_hook is not supported; use Tensor.register_hook")
+
+    # ---- backward ---------------------------------------------------------------------------
+    def _run_backward(self, grads):
+        """Call the user's backward with Tensors, return arrays (one per input, or None)."""
+        with grad_mode.no_grad():
+            result = type(self).backward(self, *[_wrap(g) for g in grads])
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != len(self._edges):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {len(self._edges)}, got {len(result)})")
+        return tuple(r._data if isinstance(r, Tensor) else r for r in result)
+
+    def _release(self):
+        self._saved = None
+        self._saved_versions = ()
+
+
+class ArrayFunction(Function):
+    """Base of the built-in ops: `forward(ctx, *args)` receives NumPy arrays for tensor arguments
+    (other arguments as given) and returns an array or a tuple of arrays; `backward(ctx, *grads)`
+    receives arrays and returns one gradient array (or None) per forward argument. Gradients may
+    have the broadcast shape: the engine sums them back to each input's shape in one place.
+    Integer and bool outputs never require grad."""
+
+    _tensor_mode = False
+
+    def _run_backward(self, grads):
+        result = type(self).backward(self, *grads)
+        return result if isinstance(result, tuple) else (result,)
+
+
+def _as_output_tensor(o, cls, args):
+    if isinstance(o, Tensor):
+        if any(o is a for a in args):
+            return _wrap(o._data)  # an input returned as is becomes a new tensor on the same data
+        return o
+    if isinstance(o, np.ndarray):
+        return _wrap(o)
+    raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
+
+
+def _record(ctx, args, needs, outputs):
+    """Link ctx into the graph: edges to the inputs, outputs pointing back at ctx."""
+    edges = []
+    for a, need in zip(args, needs):
+        if not need:
+            edges.append(None)
+        elif a.grad_fn is not None:
+            edges.append((a.grad_fn, a._output_nr, a._data.shape, a._data.dtype))
+        else:
+            edges.append((a, 0, a._data.shape, a._data.dtype))
+    ctx._edges = edges
+    ctx._seq = next(_sequence)
+    non_diff = getattr(ctx, "_non_differentiable", ())
+    ctx._out_meta = tuple((o._data.shape, o._data.dtype) for o in outputs)
+    for i, o in enumerate(outputs):
+        if o._data.dtype.kind == "f" and id(o) not in non_diff:
+            o.requires_grad = True
+            o.grad_fn = ctx
+            o._output_nr = i
+    saved = ctx._saved
+    versions = []
+    if saved:
+        tensor_mode = ctx._tensor_mode
+        for s in saved:
+            owner = s if tensor_mode else _owner_of(s, args, outputs)
+            if owner is not None:
+                versions.append((owner._version, owner._version[0], owner._data))
+    ctx._saved_versions = versions
+    if _anomaly["enabled"]:
+        from .anomaly import record_creation
+        record_creation(ctx, outputs)
+
+
+def _owner_of(array, args, outputs):
+    for t in outputs:
+        if t._data is array:
+            return t
+    for a in args:
+        if isinstance(a, Tensor) and a._data is array:
+            return a
+    return None
+

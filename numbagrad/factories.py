@@ -1,0 +1,219 @@
+"""Tensor factories: `tensor`, `from_numpy`, `as_tensor`, `zeros`, `ones`, `full`, `empty`,
+`arange`, `linspace`, `eye`, `rand`, `randn`, `randint`, `randperm`, `*_like`.
+
+Each mirrors the `torch` function of the same name (CPU only; `device="cpu"` is accepted).
+"""
+import math
+
+import numpy as np
+
+from . import dtypes
+from .random import numpy_generator
+from .tensor import Tensor, Size, _wrap, _sizes, _unwrap_nested, _check_device
+
+
+def _finish(data, requires_grad=False, device=None):
+    if device is not None:
+        _check_device(device)
+    t = _wrap(data)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _np_dtype(dtype, default=None):
+    if dtype is None:
+        return (default or dtypes.get_default_dtype()).numpy
+    return dtypes.to_dtype(dtype).numpy
+
+
+def _infer_dtype(arr):
+    """PyTorch's inference from Python data: floats -> default float, ints -> int64, bools -> bool."""
+    kind = arr.dtype.kind
+    if kind == "f":
+        return dtypes.get_default_dtype().numpy if arr.dtype == np.float64 else arr.dtype
+    if kind in "iu":
+        return np.int64
+    if kind == "b":
+        return np.bool_
+    raise TypeError(f"tensor(): could not infer a dtype from data of NumPy type {arr.dtype}")
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """Mirrors `torch.tensor`: always copies `data` (nested lists, numbers, arrays or tensors)."""
+    if isinstance(data, Tensor):
+        arr = np.array(data._data, dtype=_np_dtype(dtype, data.dtype), copy=True)
+    elif isinstance(data, np.ndarray):
+        dtypes.from_numpy_dtype(data.dtype)
+        arr = np.array(data, dtype=dtypes.to_dtype(dtype).numpy if dtype else data.dtype, copy=True)
+    else:
+        try:
+            raw = np.array(_unwrap_nested(data))
+        except ValueError as e:
+            raise ValueError(f"tensor(): data has an irregular (ragged) shape: {e}") from None
+        if raw.dtype == object or raw.dtype.kind in "USV":
+            raise TypeError(f"tensor(): could not convert data of type {type(data).__name__} to a tensor")
+        arr = np.array(raw, dtype=dtypes.to_dtype(dtype).numpy if dtype else _infer_dtype(raw))
+    arr = np.ascontiguousarray(arr)
+    return _finish(arr, requires_grad, device)
+
+
+def from_numpy(ndarray):
+    """Mirrors `torch.from_numpy`: zero-copy, the tensor shares memory with the array."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dtypes.from_numpy_dtype(ndarray.dtype)
+    return _wrap(ndarray)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Mirrors `torch.as_tensor`: shares memory with a tensor or an array when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray):
+        if dtype is None or dtypes.to_dtype(dtype).numpy == data.dtype:
+            return from_numpy(data)
+        return from_numpy(data.astype(dtypes.to_dtype(dtype).numpy))
+    return tensor(data, dtype=dtype, device=device)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """Mirrors `torch.zeros`."""
+    return _finish(np.zeros(_sizes(size), _np_dtype(dtype)), requires_grad, device)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    """Mirrors `torch.ones`."""
+    return _finish(np.ones(_sizes(size), _np_dtype(dtype)), requires_grad, device)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None):
+    """Mirrors `torch.empty`."""
+    return _finish(np.empty(_sizes(size), _np_dtype(dtype)), requires_grad, device)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.full`: the dtype is inferred from fill_value when not given."""
+    if dtype is None:
+        dtype = dtypes.result_type(fill_value)
+    return _finish(np.full(_sizes((size,) if isinstance(size, int) else (tuple(size),)),
+                           fill_value, _np_dtype(dtype)), requires_grad, device)
+
+
+def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Mirrors `torch.zeros_like`."""
+    return _finish(np.zeros(input.shape, _np_dtype(dtype, input.dtype)), requires_grad, device)
+
+
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Mirrors `torch.ones_like`."""
+    return _finish(np.ones(input.shape, _np_dtype(dtype, input.dtype)), requires_grad, device)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Mirrors `torch.empty_like`."""
+    return _finish(np.empty(input.shape, _np_dtype(dtype, input.dtype)), requires_grad, device)
+
+
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Mirrors `torch.full_like`."""
+    return _finish(np.full(input.shape, fill_value, _np_dtype(dtype, input.dtype)), requires_grad, device)
+
+
+def _float_dtype(dtype, op):
+    d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if not d.is_floating_point:
+        raise RuntimeError(f"{op}: expected a floating point dtype, got {d}")
+    return d
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.rand`: uniform on [0, 1)."""
+    d = _float_dtype(dtype, "rand")
+    data = numpy_generator(generator).random(_sizes(size), dtype=np.float64).astype(d.numpy)
+    return _finish(data, requires_grad, device)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.randn`: standard normal."""
+    d = _float_dtype(dtype, "randn")
+    data = numpy_generator(generator).standard_normal(_sizes(size)).astype(d.numpy)
+    return _finish(data, requires_grad, device)
+
+
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Mirrors `torch.rand_like`."""
+    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+    """Mirrors `torch.randn_like`."""
+    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.randint(low=0, high, size)`: integers in [low, high), int64 by default."""
+    args = list(args)
+    if size is None:
+        if not args or not isinstance(args[-1], (tuple, list, Size)):
+            raise TypeError("randint() missing required argument 'size' (a tuple)")
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    data = numpy_generator(generator).integers(low, high, size=_sizes(tuple(size)), dtype=np.int64)
+    return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
+
+
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.randint_like`."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+
+
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.randperm`: a random permutation of 0..n-1 (int64)."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    data = numpy_generator(generator).permutation(int(n))
+    return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.arange`: int64 when start, end and step are integers, else the default float."""
+    if end is None:
+        start, end = 0, start
+    start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) / step < 0:
+        raise RuntimeError(f"arange: upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    if dtype is None:
+        all_int = all(isinstance(x, (int, np.integer)) for x in (start, end, step))
+        dtype = dtypes.int64 if all_int else dtypes.get_default_dtype()
+    d = dtypes.to_dtype(dtype)
+    n = max(0, math.ceil((end - start) / step))
+    data = (start + np.arange(n, dtype=np.float64 if d.is_floating_point else np.int64) * step)
+    return _finish(data.astype(d.numpy), requires_grad, device)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.linspace`."""
+    if steps < 0:
+        raise RuntimeError("linspace: number of steps must be non-negative")
+    d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    return _finish(np.linspace(start, end, int(steps)).astype(d.numpy), requires_grad, device)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """Mirrors `torch.eye`."""
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)

@@ -1,0 +1,108 @@
+"""Helpers shared by the ops: argument checks, dtype promotion, dims."""
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor, _wrap, _wrap_dim
+
+_NUMBER = (int, float, bool, np.number, np.bool_)
+
+
+def wrap_dim(dim, ndim, op):
+    """A dim in [0, ndim), or IndexError naming the op, as PyTorch's dim wrapping."""
+    return _wrap_dim(dim, ndim, op)
+
+
+def wrap_dims(dim, ndim, op):
+    """A sorted tuple of dims from an int, a tuple/list of ints, or None (all dims)."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(_wrap_dim(d, ndim, op) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"{op}: dim {tuple(dim)} appears multiple times in the list of dims")
+        return tuple(sorted(dims))
+    return (_wrap_dim(dim, ndim, op),)
+
+
+def check_tensor(x, op, name="input"):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def as_operand(x, op):
+    """A Tensor or a Python/NumPy scalar, as PyTorch's binary ops accept."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, _NUMBER):
+        return x.item() if isinstance(x, (np.number, np.bool_)) else x
+    if isinstance(x, np.ndarray):
+        return _wrap(x)
+    raise TypeError(f"{op}(): unsupported operand type {type(x).__name__}; expected a Tensor or a number")
+
+
+def cast(x, d):
+    """x (Tensor) as dtype d, differentiably; x itself when it already is."""
+    if x._data.dtype == d.numpy:
+        return x
+    from .pointwise import to_dtype
+    return to_dtype(x, d)
+
+
+def promote(a, b, op):
+    """(a, b, result dtype) with integer/bool tensors cast up to a floating result, as PyTorch."""
+    a = as_operand(a, op)
+    b = as_operand(b, op)
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a._data.dtype == b._data.dtype:
+                return a, b, None
+        elif a._data.dtype.kind == "f" and not isinstance(b, bool):
+            return a, b, None
+    elif isinstance(b, Tensor) and b._data.dtype.kind == "f" and not isinstance(a, bool):
+        return a, b, None
+    result = dtypes.result_type(a, b)
+    if isinstance(a, Tensor) and a._data.dtype != result.numpy:
+        a = cast(a, result)
+    if isinstance(b, Tensor) and b._data.dtype != result.numpy:
+        b = cast(b, result)
+    return a, b, result
+
+
+def broadcast_error(op, a, b):
+    sa = tuple(np.shape(a._data if isinstance(a, Tensor) else a))
+    sb = tuple(np.shape(b._data if isinstance(b, Tensor) else b))
+    ra, rb = sa[::-1], sb[::-1]
+    for i in range(min(len(ra), len(rb))):
+        if ra[i] != rb[i] and ra[i] != 1 and rb[i] != 1:
+            dim = max(len(sa), len(sb)) - 1 - i
+            return RuntimeError(
+                f"{op}: The size of tensor a ({ra[i]}) must match the size of tensor b ({rb[i]}) at "
+                f"non-singleton dimension {dim} (shapes {sa} and {sb})")
+    return RuntimeError(f"{op}: shapes {sa} and {sb} cannot be broadcast together")
+
+
+def float_result_dtype(x):
+    """PyTorch's dtype for float-only ops of x (exp, sqrt, ...): x's own if floating, else default."""
+    return x.dtype if x._data.dtype.kind == "f" else dtypes.get_default_dtype()
+
+
+def to_float(x):
+    """x cast to a floating dtype when it is integer or bool (for exp, sqrt, mean, ...)."""
+    if x._data.dtype.kind == "f":
+        return x
+    return cast(x, dtypes.get_default_dtype())
+
+
+def shape_arg(args, op):
+    """Normalise `f(2, 3)` / `f((2, 3))` / `f([2, 3])` / `f(Size)` to a tuple of ints."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    out = []
+    for a in args:
+        if isinstance(a, Tensor):
+            a = a.item()
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"{op}(): shape must be a sequence of ints, got {type(a).__name__}")
+        out.append(int(a))
+    return tuple(out)
