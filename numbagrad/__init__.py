@@ -28,3 +28,4 @@ int = int32
 short = int16
 
 __version__ = "0.1.0"
+from .kernels.threads import set_num_threads, get_num_threads  # noqa: E402,F401

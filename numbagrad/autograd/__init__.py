@@ -5,3 +5,4 @@ Mirrors `torch.autograd`.
 from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: F401
 from .function import Function  # noqa: F401
 from .engine import backward, grad  # noqa: F401
+from .gradcheck import gradcheck  # noqa: F401

@@ -52,7 +52,7 @@ class Function:
         if cls._tensor_mode:
             wrapped = tuple(_as_output_tensor(o, cls, args) for o in outs)
         else:
-            wrapped = tuple(_wrap(o) for o in outs)
+            wrapped = tuple(_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs)
         if record:
             _record(ctx, args, needs, wrapped)
         return wrapped[0] if single else wrapped

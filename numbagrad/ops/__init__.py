@@ -5,11 +5,55 @@ from .pointwise import (  # noqa: F401
     reciprocal, sign, floor, ceil, round, trunc, clamp, clip, maximum, minimum, where,
     to_dtype, clone,
 )
+from .reduction import (  # noqa: F401
+    sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any,
+    count_nonzero,
+)
+from .linalg import matmul, mm, bmm, dot, mv  # noqa: F401
+from .shape import (  # noqa: F401
+    reshape, view, view_as, reshape_as, flatten, unflatten, squeeze, unsqueeze, permute, transpose,
+    swapaxes, swapdims, t, expand, expand_as, broadcast_to, repeat,
+)
+from .indexing import getitem, setitem, gather, index_select, masked_fill, nonzero  # noqa: F401
+from .join import cat, concat, concatenate, stack, split, chunk, unbind  # noqa: F401
+from .comparison import (  # noqa: F401
+    eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and,
+    logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
+    isnan, isinf, isfinite, isclose, allclose, equal,
+)
+from .activation import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
+from .softmax import softmax, log_softmax  # noqa: F401
+from .inplace import (  # noqa: F401
+    add_, sub_, mul_, div_, pow_, clamp_, clip_, neg_, exp_, sqrt_, abs_, zero_, fill_, copy_,
+    masked_fill_, uniform_, normal_,
+)
 
 # Tensor methods that are the op of the same name, called with the tensor as first argument.
 TENSOR_METHODS = [
+    # pointwise
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
     "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "sqrt", "rsqrt", "sin", "cos",
     "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip", "maximum",
-    "minimum", "remainder", "floor_divide",
+    "minimum", "remainder", "floor_divide", "where",
+    # reductions
+    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
+    "logsumexp", "norm", "all", "any", "count_nonzero",
+    # linear algebra
+    "matmul", "mm", "bmm", "dot", "mv",
+    # shape
+    "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
+    "permute", "transpose", "swapaxes", "swapdims", "t", "expand", "expand_as", "broadcast_to",
+    "repeat",
+    # indexing, joining
+    "gather", "index_select", "masked_fill", "nonzero", "split", "chunk", "unbind",
+    # comparisons and logic
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
+    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
+    "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isclose",
+    "allclose", "equal",
+    # activations
+    "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax",
+    # in place
+    "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clip_", "neg_", "exp_", "sqrt_", "abs_",
+    "zero_", "fill_", "copy_", "masked_fill_", "uniform_", "normal_",
 ]

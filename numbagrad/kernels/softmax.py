@@ -1,0 +1,60 @@
+"""Row-wise softmax and log-softmax kernels (forward and backward) over C-contiguous 2-D arrays
+(rows, classes). Each row is shifted by its maximum, so logits of any magnitude are exact."""
+import math
+
+from numba import njit
+
+
+@njit(cache=True)
+def softmax_rows(x, out):
+    for r in range(x.shape[0]):
+        m = -math.inf
+        for c in range(x.shape[1]):
+            if x[r, c] > m:
+                m = x[r, c]
+        if m == -math.inf:
+            m = 0.0
+        total = 0.0
+        for c in range(x.shape[1]):
+            e = math.exp(x[r, c] - m)
+            out[r, c] = e
+            total += e
+        for c in range(x.shape[1]):
+            out[r, c] = out[r, c] / total
+
+
+@njit(cache=True)
+def log_softmax_rows(x, out):
+    for r in range(x.shape[0]):
+        m = -math.inf
+        for c in range(x.shape[1]):
+            if x[r, c] > m:
+                m = x[r, c]
+        if m == -math.inf:
+            m = 0.0
+        total = 0.0
+        for c in range(x.shape[1]):
+            total += math.exp(x[r, c] - m)
+        lse = m + math.log(total)
+        for c in range(x.shape[1]):
+            out[r, c] = x[r, c] - lse
+
+
+@njit(cache=True)
+def softmax_rows_backward(g, y, out):
+    for r in range(g.shape[0]):
+        dot = 0.0
+        for c in range(g.shape[1]):
+            dot += g[r, c] * y[r, c]
+        for c in range(g.shape[1]):
+            out[r, c] = y[r, c] * (g[r, c] - dot)
+
+
+@njit(cache=True)
+def log_softmax_rows_backward(g, y, out):
+    for r in range(g.shape[0]):
+        total = 0.0
+        for c in range(g.shape[1]):
+            total += g[r, c]
+        for c in range(g.shape[1]):
+            out[r, c] = g[r, c] - math.exp(y[r, c]) * total

@@ -1,0 +1,154 @@
+"""`batch_norm` and `layer_norm`: mirror `torch.nn.functional.batch_norm` / `layer_norm`.
+
+One graph node each, forward and backward in NumPy (a few vectorised passes over the data).
+`batch_norm` updates the running statistics in place when training, as PyTorch does.
+"""
+import math
+
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..tensor import Tensor
+
+
+def _size_str(shape):
+    return f"numbagrad.Size({list(shape)})"
+
+
+class BatchNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, use_batch_stats, momentum, eps):
+        axes = (0,) + tuple(range(2, x.ndim))
+        bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if use_batch_stats:
+            n = x.size // x.shape[1]
+            mean = x.mean(axis=axes)
+            centred = x - mean.reshape(bshape)
+            var = np.mean(centred * centred, axis=axes)
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * mean
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += momentum * var * (n / max(n - 1, 1))
+        else:
+            mean, var = running_mean, running_var
+            centred = x - mean.reshape(bshape)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = centred * rstd.reshape(bshape)
+        out = xhat * weight.reshape(bshape) if weight is not None else xhat.copy()
+        if bias is not None:
+            out += bias.reshape(bshape)
+        ctx.save_for_backward(xhat, rstd, weight)
+        ctx.meta = (axes, bshape, use_batch_stats)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, weight = ctx.saved_tensors
+        axes, bshape, use_batch_stats = ctx.meta
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        gx = gw = gb = None
+        if need_w:
+            gw = np.sum(g * xhat, axis=axes)
+        if need_b:
+            gb = np.sum(g, axis=axes)
+        if need_x:
+            gxhat = g * weight.reshape(bshape) if weight is not None else g
+            if use_batch_stats:
+                n = xhat.size // xhat.shape[1]
+                s1 = np.sum(gxhat, axis=axes).reshape(bshape)
+                s2 = np.sum(gxhat * xhat, axis=axes).reshape(bshape)
+                gx = (gxhat - s1 / n - xhat * (s2 / n)) * rstd.reshape(bshape)
+            else:
+                gx = gxhat * rstd.reshape(bshape)
+        return gx, gw, gb, None, None, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-05):
+    """Mirrors `torch.nn.functional.batch_norm`: input (N, C, *). Training normalises with the
+    batch statistics (biased variance) and updates running_mean / running_var in place (the
+    running variance uses the unbiased estimate); otherwise uses the running statistics."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    x = input._data
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected 2D or higher input (got {x.ndim}D input)")
+    c = x.shape[1]
+    if training:
+        if x.size // c == 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {_size_str(x.shape)}")
+    elif running_mean is None or running_var is None:
+        raise RuntimeError("batch_norm: running_mean and running_var must be defined in evaluation mode")
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and t._data.shape != (c,):
+            raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t._data.size}")
+    rm = running_mean._data if running_mean is not None else None
+    rv = running_var._data if running_var is not None else None
+    out = BatchNorm.apply(input, weight, bias, rm, rv, bool(training), float(momentum), float(eps))
+    if training:
+        for t in (running_mean, running_var):
+            if t is not None:
+                t._version[0] += 1
+    return out
+
+
+class LayerNorm(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, weight, bias, k, eps):
+        axes = tuple(range(x.ndim - k, x.ndim))
+        mean = x.mean(axis=axes, keepdims=True)
+        centred = x - mean
+        var = np.mean(centred * centred, axis=axes, keepdims=True)
+        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        xhat = centred * rstd
+        out = xhat * weight if weight is not None else xhat.copy()
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(xhat, rstd, weight)
+        ctx.axes = axes
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, rstd, weight = ctx.saved_tensors
+        axes = ctx.axes
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        lead = tuple(range(xhat.ndim - len(axes)))
+        gx = gw = gb = None
+        if need_w:
+            gw = np.sum(g * xhat, axis=lead)
+        if need_b:
+            gb = np.sum(g, axis=lead)
+        if need_x:
+            d = math.prod(xhat.shape[a] for a in axes)
+            gxhat = g * weight if weight is not None else g
+            s1 = np.sum(gxhat, axis=axes, keepdims=True)
+            s2 = np.sum(gxhat * xhat, axis=axes, keepdims=True)
+            gx = (gxhat - s1 / d - xhat * (s2 / d)) * rstd
+        return gx, gw, gb, None, None
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Mirrors `torch.nn.functional.layer_norm(input, normalized_shape, weight, bias, eps)`:
+    normalises over the trailing dims given by normalized_shape (biased variance)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(int(s) for s in normalized_shape)
+    x = input._data
+    k = len(normalized_shape)
+    if k == 0 or x.ndim < k or tuple(x.shape[x.ndim - k:]) != normalized_shape:
+        expected = ", ".join(str(s) for s in normalized_shape)
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {expected}], but got input of size{list(x.shape)}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t._data.shape) != normalized_shape:
+            raise RuntimeError(f"layer_norm: {name} of shape {tuple(t._data.shape)} does not match "
+                               f"normalized_shape {normalized_shape}")
+    return LayerNorm.apply(input, weight, bias, k, float(eps))

@@ -1,0 +1,213 @@
+"""Indexing: `x[index]` (ints, slices, None, Ellipsis, integer tensors/lists, bool masks),
+`x[index] = value`, gather, index_select, masked_fill, nonzero.
+
+Each mirrors PyTorch. Every index is validated in Python (NumPy's indexing checks bounds and
+raises IndexError) before anything reads memory with it.
+"""
+import numpy as np
+
+from ..autograd.function import ArrayFunction
+from ..autograd import grad_mode
+from ..tensor import Tensor, _wrap
+from ._util import check_tensor, wrap_dim, as_operand
+from .shape import _view_of
+
+
+def _convert_index(index):
+    """A NumPy index from a PyTorch one; (index, is_basic) where basic means the result is a view."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    basic = True
+    for it in items:
+        if isinstance(it, Tensor):
+            arr = it._data
+            if arr.dtype.kind not in "biu":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors "
+                                 f"(got {it.dtype})")
+            if arr.dtype.kind == "b" or arr.ndim > 0:
+                basic = False
+                out.append(arr)
+            else:
+                out.append(int(arr))
+        elif isinstance(it, (list, np.ndarray)):
+            arr = np.asarray(it)
+            if arr.dtype.kind not in "biu":
+                raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got {arr.dtype})")
+            basic = False
+            out.append(arr)
+        elif isinstance(it, bool):
+            basic = False
+            out.append(it)
+        elif it is None or it is Ellipsis or isinstance(it, (int, np.integer, slice)):
+            if isinstance(it, slice) and it.step is not None and it.step <= 0:
+                raise ValueError("step must be greater than zero")
+            out.append(it)
+        else:
+            raise IndexError(f"only integers, slices, None, Ellipsis, and integer or boolean tensors "
+                             f"are valid indices (got {type(it).__name__})")
+    return tuple(out), basic
+
+
+class GetItem(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, index, basic):
+        ctx.in_shape, ctx.dtype, ctx.index, ctx.basic = x.shape, x.dtype, index, basic
+        out = x[index]
+        return out if isinstance(out, np.ndarray) else np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.in_shape, dtype=g.dtype)
+        if ctx.basic:
+            gx[ctx.index] = g
+        else:
+            np.add.at(gx, ctx.index, g)  # repeated indices accumulate
+        return gx, None, None
+
+
+def getitem(input, index):
+    """`x[index]`: basic indexing gives a view; integer and bool tensor indexing a copy."""
+    index, basic = _convert_index(index)
+    try:
+        out = GetItem.apply(input, index, basic)
+    except IndexError as e:
+        raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
+    return _view_of(out, input) if basic else out
+
+
+def setitem(input, index, value):
+    """`x[index] = value` (a number or a broadcastable tensor). Works outside autograd: a tensor
+    that requires grad can only be written under `no_grad()`."""
+    if input.requires_grad and grad_mode.is_grad_enabled():
+        if input.grad_fn is None:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation (x[index] = value); wrap it in numbagrad.no_grad()")
+        raise RuntimeError("x[index] = value on a tensor that is part of an autograd graph is not "
+                           "supported by numbagrad; build the result out of place (e.g. with where)")
+    if isinstance(value, Tensor):
+        if value.requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError("x[index] = value with a value that requires grad is not supported "
+                               "by numbagrad (the assignment would not be differentiable)")
+        value = value._data
+    elif not isinstance(value, (int, float, bool, np.number, np.bool_, np.ndarray)):
+        raise TypeError(f"can't assign a {type(value).__name__} to a tensor")
+    np_index, _ = _convert_index(index)
+    if not input._data.flags.writeable:
+        raise RuntimeError("setitem: unsupported operation: the tensor is an expanded (read-only) "
+                           "view; call .clone() first")
+    try:
+        input._data[np_index] = value
+    except IndexError as e:
+        raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
+    except ValueError as e:
+        raise RuntimeError(f"setitem: shape mismatch: value of shape {np.shape(value)} cannot be "
+                           f"assigned to the indexed region of a tensor of shape {tuple(input.shape)} ({e})") from None
+    input._version[0] += 1
+
+
+def _check_index_tensor(index, op):
+    index = check_tensor(index, op, "index")
+    if index._data.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}(): Expected dtype int64 for index (got {index.dtype})")
+    return index._data
+
+
+def _check_bounds(idx, size, dim, op):
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        bad = idx[(idx < -size) | (idx >= size)].reshape(-1)[0]
+        raise IndexError(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}")
+
+
+class Gather(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim, idx):
+        ctx.in_shape, ctx.dim, ctx.idx = x.shape, dim, idx
+        region = x[tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(idx.shape))]
+        return np.take_along_axis(region, idx, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.in_shape, dtype=g.dtype)
+        grid = list(np.indices(ctx.idx.shape, sparse=True))
+        grid[ctx.dim] = ctx.idx
+        np.add.at(gx, tuple(grid), g)
+        return gx, None, None
+
+
+def gather(input, dim, index, *, sparse_grad=False, out=None):
+    """Mirrors `torch.gather(input, dim, index)`: out[i][j] = input[index[i][j]][j] (dim 0)."""
+    x = check_tensor(input, "gather")
+    idx = _check_index_tensor(index, "gather")
+    nd = x._data.ndim
+    d = wrap_dim(dim, nd, "gather")
+    if idx.ndim != max(nd, 1) and not (nd == 0 and idx.ndim <= 1):
+        raise RuntimeError(f"gather(): Index tensor must have the same number of dimensions as input "
+                           f"tensor (index shape {idx.shape}, input shape {x._data.shape})")
+    for k in range(idx.ndim):
+        if k != d and idx.shape[k] > x._data.shape[k]:
+            raise RuntimeError(f"gather(): Size does not match at dimension {k} expected index "
+                               f"{idx.shape} to be smaller than self {x._data.shape} apart from dimension {d}")
+    _check_bounds(idx, x._data.shape[d] if nd else 1, d, "gather")
+    idx = np.where(idx < 0, idx + x._data.shape[d], idx) if idx.size and idx.min() < 0 else idx
+    return Gather.apply(x, d, idx.astype(np.intp, copy=False))
+
+
+class IndexSelect(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, dim, idx):
+        ctx.in_shape, ctx.dim, ctx.idx = x.shape, dim, idx
+        return np.take(x, idx, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = np.zeros(ctx.in_shape, dtype=g.dtype)
+        np.add.at(gx, (slice(None),) * ctx.dim + (ctx.idx,), g)
+        return gx, None, None
+
+
+def index_select(input, dim, index, *, out=None):
+    """Mirrors `torch.index_select(input, dim, index)` (index 1-D)."""
+    x = check_tensor(input, "index_select")
+    idx = _check_index_tensor(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    d = wrap_dim(dim, x._data.ndim, "index_select")
+    _check_bounds(idx, x._data.shape[d], d, "index_select")
+    return IndexSelect.apply(x, d, idx.reshape(-1))
+
+
+class MaskedFill(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+
+
+def masked_fill(input, mask, value):
+    """Mirrors `torch.masked_fill(input, mask, value)` (mask bool, broadcastable to input)."""
+    x = check_tensor(input, "masked_fill")
+    m = check_tensor(mask, "masked_fill", "mask")
+    if m._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {m.dtype.name}")
+    try:
+        np.broadcast_shapes(m._data.shape, x._data.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_fill: mask of shape {m._data.shape} is not broadcastable to "
+                           f"input of shape {x._data.shape}") from None
+    value = as_operand(value, "masked_fill")
+    if isinstance(value, Tensor):
+        value = value.item()
+    return MaskedFill.apply(x, m._data, value)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Mirrors `torch.nonzero`: (n, ndim) int64 indices, or a tuple of 1-D tensors."""
+    x = check_tensor(input, "nonzero")
+    idx = np.nonzero(x._data)
+    if as_tuple:
+        return tuple(_wrap(i.astype(np.int64)) for i in idx)
+    return _wrap(np.stack(idx, axis=1).astype(np.int64) if idx else np.zeros((0, 0), np.int64))

@@ -1,0 +1,75 @@
+"""`Adagrad`. Mirrors `torch.optim.Adagrad`."""
+import numpy as np
+
+from ..kernels.optim_kernels import adagrad_step
+from ._validate import check_lr, check_nonnegative, check_unsupported
+from ..tensor import _wrap
+from .optimizer import Optimizer, _finish, _param_and_grad, _step_tensor
+
+
+def _init_state(pstate, p, initial_accumulator_value):
+    pstate["step"] = _step_tensor()
+    pstate["sum"] = _wrap(np.full(p._data.shape, initial_accumulator_value, dtype=p._data.dtype))
+
+
+class Adagrad(Optimizer):
+    """Mirrors `torch.optim.Adagrad(params, lr=1e-2, lr_decay=0, weight_decay=0,
+    initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+    differentiable=False, fused=None)`.
+
+    State (`step`, `sum`) is created in the constructor, as in PyTorch; a group added later gets
+    its state on its first step (PyTorch would fail there). Dense gradients only.
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, foreach=None, *, maximize=False, differentiable=False, fused=None):
+        check_lr(lr)
+        check_nonnegative(lr_decay, "lr_decay value")
+        check_nonnegative(weight_decay, "weight_decay value")
+        check_nonnegative(initial_accumulator_value, "initial_accumulator_value value")
+        check_nonnegative(eps, "epsilon value")
+        check_unsupported("Adagrad", differentiable, fused, foreach)
+        defaults = {
+            "lr": lr, "lr_decay": lr_decay, "eps": eps, "weight_decay": weight_decay,
+            "initial_accumulator_value": initial_accumulator_value, "foreach": foreach,
+            "maximize": maximize, "differentiable": differentiable, "fused": fused,
+        }
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            for p in group["params"]:
+                _init_state(self.state[p], p, initial_accumulator_value)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("foreach", None)
+            group.setdefault("maximize", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+
+    def step(self, closure=None):
+        """Mirrors `Adagrad.step(closure=None)`: returns the closure's loss (or None)."""
+        loss = self._run_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = float(group["lr"])
+            lr_decay = float(group["lr_decay"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            maximize = bool(group["maximize"])
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                flat, g, writeback = _param_and_grad(p, grad)
+                pstate = state[p]
+                if len(pstate) == 0:
+                    _init_state(pstate, p, float(group["initial_accumulator_value"]))
+                step_arr = pstate["step"]._data
+                step_arr[()] = step_arr.item() + 1.0
+                step = step_arr.item()
+                clr = lr / (1 + (step - 1) * lr_decay)
+                adagrad_step(flat, g, pstate["sum"]._data.reshape(-1), clr, eps, weight_decay,
+                             maximize)
+                _finish(p, flat, writeback)
+        return loss

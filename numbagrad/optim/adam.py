@@ -1,0 +1,115 @@
+"""`Adam` and `AdamW`. Mirror `torch.optim.Adam` and `torch.optim.AdamW`."""
+from ..kernels.optim_kernels import adam_step
+from ._validate import check_lr, check_nonnegative, check_unsupported
+from .optimizer import Optimizer, _empty, _finish, _param_and_grad, _step_tensor, _zeros_state
+
+
+class Adam(Optimizer):
+    """Mirrors `torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+    amsgrad=False, *, foreach=None, maximize=False, capturable=False, differentiable=False,
+    fused=None, decoupled_weight_decay=False)`.
+
+    State per parameter: `step` (a 0-d float tensor), `exp_avg`, `exp_avg_sq` and, with amsgrad,
+    `max_exp_avg_sq`. Bias corrections are computed as PyTorch does (step as a float,
+    `step_size = lr / bias_correction1`, `denom = sqrt(v) / sqrt(bias_correction2) + eps`).
+    `foreach`/`fused`/`capturable` are accepted and ignored; `differentiable=True` and Tensor
+    betas are not supported.
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        check_lr(lr)
+        check_nonnegative(eps, "epsilon value")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        check_nonnegative(weight_decay, "weight_decay value")
+        check_unsupported(type(self).__name__, differentiable, fused, foreach)
+        defaults = {
+            "lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
+            "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+            "capturable": capturable, "differentiable": differentiable, "fused": fused,
+            "decoupled_weight_decay": decoupled_weight_decay,
+        }
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            group.setdefault("fused", None)
+
+    def step(self, closure=None):
+        """Mirrors `Adam.step(closure=None)`: returns the closure's loss (or None)."""
+        loss = self._run_closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            beta1 = float(beta1)
+            beta2 = float(beta2)
+            lr = float(group["lr"])
+            eps = float(group["eps"])
+            weight_decay = float(group["weight_decay"])
+            amsgrad = bool(group["amsgrad"])
+            maximize = bool(group["maximize"])
+            decoupled = bool(group["decoupled_weight_decay"])
+            decay_factor = 1.0 - lr * weight_decay
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                flat, g, writeback = _param_and_grad(p, grad)
+                pstate = state[p]
+                if len(pstate) == 0:
+                    pstate["step"] = _step_tensor()
+                    pstate["exp_avg"] = _zeros_state(p._data)
+                    pstate["exp_avg_sq"] = _zeros_state(p._data)
+                    if amsgrad:
+                        pstate["max_exp_avg_sq"] = _zeros_state(p._data)
+                step_arr = pstate["step"]._data
+                step_arr[()] = step_arr.item() + 1.0
+                step = step_arr.item()
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2 ** 0.5
+                if amsgrad:
+                    vmax = pstate.get("max_exp_avg_sq")
+                    if vmax is None:
+                        vmax = pstate["max_exp_avg_sq"] = _zeros_state(p._data)
+                    vmax = vmax._data.reshape(-1)
+                else:
+                    vmax = _empty(flat.dtype)
+                adam_step(flat, g, pstate["exp_avg"]._data.reshape(-1),
+                          pstate["exp_avg_sq"]._data.reshape(-1), vmax, beta1, beta2, eps,
+                          weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad,
+                          maximize, decoupled)
+                _finish(p, flat, writeback)
+        return loss
+
+
+class AdamW(Adam):
+    """Mirrors `torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+    weight_decay=1e-2, amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+    differentiable=False, fused=None)`: Adam with decoupled weight decay
+    (`param *= 1 - lr * weight_decay` before the Adam update)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True
