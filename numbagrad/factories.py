@@ -54,7 +54,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         if raw.dtype == object or raw.dtype.kind in "USV":
             raise TypeError(f"tensor(): could not convert data of type {type(data).__name__} to a tensor")
         arr = np.array(raw, dtype=dtypes.to_dtype(dtype).numpy if dtype else _infer_dtype(raw))
-    arr = np.ascontiguousarray(arr)
+    if not arr.flags.c_contiguous:
+        arr = arr.copy(order="C")
     return _finish(arr, requires_grad, device)
 
 
