@@ -569,8 +569,6 @@ class _Reader:
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
-_OPEN = np.frombuffer(b"[{", dtype=np.uint8)
-_CLOSE = np.frombuffer(b"]}", dtype=np.uint8)
 
 
 def _json_depth(raw):
@@ -579,8 +577,9 @@ def _json_depth(raw):
     codes = np.frombuffer(_STRING.sub(b'""', raw), dtype=np.uint8)
     if codes.size == 0:
         return 0
-    steps = np.isin(codes, _OPEN).astype(np.int64) - np.isin(codes, _CLOSE)
-    return int(np.cumsum(steps).max(initial=0))
+    steps = ((codes == 0x5B) | (codes == 0x7B)).astype(np.int32)  # [ {
+    steps -= (codes == 0x5D) | (codes == 0x7D)  # ] }
+    return int(np.cumsum(steps, out=steps).max())
 
 
 def _unique_keys(pairs):
