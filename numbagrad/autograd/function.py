@@ -37,25 +37,30 @@ class Function:
         ctx = cls.__new__(cls)
         ctx._saved = ()
         ctx._pre_hooks = None
-        enabled = _grad_state["enabled"]
-        needs = tuple(enabled and isinstance(a, Tensor) and a.requires_grad for a in args)
+        if _grad_state["enabled"]:
+            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+            record = True in needs
+        else:
+            needs = (False,) * len(args)
+            record = False
         ctx.needs_input_grad = needs
-        record = True in needs
         if cls._tensor_mode:
             ctx._non_differentiable = ()
             with grad_mode.no_grad():
                 outputs = cls.forward(ctx, *args)
         else:
             outputs = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
-        single = not isinstance(outputs, tuple)
-        outs = (outputs,) if single else outputs
-        if cls._tensor_mode:
-            wrapped = tuple(_as_output_tensor(o, cls, args) for o in outs)
+        if type(outputs) is tuple:
+            outs = outputs
         else:
-            wrapped = tuple(_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs)
+            outs = (outputs,)
+        if cls._tensor_mode:
+            wrapped = tuple([_as_output_tensor(o, cls, args) for o in outs])
+        else:
+            wrapped = tuple([_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs])
         if record:
             _record(ctx, args, needs, wrapped)
-        return wrapped[0] if single else wrapped
+        return wrapped if type(outputs) is tuple else wrapped[0]
 
     def save_for_backward(self, *tensors):
         """Mirrors `ctx.save_for_backward`: keep tensors (or arrays, in built-in ops) for backward."""
