@@ -365,3 +365,16 @@ def test_num_workers_accepted_and_attributes_frozen():
     assert sorted(_labels(loader).tolist()) == list(range(9))
     with pytest.raises(ValueError, match="should not be set after DataLoader is initialized"):
         loader.batch_size = 3
+
+
+def test_collate_keeps_graph_of_tensors_requiring_grad():
+    a = ng.ones(2, requires_grad=True)
+    out = default_collate([a, ng.zeros(2)])
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 1.0])
+    w = ng.ones(4, 2, requires_grad=True)
+    ds = TensorDataset(w, ng.arange(4))
+    assert ds._batch_fetcher() is None  # the gather would detach: use the per-sample path
+    xb, _ = next(iter(DataLoader(ds, batch_size=4)))
+    xb.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), np.ones((4, 2)))

@@ -40,6 +40,9 @@ def default_collate(batch):
     """Mirrors `torch.utils.data.default_collate`: a list of samples -> one batch (see module doc)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
+        if any(b.requires_grad for b in batch):
+            from ... import stack
+            return stack(batch)
         return _stack([b._data for b in batch])
     if isinstance(elem, np.ndarray):
         _check_np_dtype(elem.dtype, _ERR)
