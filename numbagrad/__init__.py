@@ -29,3 +29,4 @@ short = int16
 
 __version__ = "0.1.0"
 from .kernels.threads import set_num_threads, get_num_threads  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import grad_mode
+from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from . import pointwise
 from ._util import as_operand, check_tensor
@@ -155,19 +156,37 @@ def abs_(self):
 def _fill_check(self, op):
     check_tensor(self, op, "self")
     _check_writable(self, op)
-    if self.requires_grad and _grad_state["enabled"]:
-        if self.grad_fn is None:
-            raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
-        raise RuntimeError(f"{op}: writing into a tensor that is part of an autograd graph is not "
-                           "supported by numbagrad; use an out-of-place op")
+    if self.requires_grad and self.grad_fn is None and _grad_state["enabled"]:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
+
+
+class Fill(ArrayFunction):
+    """The graph node of zero_/fill_ on a tensor in a graph: the old values get no gradient."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full(x.shape, value, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), None
+
+
+class CopyFrom(ArrayFunction):
+    """The graph node of dst.copy_(src): the gradient goes to src (summed back to its shape)."""
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        return np.array(np.broadcast_to(src, dst.shape), dtype=dst.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), g
 
 
 def zero_(self):
-    """Mirrors `Tensor.zero_`: fill with zeros (no graph)."""
-    _fill_check(self, "zero_")
-    self._data.fill(0)
-    self._version[0] += 1
-    return self
+    """Mirrors `Tensor.zero_`: fill with zeros."""
+    return fill_(self, 0)
 
 
 def fill_(self, value):
@@ -178,23 +197,30 @@ def fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         value = value.item()
+    if self.requires_grad and _grad_state["enabled"]:
+        return apply_inplace(self, "fill_", Fill.apply, value)
     self._data.fill(value)
     self._version[0] += 1
     return self
 
 
 def copy_(self, src, non_blocking=False):
-    """Mirrors `Tensor.copy_(src)`: src broadcast to self's shape and cast to self's dtype."""
+    """Mirrors `Tensor.copy_(src)`: src broadcast to self's shape and cast to self's dtype;
+    differentiable with respect to src."""
     _fill_check(self, "copy_")
-    if isinstance(src, Tensor):
-        src = src._data
-    elif not isinstance(src, np.ndarray):
+    if isinstance(src, np.ndarray):
+        src = _wrap(src)
+    elif not isinstance(src, Tensor):
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
     try:
-        np.copyto(self._data, np.broadcast_to(src, self._data.shape), casting="unsafe")
+        if np.broadcast_shapes(src._data.shape, self._data.shape) != self._data.shape:
+            raise ValueError
     except ValueError:
-        raise RuntimeError(f"copy_: the source of shape {list(src.shape)} is not broadcastable to "
+        raise RuntimeError(f"copy_: the source of shape {list(src._data.shape)} is not broadcastable to "
                            f"the destination of shape {list(self._data.shape)}") from None
+    if _records_graph(self, (src,)):
+        return apply_inplace(self, "copy_", CopyFrom.apply, src)
+    np.copyto(self._data, np.broadcast_to(src._data, self._data.shape), casting="unsafe")
     self._version[0] += 1
     return self
 

@@ -250,12 +250,13 @@ class Var(ArrayFunction):
         n = 1
         for a in axes:
             n *= x.shape[a]
+        denom = n - correction if n > correction else 0
         centered = x - np.mean(x, axis=axes, keepdims=True)
         with np.errstate(**_ERRSTATE):
             out = np.asarray(np.sum(centered * centered, axis=axes, keepdims=keepdim)
-                             / np.asarray(max(n - correction, 0), dtype=x.dtype))
+                             / np.asarray(denom, dtype=x.dtype))
         ctx.save_for_backward(centered)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, max(n - correction, 0)
+        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
         return out.astype(x.dtype, copy=False)
 
     @staticmethod

@@ -1,0 +1,42 @@
+"""Timing helpers for the benchmarks: medians of repeated blocks, candidates interleaved.
+
+Each candidate is a zero-argument callable. `compare` runs a block of `number` calls of each
+candidate in turn, `repeat` times (A B C A B C ...), so a drift in the machine's speed hits all
+candidates alike, and reports the median time per call of each.
+"""
+import statistics
+import time
+
+
+def time_block(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def calibrate(fn, target_seconds=0.02):
+    """How many calls of fn make a block of about target_seconds (at least 1)."""
+    fn()
+    n = 1
+    while True:
+        t = time_block(fn, n)
+        if t * n >= target_seconds or n >= 1 << 20:
+            return max(1, int(n * target_seconds / max(t * n, 1e-9)) or 1)
+        n *= 4
+
+
+def compare(candidates, repeat=15, target_seconds=0.02):
+    """{name: median seconds per call} for a dict of name -> callable, interleaved blocks."""
+    numbers = {name: calibrate(fn, target_seconds) for name, fn in candidates.items()}
+    samples = {name: [] for name in candidates}
+    for _ in range(repeat):
+        for name, fn in candidates.items():
+            samples[name].append(time_block(fn, numbers[name]))
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,183 @@
+"""Train the classic 784-128-64-10 ReLU MLP with numbagrad, written as a PyTorch script.
+
+    python examples/mnist_mlp.py                       # MNIST/Fashion-MNIST if on disk, else the embedded digits
+    python examples/mnist_mlp.py --dataset fashion-mnist --epochs 10
+    python examples/mnist_mlp.py --optimizer adam --lr 1e-3 --save mlp.ckpt --plot curves.png
+
+Only the imports differ from the PyTorch version of this script (`--torch` runs that version).
+"""
+import argparse
+import sys
+import time
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", choices=["auto", "mnist", "fashion-mnist", "digits"], default="auto")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=None, help="default 0.01 for sgd, 0.001 for adam")
+    p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--save", metavar="PATH", help="save the trained model's state dict here")
+    p.add_argument("--plot", metavar="PATH", help="PNG of loss and accuracy per epoch (needs matplotlib)")
+    p.add_argument("--data-root", metavar="DIR", help="where to look for MNIST / Fashion-MNIST files")
+    p.add_argument("--no-progress", action="store_true", help="no per-batch progress bar")
+    p.add_argument("--torch", action="store_true", help="run the same script with PyTorch instead")
+    return p.parse_args(argv)
+
+
+args = parse_args()
+if args.torch:
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    import torch.optim as optim
+    from torch.utils.data import DataLoader, TensorDataset
+else:
+    import numbagrad as torch
+    import numbagrad.nn as nn
+    import numbagrad.nn.functional as F
+    import numbagrad.optim as optim
+    from numbagrad.utils.data import DataLoader, TensorDataset
+
+from numbagrad import datasets  # noqa: E402  (data loading only; tensors are converted below)
+
+
+class Net(nn.Module):
+    def __init__(self, in_features, hidden1=128, hidden2=64, classes=10):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, hidden1)
+        self.fc2 = nn.Linear(hidden1, hidden2)
+        self.fc3 = nn.Linear(hidden2, classes)
+
+    def forward(self, x):
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+def load_data(name, root):
+    """(train arrays, test arrays, description): float32 images in [0, 1], int64 labels."""
+    candidates = {"mnist": [datasets.MNIST], "fashion-mnist": [datasets.FashionMNIST],
+                  "auto": [datasets.MNIST, datasets.FashionMNIST], "digits": []}[name]
+    for cls in candidates:
+        try:
+            train, test = cls(root, train=True), cls(root, train=False)
+            break
+        except (RuntimeError, FileNotFoundError) as e:
+            if name != "auto":
+                sys.exit(f"error: {e}")
+    else:
+        train, test = datasets.Digits(train=True), datasets.Digits(train=False)
+        if name == "auto":
+            print("MNIST / Fashion-MNIST not found on disk: using the embedded 8x8 digits dataset")
+    arrays = []
+    for split in (train, test):
+        ds = split.as_tensor_dataset(flatten=True)
+        x, y = (t.numpy() for t in ds.tensors)
+        arrays.append((x, y))
+    return arrays[0], arrays[1], type(train).__name__
+
+
+def progress(iterable, total, desc, enabled):
+    if not enabled:
+        return iterable
+    try:
+        from tqdm import tqdm
+        return tqdm(iterable, total=total, desc=desc, leave=False, mininterval=0.5)
+    except ImportError:
+        return _simple_progress(iterable, total, desc)
+
+
+def _simple_progress(iterable, total, desc):
+    width = 30
+    last = -1
+    for i, item in enumerate(iterable, 1):
+        filled = width * i // total
+        if filled != last:
+            sys.stderr.write(f"\r{desc} [{'#' * filled}{'.' * (width - filled)}] {i}/{total}")
+            sys.stderr.flush()
+            last = filled
+        yield item
+    sys.stderr.write("\r" + " " * (len(desc) + width + 20) + "\r")
+
+
+def main():
+    torch.manual_seed(args.seed)
+    (x_train, y_train), (x_test, y_test), name = load_data(args.dataset, args.data_root)
+    train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
+    test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
+    trainloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    testloader = DataLoader(test_set, batch_size=1000, shuffle=False)
+    print(f"{'PyTorch' if args.torch else 'numbagrad'}: {name}, {len(train_set)} train / "
+          f"{len(test_set)} test samples of {x_train.shape[1]} features")
+
+    net = Net(x_train.shape[1])
+    criterion = nn.CrossEntropyLoss()
+    if args.optimizer == "sgd":
+        optimizer = optim.SGD(net.parameters(), lr=args.lr or 0.01, momentum=0.9)
+    else:
+        optimizer = optim.Adam(net.parameters(), lr=args.lr or 1e-3)
+
+    history = []
+    for epoch in range(args.epochs):
+        start = time.perf_counter()
+        net.train()
+        running_loss, batches = 0.0, 0
+        for inputs, labels in progress(trainloader, len(trainloader), f"epoch {epoch + 1}",
+                                       not args.no_progress):
+            optimizer.zero_grad()
+            outputs = net(inputs)
+            loss = criterion(outputs, labels)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+            batches += 1
+        seconds = time.perf_counter() - start
+
+        net.eval()
+        correct, total = 0, 0
+        with torch.no_grad():
+            for images, labels in testloader:
+                outputs = net(images)
+                _, predicted = torch.max(outputs.data, 1)
+                total += labels.size(0)
+                correct += (predicted == labels).sum().item()
+        accuracy = 100.0 * correct / total
+        mean_loss = running_loss / max(batches, 1)
+        history.append((mean_loss, accuracy, seconds))
+        print(f"epoch {epoch + 1:2d}  loss {mean_loss:.4f}  test accuracy {accuracy:6.2f}%  "
+              f"{seconds:.2f} s", flush=True)
+
+    if args.save:
+        torch.save(net.state_dict(), args.save)
+        print(f"saved the model's state dict to {args.save}")
+    if args.plot:
+        plot(history, args.plot)
+
+
+def plot(history, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("--plot needs matplotlib (pip install matplotlib); no plot written")
+        return
+    epochs = range(1, len(history) + 1)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.5))
+    ax1.plot(epochs, [h[0] for h in history], marker="o")
+    ax1.set_xlabel("epoch")
+    ax1.set_ylabel("mean training loss")
+    ax2.plot(epochs, [h[1] for h in history], marker="o", color="tab:green")
+    ax2.set_xlabel("epoch")
+    ax2.set_ylabel("test accuracy (%)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
