@@ -1,0 +1,14 @@
+"""`numbagrad.nn`: mirrors `torch.nn` for the covered subset (Module, containers, layers,
+losses, `functional`, `init`)."""
+from .parameter import Parameter  # noqa: F401
+from .module import Module  # noqa: F401
+from .containers import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict  # noqa: F401
+from .layers import (  # noqa: F401
+    Linear, Identity, Flatten, Unflatten, ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
+    Softplus, Softmax, LogSoftmax, Dropout, BatchNorm1d, LayerNorm, Embedding,
+)
+from .losses import (  # noqa: F401
+    CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
+    BCEWithLogitsLoss,
+)
+from . import functional, init  # noqa: F401

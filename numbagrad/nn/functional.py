@@ -1,0 +1,24 @@
+"""`numbagrad.nn.functional`: mirrors `torch.nn.functional` for the covered subset.
+
+Activations and softmax are the ops of `numbagrad.ops` (re-exported, with PyTorch's `inplace=`
+parameters); layers and losses live in the `functional_*` modules next to this one.
+"""
+from ..ops.activation import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
+from ..ops.softmax import softmax, log_softmax  # noqa: F401
+from ..ops.shape import flatten, unflatten  # noqa: F401
+from .functional_linear import linear  # noqa: F401
+from .functional_dropout import dropout  # noqa: F401
+from .functional_norm import batch_norm, layer_norm  # noqa: F401
+from .functional_embedding import embedding, one_hot  # noqa: F401
+from .functional_ce import cross_entropy, nll_loss  # noqa: F401
+from .functional_loss import (  # noqa: F401
+    mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+)
+
+__all__ = [
+    "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "elu", "silu", "softmax",
+    "log_softmax", "flatten", "unflatten", "linear", "dropout", "batch_norm", "layer_norm",
+    "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
+    "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+]
