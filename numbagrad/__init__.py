@@ -30,3 +30,14 @@ short = int16
 __version__ = "0.1.0"
 from .kernels.threads import set_num_threads, get_num_threads  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
+from .device import device, cuda  # noqa: E402,F401
+
+
+def is_tensor(obj):
+    """Mirrors `torch.is_tensor`."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    """Mirrors `torch.numel`."""
+    return input.numel()
