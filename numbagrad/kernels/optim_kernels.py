@@ -11,6 +11,9 @@ Conventions shared by every kernel:
   float32 parameter is updated in float32 arithmetic, as PyTorch does. Scalars PyTorch derives
   in Python double precision (`1 - dampening`, `lr / bias_correction1`, ...) are derived by the
   caller in double precision too and passed in.
+- `error_model="numpy"`: a division by zero gives inf/nan as in PyTorch instead of raising, and
+  without the per-element zero check LLVM vectorises the loops (Adam: 529 -> 59 us per step on
+  110k float32 parameters; PyTorch: about 290 us).
 - Arrays a configuration does not use (e.g. the momentum buffer when momentum is 0) are passed
   as empty arrays of the parameter's dtype, so each kernel has one specialisation per dtype.
 """
@@ -18,7 +21,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
              maximize, first_step):
     """SGD (`torch.optim.SGD`): weight decay, momentum with dampening, Nesterov, maximize.
@@ -52,7 +55,7 @@ def sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, 
         param[i] = param[i] - lr_ * g
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps,
               weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
               decoupled):
@@ -104,7 +107,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, ep
         param[i] = p + neg_step * (m / denom)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,
                  momentum, centered, maximize):
     """RMSprop (`torch.optim.RMSprop`): weight decay, centered variant, momentum, maximize.
@@ -148,7 +151,7 @@ def rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_
             param[i] = param[i] - lr_ * (g / avg)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
     """Adagrad (`torch.optim.Adagrad`), dense gradients; `clr = lr / (1 + (step - 1) * lr_decay)`
     is computed by the caller in double precision, as PyTorch does."""
