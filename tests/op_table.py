@@ -299,11 +299,7 @@ def _iadd(x, y):
 
 # Entries failing because of an open bug listed in /tmp/op_bugs.md (number there). They run as
 # strict xfails: a fix makes them XPASS, which fails, so the entry must then be removed here.
-KNOWN_BUGS = {
-    "var_all": 1, "var_dim": 1, "var_dims_keepdim": 1, "var_unbiased_false": 1, "std_all": 1,
-    "std_dim_keepdim": 1,
-    "zero_": 2, "fill_": 2, "copy_": 2,
-}
+KNOWN_BUGS = {}
 
 OPS_BY_NAME = {op.name: op for op in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the table"
