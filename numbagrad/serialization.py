@@ -89,7 +89,7 @@ def save(obj, f):
     mid-save leaves the previous file intact. A file object is written to directly.
     """
     arrays = []
-    root = _encode(obj, arrays, "obj", 0, set())
+    root = _encode(obj, arrays, "obj", 0, set())  # paths are (parent, step) chains, see _path_str
     offset = 0
     layout = []
     for node, arr in arrays:
@@ -110,6 +110,30 @@ def save(obj, f):
         _write_checkpoint(f, prefix, header, layout)
 
 
+class _Attr(str):
+    """A path step that is an attribute (`._metadata`), not an item."""
+
+
+def _path_str(path):
+    """'obj['model'][0]' from the chain ((("obj", 'model'), 0)); built only for error messages."""
+    steps = []
+    while isinstance(path, tuple):
+        path, step = path
+        steps.append(step if isinstance(step, _Attr) else f"[{_key_repr(step)}]")
+    return path + "".join(reversed(steps))
+
+
+def _short(x, limit=60):
+    """A bounded repr; never recurses into containers (a hostile header may nest them deeply)."""
+    if isinstance(x, list) and not any(isinstance(v, (list, dict)) for v in x):
+        text = repr(x)
+    elif isinstance(x, (list, tuple, dict, set)):
+        return f"a {type(x).__name__} of length {len(x)}"
+    else:
+        text = repr(x)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def _aligned(n):
     return -(-n // _ALIGN) * _ALIGN
 
@@ -123,7 +147,7 @@ def _encode(obj, arrays, path, depth, active):
         return int(obj)
     if isinstance(obj, float):
         return float(obj) if math.isfinite(obj) else {"type": "float", "value": _float_tag(obj)}
-    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf" and obj.dtype.itemsize <= 8:
         return _encode(obj.item(), arrays, path, depth, active)
     if isinstance(obj, _dtypes.dtype):
         return {"type": "dtype", "name": obj.name}
@@ -138,29 +162,29 @@ def _encode(obj, arrays, path, depth, active):
         arrays.append((node, obj))
         return node
     if not isinstance(obj, (dict, list, tuple)):
-        raise TypeError(f"save: cannot save an object of type {_type_name(obj)} at {path}; "
+        raise TypeError(f"save: cannot save an object of type {_type_name(obj)} at {_path_str(path)}; "
                         f"supported are dicts, lists, tuples, Tensors, numeric NumPy arrays, "
                         f"dtypes, numbers, strings and None")
     if depth >= MAX_DEPTH:
-        raise ValueError(f"save: {path} is nested more than {MAX_DEPTH} containers deep")
+        raise ValueError(f"save: {_path_str(path)} is nested more than {MAX_DEPTH} containers deep")
     if id(obj) in active:
-        raise ValueError(f"save: {path} contains itself (a circular reference)")
+        raise ValueError(f"save: {_path_str(path)} contains itself (a circular reference)")
     active.add(id(obj))
     try:
         if isinstance(obj, dict):
             keys, values = [], []
             for k, v in obj.items():
                 keys.append(_encode_key(k, path))
-                values.append(_encode(v, arrays, f"{path}[{k!r}]", depth + 1, active))
+                values.append(_encode(v, arrays, (path, k), depth + 1, active))
             node = {"type": "ordereddict" if isinstance(obj, collections.OrderedDict) else "dict",
                     "keys": keys, "values": values}
             metadata = getattr(obj, "_metadata", None)
             if node["type"] == "ordereddict" and isinstance(metadata, dict):
-                node["metadata"] = _encode(metadata, arrays, f"{path}._metadata", depth + 1, active)
+                node["metadata"] = _encode(metadata, arrays, (path, _Attr("._metadata")), depth + 1, active)
             return node
         kind = "size" if isinstance(obj, Size) else "tuple" if isinstance(obj, tuple) else "list"
         return {"type": kind,
-                "items": [_encode(v, arrays, f"{path}[{i}]", depth + 1, active) for i, v in enumerate(obj)]}
+                "items": [_encode(v, arrays, (path, i), depth + 1, active) for i, v in enumerate(obj)]}
     finally:
         active.discard(id(obj))
 
@@ -171,13 +195,13 @@ def _encode_key(key, path):
         return _encode(key, [], path, 0, set())
     if isinstance(key, tuple) and not isinstance(key, Size):
         return {"type": "tuple", "items": [_encode_key(k, path) for k in key]}
-    raise TypeError(f"save: cannot save a dict key of type {_type_name(key)} ({key!r:.60}) in {path}; "
+    raise TypeError(f"save: cannot save a dict key of type {_type_name(key)} ({_short(key)}) in {_path_str(path)}; "
                     f"keys must be str, int, float, bool, None or tuples of these")
 
 
 def _array_node(arr, kind, path):
     if arr.dtype not in _dtypes._BY_NUMPY and arr.dtype.newbyteorder("=") not in _dtypes._BY_NUMPY:
-        raise TypeError(f"save: cannot save a NumPy array of dtype {arr.dtype} at {path}; supported "
+        raise TypeError(f"save: cannot save a NumPy array of dtype {arr.dtype} at {_path_str(path)}; supported "
                         f"dtypes are {', '.join(_DTYPES)}")
     name = _dtypes._BY_NUMPY[arr.dtype.newbyteorder("=")].name
     return {"type": kind, "dtype": name, "shape": [int(s) for s in arr.shape], "offset": 0,
@@ -342,19 +366,21 @@ class _Reader:
         fh.seek(self.start)
         self.specs = []  # (offset, nbytes, node, where) of every array, filled while checking
 
-    def fail(self, what):
+    def fail(self, what, where=None):
+        if where is not None:
+            what = f"{_path_str(where)} {what}"
         raise RuntimeError(f"load: {self.label} is not a valid numbagrad checkpoint: {what}")
 
     def load(self):
         header = self._read_header()
         for offset, nbytes, _, where in self.specs:
             if offset + nbytes > self.data_nbytes:
-                self.fail(f"{where} spans bytes {offset}..{offset + nbytes} but the data section "
-                          f"holds {self.data_nbytes} bytes")
+                self.fail(f"spans bytes {offset}..{offset + nbytes} but the data section "
+                          f"holds {self.data_nbytes} bytes", where)
         previous_end, previous = 0, None
         for offset, nbytes, _, where in sorted((s for s in self.specs if s[1]), key=lambda s: s[0]):
             if offset < previous_end:
-                self.fail(f"{where} (bytes {offset}..{offset + nbytes}) overlaps {previous}")
+                self.fail(f"(bytes {offset}..{offset + nbytes}) overlaps {_path_str(previous)}", where)
             previous_end, previous = offset + nbytes, where
         arrays = {id(node): self._read_array(offset, node)
                   for offset, _, node, _ in sorted(self.specs, key=lambda s: s[0])}
@@ -386,12 +412,12 @@ class _Reader:
         try:
             header = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
         except (ValueError, RecursionError) as e:
-            self.fail(f"the header is not valid JSON ({e})")
+            self.fail(f"the header is not valid JSON ({str(e)[:200]})")
         if not isinstance(header, dict) or set(header) != {"data_nbytes", "root"}:
             self.fail("the header must be a JSON object with exactly the keys 'data_nbytes' and 'root'")
         data_nbytes = header["data_nbytes"]
         if not _is_int(data_nbytes) or data_nbytes < 0:
-            self.fail(f"data_nbytes must be a non-negative integer, got {data_nbytes!r:.60}")
+            self.fail(f"data_nbytes must be a non-negative integer, got {_short(data_nbytes)}")
         available = self.size - _PREFIX.size - hlen
         if data_nbytes != available:
             self.fail(f"the header describes {data_nbytes} bytes of tensor data but the file holds "
@@ -402,92 +428,99 @@ class _Reader:
         return header
 
     def _check(self, node, where, depth):
-        if node is None or isinstance(node, (bool, int, str)):
-            return
-        if isinstance(node, float):
+        if node is None or isinstance(node, (bool, int, float, str)):
             return
         if not isinstance(node, dict):
-            self.fail(f"{where} is a JSON {type(node).__name__}, which is not a valid node")
+            self.fail(f"is a JSON {'array' if isinstance(node, list) else type(node).__name__}, "
+                      f"which is not a valid node", where)
         kind = node.get("type")
         if not isinstance(kind, str) or kind not in _NODE_KEYS:
-            self.fail(f"{where} has unknown node type {kind!r:.60}")
+            self.fail(f"has unknown node type {_short(kind)}", where)
         keys = set(node)
         required = _NODE_KEYS[kind] - _OPTIONAL_KEYS
         if not required <= keys <= _NODE_KEYS[kind]:
-            self.fail(f"{where} ({kind}) must have the keys {sorted(required)}, got {sorted(keys)}")
+            self.fail(f"({kind}) must have the keys {sorted(required)}, got {_short(sorted(keys))}", where)
         if depth >= MAX_DEPTH and kind in ("list", "tuple", "size", "dict", "ordereddict"):
-            self.fail(f"{where} is nested more than {MAX_DEPTH} containers deep")
+            self.fail(f"is nested more than {MAX_DEPTH} containers deep", where)
         if kind in ("list", "tuple", "size"):
             items = self._list(node, "items", where)
             for i, item in enumerate(items):
-                self._check(item, f"{where}[{i}]", depth + 1)
+                self._check(item, (where, i), depth + 1)
             if kind == "size" and not all(_is_int(i) and i >= 0 for i in items):
-                self.fail(f"{where} (a Size) must hold non-negative integers")
+                self.fail("(a Size) must hold non-negative integers", where)
         elif kind in ("dict", "ordereddict"):
             keys, values = self._list(node, "keys", where), self._list(node, "values", where)
             if len(keys) != len(values):
-                self.fail(f"{where} has {len(keys)} keys but {len(values)} values")
+                self.fail(f"has {len(keys)} keys but {len(values)} values", where)
+            seen = set()
             for i, (k, v) in enumerate(zip(keys, values)):
-                self._check_key(k, f"{where} key {i}", 0)
-                self._check(v, f"{where}[{_key_repr(k)}]", depth + 1)
+                key = self._check_key(k, None, 0, where, i)
+                if key in seen:
+                    self.fail(f"has a duplicate dict key {_short(key)}", where)
+                seen.add(key)
+                self._check(v, (where, k), depth + 1)
             if "metadata" in node:
-                if not isinstance(node["metadata"], dict) or node["metadata"].get("type") != "dict":
-                    self.fail(f"{where}._metadata must be a dict node")
-                self._check(node["metadata"], f"{where}._metadata", depth + 1)
+                metadata = node["metadata"]
+                if not isinstance(metadata, dict) or metadata.get("type") != "dict":
+                    self.fail("must be a dict node", (where, _Attr("._metadata")))
+                self._check(metadata, (where, _Attr("._metadata")), depth + 1)
         elif kind == "float":
-            if node["value"] not in _NONFINITE:
-                self.fail(f"{where} has float value {node['value']!r:.60}; expected 'nan', 'inf' or '-inf'")
+            if not isinstance(node["value"], str) or node["value"] not in _NONFINITE:
+                self.fail(f"has float value {_short(node['value'])}; expected 'nan', 'inf' or '-inf'", where)
         elif kind == "dtype":
-            if node["name"] not in _DTYPES:
-                self.fail(f"{where} names unknown dtype {node['name']!r:.60}")
+            if not isinstance(node["name"], str) or node["name"] not in _DTYPES:
+                self.fail(f"names unknown dtype {_short(node['name'])}", where)
         else:
             self._check_array(node, where)
 
-    def _check_key(self, key, where, depth):
-        if key is None or isinstance(key, (bool, int, str, float)):
-            return
+    def _check_key(self, key, where, depth, parent=None, index=None):
+        """Check a dict key node and return the key it stands for."""
+        if _is_plain_key(key):
+            return key
+        if where is None:
+            where = (parent, _Attr(f" key {index}"))
         if isinstance(key, dict) and key.get("type") == "tuple" and set(key) == {"type", "items"}:
             if depth >= MAX_DEPTH:
-                self.fail(f"{where} is nested more than {MAX_DEPTH} tuples deep")
-            for i, item in enumerate(self._list(key, "items", where)):
-                self._check_key(item, f"{where}[{i}]", depth + 1)
-            return
+                self.fail(f"is nested more than {MAX_DEPTH} tuples deep", where)
+            return tuple(self._check_key(item, (where, i), depth + 1)
+                         for i, item in enumerate(self._list(key, "items", where)))
         if isinstance(key, dict) and key.get("type") in ("float", "dtype"):
             self._check(key, where, depth)
-            return
-        self.fail(f"{where} is not a valid dict key node (keys are str, int, float, bool, None or tuples)")
+            return self._build(key, {})
+        self.fail("is not a valid dict key node (keys are str, int, float, bool, None or tuples)", where)
 
     def _list(self, node, field, where):
         value = node[field]
         if not isinstance(value, list):
-            self.fail(f"{where} field {field!r} must be a JSON array")
+            self.fail(f"field {field!r} must be a JSON array", where)
         return value
 
     def _check_array(self, node, where):
         dtype = node["dtype"]
         if not isinstance(dtype, str) or dtype not in _DTYPES:
-            self.fail(f"{where} has dtype {dtype!r:.60}; allowed are {', '.join(_DTYPES)}")
+            self.fail(f"has dtype {_short(dtype)}; allowed are {', '.join(_DTYPES)}", where)
         shape = node["shape"]
         if not isinstance(shape, list) or len(shape) > _MAX_NDIM:
-            self.fail(f"{where} shape must be a list of at most {_MAX_NDIM} integers, got {shape!r:.80}")
+            self.fail(f"shape must be a list of at most {_MAX_NDIM} integers, got {_short(shape)}", where)
         for s in shape:
             if not _is_int(s) or s < 0:
-                self.fail(f"{where} shape {shape!r:.80} has entry {s!r:.40}; entries must be non-negative integers")
+                self.fail(f"shape {_short(shape)} has entry {_short(s)}; entries must be non-negative "
+                          f"integers", where)
         itemsize = _DTYPES[dtype].itemsize
         if math.prod(max(s, 1) for s in shape) * itemsize > _INTP_MAX:
-            self.fail(f"{where} shape {shape!r:.80} is too large for an array")
+            self.fail(f"shape {_short(shape)} is too large for an array", where)
         nbytes, offset = node["nbytes"], node["offset"]
         if not _is_int(nbytes) or nbytes != math.prod(shape) * itemsize:
-            self.fail(f"{where} has nbytes {nbytes!r:.40} but shape {shape!r:.80} of {dtype} needs "
-                      f"{math.prod(shape) * itemsize}")
+            self.fail(f"has nbytes {_short(nbytes)} but shape {_short(shape)} of {dtype} needs "
+                      f"{math.prod(shape) * itemsize}", where)
         if not _is_int(offset) or offset < 0:
-            self.fail(f"{where} has offset {offset!r:.40}; it must be a non-negative integer")
+            self.fail(f"has offset {_short(offset)}; it must be a non-negative integer", where)
         if node["type"] == "tensor":
             for flag in ("requires_grad", "parameter"):
                 if not isinstance(node.get(flag, False), bool):
-                    self.fail(f"{where} field {flag!r} must be true or false")
+                    self.fail(f"field {flag!r} must be true or false", where)
             if node.get("requires_grad") and _DTYPES[dtype].numpy.kind != "f":
-                self.fail(f"{where} requires grad but has non-floating dtype {dtype}")
+                self.fail(f"requires grad but has non-floating dtype {dtype}", where)
         self.specs.append((offset, nbytes, node, where))
 
     def _not_numbagrad(self, prefix):
@@ -546,10 +579,7 @@ class _Reader:
         if kind in ("dict", "ordereddict"):
             out = collections.OrderedDict() if kind == "ordereddict" else {}
             for k, v in zip(node["keys"], node["values"]):
-                key = self._build(k, arrays)
-                if key in out:
-                    self.fail(f"duplicate dict key {key!r:.60}")
-                out[key] = self._build(v, arrays)
+                out[self._build(k, arrays)] = self._build(v, arrays)
             if "metadata" in node:
                 out._metadata = self._build(node["metadata"], arrays)
             return out
@@ -568,25 +598,52 @@ class _Reader:
         return t
 
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+def _json_depth(raw, chunk=1 << 16):
+    """Maximum bracket nesting of JSON text `raw`, not counting brackets inside strings.
 
-
-def _json_depth(raw):
-    """Maximum bracket nesting of JSON text `raw`, ignoring brackets inside strings (linear time,
-    no recursion), so a hostile header cannot drive json.loads into deep recursion."""
-    codes = np.frombuffer(_STRING.sub(b'""', raw), dtype=np.uint8)
-    if codes.size == 0:
-        return 0
-    steps = ((codes == 0x5B) | (codes == 0x7B)).astype(np.int32)  # [ {
-    steps -= (codes == 0x5D) | (codes == 0x7D)  # ] }
-    return int(np.cumsum(steps, out=steps).max())
+    Linear time, no recursion, and a fixed amount of memory (the text is scanned in chunks), so a
+    hostile header can drive neither json.loads into deep recursion nor this check into a large
+    allocation. A quote is escaped when an odd run of backslashes ends right before it. For any
+    prefix that json.loads accepts, the strings found here are exactly its strings, so the depth
+    it reaches is never larger than the one returned.
+    """
+    depth = deepest = 0
+    in_string = False
+    carry = 0  # length parity of a backslash run that ends the previous chunk
+    for start in range(0, len(raw), chunk):
+        codes = np.frombuffer(raw, dtype=np.uint8, count=min(chunk, len(raw) - start), offset=start)
+        quotes = np.flatnonzero(codes == 0x22)
+        slashes = np.flatnonzero(codes == 0x5C)
+        previous, carry = carry, 0
+        escaped = [0] if previous and codes[0] != 0x5C else []
+        if slashes.size:
+            runs = np.flatnonzero(np.diff(slashes, prepend=-2) != 1)
+            first, last = slashes[runs], slashes[np.append(runs[1:] - 1, slashes.size - 1)]
+            length = last - first + 1
+            if first[0] == 0:
+                length[0] += previous
+            escaped = np.concatenate([escaped, last[length % 2 == 1] + 1])
+            carry = int(length[-1] % 2) if last[-1] == codes.size - 1 else 0
+        if len(escaped):
+            quotes = quotes[~np.isin(quotes, escaped)]
+        brackets = np.flatnonzero((codes == 0x5B) | (codes == 0x7B) | (codes == 0x5D) | (codes == 0x7D))
+        outside = (np.searchsorted(quotes, brackets) % 2 == 1) if in_string else \
+            (np.searchsorted(quotes, brackets) % 2 == 0)
+        kinds = codes[brackets[outside]]
+        steps = np.where((kinds == 0x5B) | (kinds == 0x7B), 1, -1)
+        if steps.size:
+            levels = np.cumsum(steps) + depth
+            deepest = max(deepest, int(levels.max()))
+            depth = int(levels[-1])
+        in_string ^= bool(quotes.size % 2)
+    return deepest
 
 
 def _unique_keys(pairs):
     out = {}
     for k, v in pairs:
         if k in out:
-            raise ValueError(f"duplicate key {k!r:.60} in a JSON object")
+            raise ValueError(f"duplicate key {_short(k)} in a JSON object")
         out[k] = v
     return out
 
@@ -600,4 +657,8 @@ def _is_int(x):
 
 
 def _key_repr(k):
-    return repr(k) if not isinstance(k, dict) else f"<{k.get('type')} key>"
+    return _short(k) if not isinstance(k, dict) else f"<{_short(k.get('type'))} key>"
+
+
+def _is_plain_key(k):
+    return k is None or isinstance(k, (bool, int, float, str))

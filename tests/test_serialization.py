@@ -311,13 +311,19 @@ while True:
 """
 
 
-def test_sigkill_mid_save_leaves_previous_or_complete_checkpoint(tmp_path):
+@pytest.mark.parametrize("completed_saves", [0, 1])
+def test_sigkill_mid_save_leaves_previous_or_complete_checkpoint(tmp_path, completed_saves):
     target = tmp_path / "ckpt.ngt"
     save({"i": -1, "w": ng.ones(4)}, target)
     child = subprocess.Popen([sys.executable, "-c", _SAVER, str(target)], cwd=REPO,
                              env={**os.environ, "PYTHONPATH": REPO}, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
+        # Readers never see a partial file while the child saves over and over.
+        while load(target)["i"] < completed_saves - 1:
+            assert child.poll() is None, child.stderr.read().decode()
+            assert time.monotonic() < deadline, "the child never finished a save"
+            time.sleep(0.005)
         while not _leftovers(tmp_path):  # a temp file exists: the child is in the middle of a save
             assert child.poll() is None, child.stderr.read().decode()
             assert time.monotonic() < deadline, "the child never started saving"
@@ -329,10 +335,10 @@ def test_sigkill_mid_save_leaves_previous_or_complete_checkpoint(tmp_path):
         child.stderr.close()
     out = load(target)
     if out["i"] == -1:
-        assert out["w"]._data.tolist() == [1.0] * 4
+        assert completed_saves == 0 and out["w"]._data.tolist() == [1.0] * 4
     else:
-        assert out["w"].shape == (6_000_000,) and bool((out["w"]._data == 2.0).all())
-    # A killed process cannot clean up: at most its one temp file remains, never the target's name.
+        assert out["i"] >= 0 and out["w"].shape == (6_000_000,) and bool((out["w"]._data == 2.0).all())
+    # A killed process cannot clean up: its one temp file may remain, under a name of its own.
     assert len(_leftovers(tmp_path)) <= 1
 
 
@@ -457,19 +463,123 @@ def test_just_deep_enough_nodes_load(tmp_path):
 
 
 def test_truncated_at_every_point_and_extended(tmp_path):
-    src = tmp_path / "good.ngt"
-    save({"a": ng.arange(5.0), "b": [ng.ones(2, dtype=ng.int64), 3], "c": ng.zeros(0)}, src)
-    good = src.read_bytes()
-    bad = tmp_path / "bad.ngt"
+    buf = io.BytesIO()
+    save({"a": ng.arange(5.0), "b": [ng.ones(2, dtype=ng.int64), 3], "c": ng.zeros(0)}, buf)
+    good = buf.getvalue()
     for cut in range(len(good)):
+        with pytest.raises(RuntimeError, match="<BytesIO> is not a (valid )?numbagrad checkpoint"):
+            load(io.BytesIO(good[:cut]))
+    bad = tmp_path / "bad.ngt"
+    for cut in (0, 5, 21, 30, len(good) - 1):
         bad.write_bytes(good[:cut])
-        with pytest.raises(RuntimeError, match="not a (valid )?numbagrad checkpoint"):
+        with pytest.raises(RuntimeError, match="bad.ngt' is not a (valid )?numbagrad checkpoint"):
             load(bad)
     bad.write_bytes(good + b"\x00")
     with pytest.raises(RuntimeError, match="extra bytes"):
         load(bad)
     bad.write_bytes(good)
     assert load(bad)["b"][1] == 3
+
+
+def _header_of(data):
+    hlen = struct.unpack("<Q", data[14:22])[0]
+    return json.loads(data[22:22 + hlen]), data[22 + hlen:]
+
+
+def _mutations(value):
+    """Every JSON value inside `value`, and a setter replacing it."""
+    found = []
+    stack = [value]
+    while stack:
+        container = stack.pop()
+        items = container.items() if isinstance(container, dict) else enumerate(container)
+        for key, child in list(items):
+            found.append((container, key))
+            if isinstance(child, (dict, list)):
+                stack.append(child)
+    return found
+
+
+_JUNK = [None, True, -1, 0, 2 ** 64, 1.5, "", "tensor", "float64", "nan", [], [-1], [[[]]], {},
+         {"type": "list"}, {"type": "tensor"}, [1, 2, 3], "x" * 100, {"type": "dict", "keys": [], "values": []}]
+
+
+def test_structured_header_fuzz_only_raises_runtime_error():
+    import copy
+    buf = io.BytesIO()
+    save(collections.OrderedDict(a=ng.arange(5.0), b={1: [ng.ones(2, dtype=ng.int64), (2, "x")]},
+                                 c=(math.nan, ng.float16), d=Size([2])), buf)
+    header, data = _header_of(buf.getvalue())
+    rng = np.random.default_rng(0)
+    sites = _mutations(header)
+    outcomes = {"ok": 0, "error": 0}
+    for trial in range(400):
+        mutated = copy.deepcopy(header)
+        for container, key in [sites[i] for i in rng.choice(len(sites), size=2)]:
+            path = _locate(header, mutated, container)
+            if path is not None and (isinstance(path, list) and key < len(path) or isinstance(path, dict)):
+                path[key] = copy.deepcopy(_JUNK[rng.integers(len(_JUNK))])
+        blob = _raw(mutated, data)
+        try:
+            load(io.BytesIO(blob))
+            outcomes["ok"] += 1
+        except RuntimeError:
+            outcomes["error"] += 1
+    assert outcomes["error"] > 300
+
+
+def _locate(original, mutated, container):
+    """The object in `mutated` at the position `container` has in `original`."""
+    stack = [(original, mutated)]
+    while stack:
+        a, b = stack.pop()
+        if a is container:
+            return b
+        if isinstance(a, dict) and isinstance(b, dict):
+            stack.extend((a[k], b[k]) for k in a if k in b and isinstance(a[k], (dict, list)))
+        elif isinstance(a, list) and isinstance(b, list):
+            stack.extend((x, y) for x, y in zip(a, b) if isinstance(x, (dict, list)))
+    return None
+
+
+def _reference_json_depth(raw):
+    depth = deepest = 0
+    in_string = escape = False
+    for c in raw.decode("utf-8"):
+        if in_string:
+            if escape:
+                escape = False
+            elif c == "\\":
+                escape = True
+            elif c == '"':
+                in_string = False
+        elif c == '"':
+            in_string = True
+        elif c in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in "]}":
+            depth -= 1
+    return deepest
+
+
+def test_json_depth_scan_matches_a_plain_python_scanner():
+    rng = np.random.default_rng(1)
+    pieces = ['a"\\[', "\\", '"', "x]}{", 1, None, '\\"[[[', "\\\\\"{"]
+
+    def value(depth):
+        r = rng.random()
+        if depth > 6 or r < 0.3:
+            return pieces[rng.integers(len(pieces))]
+        if r < 0.65:
+            return [value(depth + 1) for _ in range(rng.integers(0, 4))]
+        return {str(pieces[rng.integers(len(pieces))]): value(depth + 1) for _ in range(rng.integers(0, 4))}
+
+    for _ in range(100):
+        raw = json.dumps(value(0)).encode()
+        want = _reference_json_depth(raw)
+        for chunk in (1, 2, 3, 7, 64, 1 << 16):
+            assert serialization._json_depth(raw, chunk) == want, (raw, chunk)
 
 
 def test_corrupting_header_bytes_never_escapes_runtime_error(tmp_path):
