@@ -80,5 +80,5 @@ class BatchNorm1d(Module):
         return ("{num_features}, eps={eps}, momentum={momentum}, affine={affine}, bias={bias}, "
                 "track_running_stats={track_running_stats}").format(
             num_features=self.num_features, eps=self.eps, momentum=self.momentum,
-            affine=self.affine, bias=self.bias is not None or not self.affine,
+            affine=self.affine, bias=self.bias is not None,
             track_running_stats=self.track_running_stats)

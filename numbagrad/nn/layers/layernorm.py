@@ -45,4 +45,4 @@ class LayerNorm(Module):
         return ("{normalized_shape}, eps={eps}, elementwise_affine={elementwise_affine}, "
                 "bias={bias}").format(normalized_shape=self.normalized_shape, eps=self.eps,
                                       elementwise_affine=self.elementwise_affine,
-                                      bias=self.bias is not None or not self.elementwise_affine)
+                                      bias=self.bias is not None)
