@@ -169,7 +169,7 @@ def _run_pre_hooks(node, grads):
     for nr, hooks in node._pre_hooks.items():
         if grads[nr] is None:
             continue
-        for hook in list(hooks):
+        for hook in list(hooks.values()):
             out = hook(_wrap(grads[nr]))
             if out is not None:
                 grads[nr] = out._data if isinstance(out, Tensor) else np.asarray(out)
