@@ -223,13 +223,23 @@ def _type_name(obj):
 
 
 def _write_checkpoint(fh, prefix, header, layout):
-    fh.write(prefix)
-    fh.write(header)
+    _write_all(fh, prefix)
+    _write_all(fh, header)
     position = 0
     for offset, arr in layout:
         if offset > position:
-            fh.write(b"\x00" * (offset - position))
+            _write_all(fh, b"\x00" * (offset - position))
         position = offset + _write_array(fh, arr)
+
+
+def _write_all(fh, data):
+    """fh.write until everything is written (a raw, unbuffered file may write only part)."""
+    view = memoryview(data).cast("B")
+    while len(view):
+        n = fh.write(view)
+        if n is None or n >= len(view):  # None: file-likes that do not report a count
+            return
+        view = view[n:]
 
 
 def _write_array(fh, arr):
@@ -237,7 +247,7 @@ def _write_array(fh, arr):
     if arr.size == 0:
         return 0
     data = np.ascontiguousarray(arr.astype(arr.dtype.newbyteorder("<"), copy=False))
-    fh.write(memoryview(data.reshape(-1).view(np.uint8)))
+    _write_all(fh, data.reshape(-1).view(np.uint8))
     return data.nbytes
 
 
@@ -319,7 +329,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if isinstance(f, (str, bytes, os.PathLike)):
         name = os.fsdecode(f)
         with open(name, "rb") as fh:
-            return _Reader(fh, repr(name)).load()
+            return _Reader(fh if _seekable(fh) else io.BytesIO(fh.read()), repr(name)).load()
     if isinstance(f, io.TextIOBase) or not hasattr(f, "read"):
         raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
     label = getattr(f, "name", None)
@@ -389,7 +399,7 @@ class _Reader:
     # ---- checking ---------------------------------------------------------------------
     def _read_header(self):
         prefix = self.fh.read(_PREFIX.size)
-        if not prefix.startswith(MAGIC):
+        if not prefix.startswith(MAGIC) and not (prefix and MAGIC.startswith(prefix)):
             self._not_numbagrad(prefix)
         if len(prefix) < _PREFIX.size:
             self.fail(f"the file is truncated ({self.size} bytes, shorter than the {_PREFIX.size}-byte prefix)")
