@@ -280,7 +280,6 @@ def test_leaf_hook_sees_and_replaces_grad():
     np.testing.assert_array_equal(x.grad.numpy(), [30.0, 30.0])
 
 
-@open_bug(3)
 def test_non_leaf_hook_changes_upstream_gradient():
     x = leaf([1.0, 2.0])
     y = x * 2
@@ -304,7 +303,6 @@ def test_hook_on_tensor_not_requiring_grad_raises():
         numbagrad.ones(2).register_hook(lambda g: g)
 
 
-@open_bug(3)
 def test_retain_grad_keeps_non_leaf_grad():
     x = leaf([1.0, 2.0])
     y = x * 2
