@@ -106,7 +106,10 @@ class CrossEntropyIndices(ArrayFunction):
         if reduction == "none":
             gscale = np.ascontiguousarray(g, dtype=np.float64).reshape(m)
         else:
-            scale = float(g) / denom if reduction == "mean" else float(g)
+            if reduction == "mean":
+                scale = float(g) / denom if denom != 0 else float("nan")
+            else:
+                scale = float(g)
             gscale = np.full(m, scale, dtype=np.float64)
         out = np.empty_like(x2)
         K.cross_entropy_backward(x2, t2, weight, ignore_index, smoothing, float(weight.sum()),
