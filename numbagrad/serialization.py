@@ -195,14 +195,14 @@ def _encode_key(key, path):
         return _encode(key, [], path, 0, set())
     if isinstance(key, tuple) and not isinstance(key, Size):
         return {"type": "tuple", "items": [_encode_key(k, path) for k in key]}
-    raise TypeError(f"save: cannot save a dict key of type {_type_name(key)} ({_short(key)}) in {_path_str(path)}; "
-                    f"keys must be str, int, float, bool, None or tuples of these")
+    raise TypeError(f"save: cannot save a dict key of type {_type_name(key)} ({_short(key)}) in "
+                    f"{_path_str(path)}; keys must be str, int, float, bool, None or tuples of these")
 
 
 def _array_node(arr, kind, path):
-    if arr.dtype not in _dtypes._BY_NUMPY and arr.dtype.newbyteorder("=") not in _dtypes._BY_NUMPY:
-        raise TypeError(f"save: cannot save a NumPy array of dtype {arr.dtype} at {_path_str(path)}; supported "
-                        f"dtypes are {', '.join(_DTYPES)}")
+    if arr.dtype.newbyteorder("=") not in _dtypes._BY_NUMPY:
+        raise TypeError(f"save: cannot save a NumPy array of dtype {arr.dtype} at {_path_str(path)}; "
+                        f"supported dtypes are {', '.join(_DTYPES)}")
     name = _dtypes._BY_NUMPY[arr.dtype.newbyteorder("=")].name
     return {"type": kind, "dtype": name, "shape": [int(s) for s in arr.shape], "offset": 0,
             "nbytes": int(arr.size) * arr.dtype.itemsize}
@@ -402,7 +402,8 @@ class _Reader:
         if not prefix.startswith(MAGIC) and not (prefix and MAGIC.startswith(prefix)):
             self._not_numbagrad(prefix)
         if len(prefix) < _PREFIX.size:
-            self.fail(f"the file is truncated ({self.size} bytes, shorter than the {_PREFIX.size}-byte prefix)")
+            self.fail(f"the file is truncated ({self.size} bytes, shorter than the "
+                      f"{_PREFIX.size}-byte prefix)")
         _, version, hlen = _PREFIX.unpack(prefix)
         if version != VERSION:
             self.fail(f"format version {version} is not supported (this numbagrad reads version {VERSION})")

@@ -1,6 +1,5 @@
 """Tests for `numbagrad.save` / `numbagrad.load` (numbagrad/serialization.py)."""
 import collections
-import glob
 import io
 import json
 import math
