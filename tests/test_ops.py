@@ -110,3 +110,30 @@ def test_matches_torch(op):
         if b.grad is not None:
             assert a.grad.dtype == numbagrad.float64
             assert_close(to_numpy(a.grad), to_numpy(b.grad), 1e-7, 1e-12, f"{op.name} grad of input {i}")
+
+
+def _grads(op, arrays, upstream):
+    inputs = make_tensors(numbagrad, op, arrays)
+    outs = float_outputs(op.fn(numbagrad, *inputs))
+    numbagrad.autograd.backward(outs, [numbagrad.tensor(u.astype(arrays_dtype(arrays))) for u in upstream])
+    return [(t.grad, g) for t, g in zip(inputs, op.grad)]
+
+
+def arrays_dtype(arrays):
+    return next(a.dtype for a in arrays if a.dtype.kind == "f")
+
+
+@pytest.mark.parametrize("op", params(GRAD_OPS))
+def test_backward_float32_matches_float64(op):
+    """float32 gradients: float32 dtype, input shapes, and the float64 values to float32 precision."""
+    a64 = draw_arrays(op, np.float64)
+    a32 = [a.astype(np.float32) if a.dtype.kind == "f" else a for a in a64]
+    a64 = [a.astype(np.float64) if a.dtype.kind == "f" else a for a in a32]  # same values
+    shapes = [tuple(o.shape) for o in float_outputs(op.fn(numbagrad, *make_tensors(numbagrad, op, a64)))]
+    rng = np.random.default_rng(2)
+    upstream = [rng.standard_normal(s) for s in shapes]
+    for (g32, need), (g64, _), a in zip(_grads(op, a32, upstream), _grads(op, a64, upstream), a32):
+        if not need:
+            continue
+        assert g32 is not None and g32.dtype == numbagrad.float32 and tuple(g32.shape) == a.shape
+        assert_close(to_numpy(g32), to_numpy(g64), 1e-4, 1e-5, f"{op.name} float32 grad")
