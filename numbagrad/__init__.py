@@ -41,3 +41,4 @@ def is_tensor(obj):
 def numel(input):
     """Mirrors `torch.numel`."""
     return input.numel()
+from .warmup import warmup  # noqa: E402,F401
