@@ -364,3 +364,17 @@ def test_max_with_dim_returns_named_tuple():
     assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
     assert r.values.tolist() == [5.0, 7.0] and r.indices.dtype == ng.int64
     assert x.min(dim=0).indices.tolist() == [0, 1, 1]
+
+
+@open_bug(7)
+def test_tensor_of_numpy_scalar_keeps_dtype():
+    assert ng.tensor(np.float64(2.0)).dtype == ng.float64
+    assert ng.tensor(np.int32(2)).dtype == ng.int32
+
+
+@open_bug(8)
+def test_bool_subtraction_and_negation_raise_runtime_error():
+    with pytest.raises(RuntimeError, match="bool"):
+        ng.tensor([True]) - ng.tensor([False])
+    with pytest.raises(RuntimeError, match="bool"):
+        -ng.tensor([True])
