@@ -42,3 +42,4 @@ def numel(input):
     """Mirrors `torch.numel`."""
     return input.numel()
 from .warmup import warmup  # noqa: E402,F401
+from . import nn, optim, utils, datasets  # noqa: E402,F401  (torch.nn.Linear etc. after `import numbagrad as torch`)
