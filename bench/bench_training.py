@@ -15,16 +15,18 @@ in processes that must load only one of them.
 """
 import importlib
 import itertools
+import statistics
 import time
 
 import numpy as np
 
-from timing import compare, markdown_table
+from timing import compare_samples, markdown_table, spread
 
 LAYERS = (("fc1", 784, 128), ("fc2", 128, 64), ("fc3", 64, 10))
 OPTIMIZERS = ("sgd", "adam")
 FIRST_LOSS_RTOL = 1e-4
 LATER_LOSS_RTOL = 1e-3
+NOISY_Q3_OVER_Q1 = 1.25
 
 _mlp_classes = {}
 
@@ -167,9 +169,11 @@ def bench_config(libs, batch_size, optimizer, repeat, target_seconds, batch_coun
     runners = {name: FrameworkRunner(lib, weights, optimizer, batches) for name, lib in libs.items()}
     runners["numpy"] = NumpyRunner(weights, optimizer, batches)
     losses, first_seconds, warnings = check_losses(runners, batch_size, optimizer)
-    times = compare({name: r.step for name, r in runners.items()}, repeat, target_seconds)
+    samples, numbers = compare_samples({name: r.step for name, r in runners.items()}, repeat, target_seconds)
     return {"batch_size": batch_size, "optimizer": optimizer,
-            "ms_per_step": {k: v * 1e3 for k, v in times.items()},
+            "ms_per_step": {k: statistics.median(v) * 1e3 for k, v in samples.items()},
+            "ms_spread": {k: {q: t * 1e3 for q, t in spread(v).items()} for k, v in samples.items()},
+            "steps_per_block": numbers, "blocks": repeat,
             "first_step_ms": {k: v * 1e3 for k, v in first_seconds.items()},
             "losses": losses, "warnings": warnings}
 
@@ -210,13 +214,20 @@ def _ratio(d, key):
 def table(results):
     header = ["batch", "optimizer", "numbagrad (ms)", "PyTorch (ms)", "NumPy (ms)",
               "numbagrad / PyTorch", "NumPy / PyTorch", "first-step loss"]
-    rows = []
+    rows, noisy = [], False
     for r in results:
         ms = r["ms_per_step"]
         first = r["losses"]["numbagrad"][0]
-        rows.append([r["batch_size"], r["optimizer"], _ms(ms, "numbagrad"), _ms(ms, "torch"), _ms(ms, "numpy"),
-                     _ratio(ms, "numbagrad"), _ratio(ms, "numpy"), f"{first:.6f}"])
+        row = [r["batch_size"], r["optimizer"], _ms(ms, "numbagrad"), _ms(ms, "torch"), _ms(ms, "numpy"),
+               _ratio(ms, "numbagrad"), _ratio(ms, "numpy"), f"{first:.6f}"]
+        if any(s["q3"] > NOISY_Q3_OVER_Q1 * s["q1"] for s in r["ms_spread"].values()):
+            row[1] += " *"
+            noisy = True
+        rows.append(row)
     main = markdown_table(header, rows)
+    if noisy:
+        main += (f"\n\n\\* noisy: for some candidate the third quartile of the block times exceeds "
+                 f"{NOISY_Q3_OVER_Q1}x the first (other load on the machine?); see ms_spread in training.json.")
     first_rows = [[r["batch_size"], r["optimizer"]] + [_ms(r["first_step_ms"], k) for k in ("numbagrad", "torch", "numpy")]
                   for r in results]
     first = markdown_table(["batch", "optimizer", "numbagrad (ms)", "PyTorch (ms)", "NumPy (ms)"], first_rows)

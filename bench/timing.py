@@ -26,14 +26,27 @@ def calibrate(fn, target_seconds=0.02):
         n *= 4
 
 
-def compare(candidates, repeat=15, target_seconds=0.02):
-    """{name: median seconds per call} for a dict of name -> callable, interleaved blocks."""
+def compare_samples(candidates, repeat=15, target_seconds=0.02):
+    """({name: [seconds per call of each block]}, {name: calls per block}), interleaved blocks."""
     numbers = {name: calibrate(fn, target_seconds) for name, fn in candidates.items()}
     samples = {name: [] for name in candidates}
     for _ in range(repeat):
         for name, fn in candidates.items():
             samples[name].append(time_block(fn, numbers[name]))
+    return samples, numbers
+
+
+def compare(candidates, repeat=15, target_seconds=0.02):
+    """{name: median seconds per call} for a dict of name -> callable, interleaved blocks."""
+    samples, _ = compare_samples(candidates, repeat, target_seconds)
     return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def spread(samples):
+    """min, quartiles and max of a list of block times (a measure of how noisy the run was)."""
+    s = sorted(samples)
+    q = statistics.quantiles(s, n=4) if len(s) > 1 else [s[0]] * 3
+    return {"min": s[0], "q1": q[0], "median": statistics.median(s), "q3": q[2], "max": s[-1]}
 
 
 def markdown_table(header, rows):
