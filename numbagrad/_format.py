@@ -1,37 +1,50 @@
-"""`repr(tensor)` in PyTorch's layout: `tensor([[1., 2.]], dtype=numbagrad.float64, grad_fn=<...>)`."""
+"""`repr(tensor)` in PyTorch's layout: `tensor([[1., 2.]], dtype=numbagrad.float64, grad_fn=<...>)`.
+
+Floats follow PyTorch's choice of format: integral values as `1.`, others with 4 decimals, and
+scientific notation (`1.2346e+05`) when the magnitudes span more than 1000x, exceed 1e8, or
+(non-integral) go below 1e-4. Every element is padded to the widest one.
+"""
 import numpy as np
 
 _DEFAULT_SHOWN = ("float32", "int64", "bool")
+_OPTIONS = dict(separator=", ", threshold=1000, edgeitems=3, max_line_width=80)
+
+
+def _float_format(a):
+    finite = np.abs(a[np.isfinite(a)]).astype(np.float64)
+    nonzero = finite[finite != 0]
+    integral = bool(np.all(finite == np.round(finite)))
+    sci = False
+    if nonzero.size:
+        big, small = nonzero.max(), nonzero.min()
+        sci = big / small > 1000.0 or big > 1e8 or (not integral and small < 1e-4)
+    if sci:
+        fmt = "{:.4e}"
+    elif integral:
+        fmt = "{:.0f}."
+    else:
+        fmt = "{:.4f}"
+    samples = [fmt.format(v) for v in (a[np.isfinite(a)].min(), a[np.isfinite(a)].max())] if finite.size else []
+    samples += [str(v) for v in (np.nan, np.inf, -np.inf) if (np.isnan(v) and np.isnan(a).any()) or
+                (not np.isnan(v) and (a == v).any())]
+    width = max(len(s) for s in samples)
+
+    def format_one(v):
+        text = fmt.format(v) if np.isfinite(v) else str(float(v))
+        return text.rjust(width)
+    return format_one
 
 
 def _format_array(a, indent):
     if a.dtype.kind == "f" and a.size:
-        finite = a[np.isfinite(a)]
-        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or
-                               (np.abs(finite[finite != 0]).min() < 1e-4 if np.any(finite != 0) else False))
-        if integral and not big:
-            opts = dict(precision=0, floatmode="fixed")
-        elif big:
-            opts = dict(precision=4, floatmode="fixed", suppress_small=False)
-            return np.array2string(a, separator=", ", prefix=" " * indent,
-                                   formatter={"float_kind": lambda v: f"{v:.4e}"}, threshold=1000,
-                                   edgeitems=3)
-        else:
-            opts = dict(precision=4, floatmode="fixed")
-        return np.array2string(a, separator=", ", prefix=" " * indent, threshold=1000, edgeitems=3,
-                               **opts)
-    if a.dtype.kind == "b":
-        return np.array2string(a, separator=", ", prefix=" " * indent, threshold=1000, edgeitems=3,
-                               formatter={"bool": lambda v: "True" if v else "False"})
-    return np.array2string(a, separator=", ", prefix=" " * indent, threshold=1000, edgeitems=3)
+        return np.array2string(a, prefix=" " * indent, formatter={"float_kind": _float_format(a)},
+                               **_OPTIONS)
+    return np.array2string(a, prefix=" " * indent, **_OPTIONS)
 
 
 def tensor_repr(t, prefix="tensor("):
     a = t._data
     body = _format_array(a, len(prefix))
-    if a.dtype.kind == "f" and a.size and "e" not in body:
-        body = body.replace(".,", ".,")
     extras = []
     if a.size == 0 and a.ndim != 1:
         extras.append(f"size={tuple(a.shape)}")

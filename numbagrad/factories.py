@@ -43,7 +43,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     """Mirrors `torch.tensor`: always copies `data` (nested lists, numbers, arrays or tensors)."""
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=_np_dtype(dtype, data.dtype), copy=True)
-    elif isinstance(data, np.ndarray):
+    elif isinstance(data, (np.ndarray, np.generic)):
         dtypes.from_numpy_dtype(data.dtype)
         arr = np.array(data, dtype=dtypes.to_dtype(dtype).numpy if dtype else data.dtype, copy=True)
     else:

@@ -183,7 +183,7 @@ EDGE_CASES = {
     "cast_round_trip": (lambda m, x: x.float().double() * 3, [1.1, 2.2]),
     "times_integer_cast": (lambda m, x: x * x.long(), [1.5, 2.5]),
 }
-EDGE_BUGS = {"std_of_constant": 6}  # numbers in /tmp/op_bugs.md
+EDGE_BUGS = {}  # numbers in /tmp/op_bugs.md
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=(pytest.mark.xfail(

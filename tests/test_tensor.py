@@ -239,7 +239,6 @@ def _repr_cases_open_bug(m):
     return [m.tensor([True, False]), m.tensor([[True], [False]]), m.tensor([123456.0, 1.0])]
 
 
-@open_bug(4)
 def test_repr_of_bool_and_wide_range_floats_matches_torch():
     torch = pytest.importorskip("torch")
     for a, b in zip(_repr_cases_open_bug(ng), _repr_cases_open_bug(torch)):
@@ -260,7 +259,6 @@ def test_grad_fn_names_match_torch():
         assert a.grad_fn.name() == b.grad_fn.name()
 
 
-@open_bug(5)
 def test_grad_fn_names_of_shape_and_activation_ops_match_torch():
     torch = pytest.importorskip("torch")
     names = [(a.grad_fn.name(), b.grad_fn.name())
@@ -366,13 +364,11 @@ def test_max_with_dim_returns_named_tuple():
     assert x.min(dim=0).indices.tolist() == [0, 1, 1]
 
 
-@open_bug(7)
 def test_tensor_of_numpy_scalar_keeps_dtype():
     assert ng.tensor(np.float64(2.0)).dtype == ng.float64
     assert ng.tensor(np.int32(2)).dtype == ng.int32
 
 
-@open_bug(8)
 def test_bool_subtraction_and_negation_raise_runtime_error():
     with pytest.raises(RuntimeError, match="bool"):
         ng.tensor([True]) - ng.tensor([False])

@@ -99,7 +99,7 @@ class Function:
 
     # ---- graph introspection ----------------------------------------------------------------
     def name(self):
-        return type(self).__name__ + "Backward0"
+        return getattr(self, "backward_name", None) or type(self).__name__ + "Backward0"
 
     def __repr__(self):
         return f"<{self.name()} object at {id(self):#x}>"

@@ -106,3 +106,10 @@ def shape_arg(args, op):
             raise TypeError(f"{op}(): shape must be a sequence of ints, got {type(a).__name__}")
         out.append(int(a))
     return tuple(out)
+
+
+def named(out, name):
+    """Give `out`'s graph node the name PyTorch prints for this op (when there is a node)."""
+    if out.grad_fn is not None:
+        out.grad_fn.backward_name = name
+    return out

@@ -29,6 +29,8 @@ def _run(kernel, shape, dtype, *arrays_and_args):
 
 
 class ReLU(ArrayFunction):
+    backward_name = "ReluBackward0"
+
     @staticmethod
     def forward(ctx, x):
         xf = _flat(x)
@@ -74,6 +76,8 @@ def relu_(input):
 
 
 class LeakyReLU(ArrayFunction):
+    backward_name = "LeakyReluBackward0"
+
     @staticmethod
     def forward(ctx, x, slope):
         ctx.save_for_backward(x)
@@ -141,6 +145,8 @@ def tanh(input, *, out=None):
 
 
 class GELU(ArrayFunction):
+    backward_name = "GeluBackward0"
+
     @staticmethod
     def forward(ctx, x, approximate_tanh):
         ctx.save_for_backward(x)
@@ -181,6 +187,8 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 class ELU(ArrayFunction):
+    backward_name = "EluBackward0"
+
     @staticmethod
     def forward(ctx, x, alpha):
         ctx.save_for_backward(x)
@@ -204,6 +212,8 @@ def elu(input, alpha=1.0, inplace=False):
 
 
 class SiLU(ArrayFunction):
+    backward_name = "SiluBackward0"
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)

@@ -9,7 +9,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap
-from ._util import check_tensor, wrap_dim, as_operand
+from ._util import check_tensor, wrap_dim, as_operand, named
 from .shape import _view_of
 
 
@@ -72,7 +72,11 @@ def getitem(input, index):
         out = GetItem.apply(input, index, basic)
     except IndexError as e:
         raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
-    return _view_of(out, input) if basic else out
+    if not basic:
+        return named(out, "IndexBackward0")
+    kind = ("SelectBackward0" if any(isinstance(i, (int, np.integer)) for i in index) else
+            "SliceBackward0" if any(isinstance(i, slice) for i in index) else "GetItemBackward0")
+    return named(_view_of(out, input), kind)
 
 
 def setitem(input, index, value):

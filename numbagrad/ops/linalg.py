@@ -6,7 +6,7 @@ views (`.T`), which BLAS reads as a layout flag, not copied.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import check_tensor, promote
+from ._util import check_tensor, promote, named
 
 
 class MatMul(ArrayFunction):
@@ -68,7 +68,9 @@ def matmul(input, other, *, out=None):
     if a._data.dtype.kind == "b":
         raise RuntimeError("matmul: bool tensors are not supported")
     _check_matmul(a, b, "matmul")
-    return MatMul.apply(a, b)
+    kind = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
+        (a._data.ndim, b._data.ndim), "MatMulBackward0")
+    return named(MatMul.apply(a, b), kind)
 
 
 def mm(input, mat2, *, out=None):

@@ -27,6 +27,8 @@ def _binary(cls, a, b, op, *extra):
 
 # ---- casting -----------------------------------------------------------------------------------
 class ToDtype(ArrayFunction):
+    backward_name = "ToCopyBackward0"
+
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
@@ -144,7 +146,14 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     """Mirrors `torch.sub(input, other, alpha=1)`."""
+    if _is_bool(input) and _is_bool(other):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
     return _binary(Sub, input, other, "sub", alpha)
+
+
+def _is_bool(x):
+    return isinstance(x, bool) or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 subtract = sub

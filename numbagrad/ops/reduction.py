@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import check_tensor, wrap_dims, wrap_dim, cast
+from ._util import check_tensor, wrap_dims, wrap_dim, cast, named
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -181,14 +181,15 @@ def _extreme(input, dim, keepdim, is_max, op, result_type):
         if x._data.size == 0:
             raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
-        return ExtremeAll.apply(x, tuple(range(x._data.ndim)), False, is_max)
+        return named(ExtremeAll.apply(x, tuple(range(x._data.ndim)), False, is_max),
+                     "MaxBackward1" if is_max else "MinBackward1")
     axis = wrap_dim(dim, x._data.ndim, op)
     if x._data.ndim == 0:
         return result_type(ExtremeAll.apply(x, (), keepdim, is_max), _wrap(np.zeros((), np.int64)))
     if x._data.shape[axis] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
     values, idx = ExtremeDim.apply(x, axis, keepdim, is_max)
-    return result_type(values, idx)
+    return result_type(named(values, "MaxBackward0" if is_max else "MinBackward0"), idx)
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
@@ -205,13 +206,13 @@ def min(input, dim=None, keepdim=False, *, out=None):
 def amax(input, dim=(), keepdim=False):
     """Mirrors `torch.amax`: the gradient is shared evenly between ties."""
     x = check_tensor(input, "amax")
-    return ExtremeAll.apply(x, _reduce_args(x, dim, "amax"), keepdim, True)
+    return named(ExtremeAll.apply(x, _reduce_args(x, dim, "amax"), keepdim, True), "AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
     """Mirrors `torch.amin`."""
     x = check_tensor(input, "amin")
-    return ExtremeAll.apply(x, _reduce_args(x, dim, "amin"), keepdim, False)
+    return named(ExtremeAll.apply(x, _reduce_args(x, dim, "amin"), keepdim, False), "AminBackward0")
 
 
 def _arg_extreme(input, dim, keepdim, is_max, op):
@@ -286,14 +287,39 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return Var.apply(x, _reduce_args(x, dim, "var"), _correction(unbiased, correction), keepdim)
 
 
+class Std(ArrayFunction):
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        out = Var.forward(ctx, x, axes, correction, keepdim)
+        out = np.sqrt(out)
+        ctx.std = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (centered,) = ctx.saved_tensors
+        std = ctx.std
+        with np.errstate(**_ERRSTATE):
+            # d std = d var / (2 std); PyTorch defines it as 0 where std == 0.
+            scale = np.where(std == 0, 0, g / (std * np.asarray(ctx.denom, dtype=centered.dtype)))
+        gx = _expand_back(scale.astype(centered.dtype, copy=False), centered.shape, ctx.axes, ctx.keepdim) * centered
+        return gx, None, None, None
+
+
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Mirrors `torch.std` (the square root of `var`)."""
-    from .pointwise import sqrt
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    """Mirrors `torch.std` (the square root of `var`; gradient 0 where the std is 0, as PyTorch)."""
+    x = check_tensor(input, "std")
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"std(): input dtype should be floating point, got {x.dtype.name}")
+    return Std.apply(x, _reduce_args(x, dim, "std"), _correction(unbiased, correction), keepdim)
 
 
 # ---- logsumexp, norm -----------------------------------------------------------------------------------
 class LogSumExp(ArrayFunction):
+    backward_name = "LogsumexpBackward0"
+
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         m = np.max(x, axis=axes, keepdims=True) if x.size else np.zeros((1,) * x.ndim, x.dtype)

@@ -7,7 +7,7 @@ in-place change through either is seen by autograd's saved-tensor check.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import check_tensor, wrap_dim, shape_arg
+from ._util import check_tensor, wrap_dim, shape_arg, named
 
 
 def _view_of(out, base):
@@ -42,6 +42,8 @@ def _infer_shape(shape, numel, op, in_shape):
 
 
 class Reshape(ArrayFunction):
+    backward_name = "ViewBackward0"
+
     @staticmethod
     def forward(ctx, x, shape, must_view):
         ctx.in_shape = x.shape
@@ -122,7 +124,8 @@ def squeeze(input, dim=None):
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = {wrap_dim(d, len(shp), "squeeze") for d in dims}
         dims = {d for d in dims if len(shp) and shp[d] == 1}
-    return reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims))
+    return named(reshape(x, tuple(s for i, s in enumerate(shp) if i not in dims)),
+                 "SqueezeBackward0" if dim is None else "SqueezeBackward1")
 
 
 def unsqueeze(input, dim):
@@ -130,7 +133,7 @@ def unsqueeze(input, dim):
     x = check_tensor(input, "unsqueeze")
     shp = x._data.shape
     d = wrap_dim(dim, len(shp) + 1, "unsqueeze")
-    return reshape(x, shp[:d] + (1,) + shp[d:])
+    return named(reshape(x, shp[:d] + (1,) + shp[d:]), "UnsqueezeBackward0")
 
 
 class Permute(ArrayFunction):
@@ -168,7 +171,7 @@ def transpose(input, dim0, dim1):
     d1 = wrap_dim(dim1, nd, "transpose")
     dims = list(range(nd))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return _view_of(Permute.apply(x, tuple(dims)), x)
+    return named(_view_of(Permute.apply(x, tuple(dims)), x), "TransposeBackward0")
 
 
 swapaxes = transpose
@@ -181,8 +184,8 @@ def t(input):
     if x._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x._data.ndim}D")
     if x._data.ndim < 2:
-        return _view_of(Reshape.apply(x, x._data.shape, True), x)
-    return transpose(x, 0, 1)
+        return named(_view_of(Reshape.apply(x, x._data.shape, True), x), "TBackward0")
+    return named(transpose(x, 0, 1), "TBackward0")
 
 
 class Expand(ArrayFunction):
