@@ -6,3 +6,4 @@ from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, i
 from .function import Function  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
+from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: F401
