@@ -97,7 +97,7 @@ def torch_dtype(fn, *arrays_):
     if torch is None:
         return None
     try:
-        out = fn(torch, *[torch.from_numpy(np.ascontiguousarray(a)) for a in arrays_])
+        out = fn(torch, *[torch.from_numpy(np.array(a, order="C", copy=True)) for a in arrays_])
     except Exception:
         return "raises"
     if isinstance(out, (tuple, list)):
@@ -154,7 +154,7 @@ UNARY = {
     "tanh": (lambda m, t: m.tanh(t), np.tanh, True),
     "sigmoid": (lambda m, t: m.sigmoid(t), _sigmoid, True),
     "floor": (lambda m, t: m.floor(t), np.floor, False),
-    "sign": (lambda m, t: m.sign(t), np.sign, False),
+    "sign": (lambda m, t: m.sign(t), lambda a: a.copy() if a.dtype == np.bool_ else np.sign(a), False),
     "square": (lambda m, t: m.square(t), np.square, False),
     "reciprocal": (lambda m, t: m.reciprocal(t), np.reciprocal, True),
     "relu": (lambda m, t: m.relu(t), lambda a: np.maximum(a, 0).astype(a.dtype), False),
@@ -167,6 +167,8 @@ UNARY = {
 @given(name=st.sampled_from(sorted(UNARY)), a=arrays())
 def test_unary(name, a):
     fn, ref, float_only = UNARY[name]
+    if name == "square" and a.dtype == np.bool_:
+        return  # reliability bug 6, tested below
     run(lambda: fn(numbagrad, ng(a)), lambda: ref(_float_of(a) if float_only else a),
         lambda m, t: fn(m, t), (a,))
 
@@ -350,6 +352,11 @@ def _softmax_ref(x, dim):
     return e / e.sum(axis=dim, keepdims=True)
 
 
+def _all_neginf_row(a, dim):
+    b = a.reshape(1) if a.ndim == 0 else a
+    return bool(np.isneginf(b).all(axis=dim if a.ndim else 0).any())
+
+
 def _finite_rows(a, dim):
     """Reference comparisons only where every value along `dim` is finite."""
     return np.isfinite(a).all(axis=dim, keepdims=True)
@@ -366,6 +373,9 @@ def test_child_activations(name, a, data):
     fn = getattr(F, name)
     nd = max(a.ndim, 1)
     dim = data.draw(st.integers(-nd, nd - 1))
+    if name == "softmax" and a.size and a.dtype.kind == "f" and (
+            np.isneginf(a) | (a.ndim == 0)).any() and _all_neginf_row(a, dim):
+        return  # reliability bug 7, tested below
     t = ng(a).detach()
     if a.dtype.kind == "f":
         t.requires_grad_(True)
@@ -420,6 +430,17 @@ def test_child_linear_cross_entropy_dropout(data):
         loss = F.cross_entropy(F.linear(xt, ng(w), ng(b)), ng(labels))
         loss.backward()
         assert xt.grad.shape == x.shape
+
+
+@pytest.mark.xfail(strict=True, reason="see reliability bug 6")
+def test_square_of_bool_gives_int64_as_torch():
+    assert numbagrad.square(numbagrad.tensor([True, False])).dtype == numbagrad.int64
+
+
+@pytest.mark.xfail(strict=True, reason="see reliability bug 7")
+def test_softmax_of_all_neg_inf_row_is_nan_as_torch():
+    out = F.softmax(numbagrad.tensor([[-np.inf, -np.inf], [0.0, 1.0]]), dim=1)
+    assert np.isnan(out.numpy()[0]).all() and np.isfinite(out.numpy()[1]).all()
 
 
 def test_kernel_ops_in_subprocess():
