@@ -2,6 +2,8 @@
 
 `import numbagrad as torch` and the covered subset of a PyTorch training script runs unchanged.
 """
+import warnings as _warnings
+
 from . import dtypes as _dtypes
 from .tensor import Tensor, Size  # noqa: F401
 from .dtypes import (  # noqa: F401
@@ -43,3 +45,8 @@ def numel(input):
     return input.numel()
 from .warmup import warmup  # noqa: E402,F401
 from . import nn, optim, utils, datasets  # noqa: E402,F401  (torch.nn.Linear etc. after `import numbagrad as torch`)
+
+# NumPy's floating-point RuntimeWarnings (inf * 0, log(0), ...) raised inside numbagrad's ops: the
+# results are PyTorch's (nan, inf), and PyTorch does not warn. Warnings from the user's own NumPy
+# code are untouched.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"numbagrad(\.|$)")

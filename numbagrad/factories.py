@@ -12,6 +12,14 @@ from .random import numpy_generator
 from .tensor import Tensor, Size, _wrap, _sizes, _unwrap_nested, _check_device
 
 
+def _allocate(op, sizes, make):
+    """Run `make()`; a size NumPy cannot allocate becomes RuntimeError naming the op, as PyTorch."""
+    try:
+        return make()
+    except (ValueError, MemoryError) as e:
+        raise RuntimeError(f"{op}: can't allocate memory for a tensor of size {list(sizes)}: {e}") from None
+
+
 def _finish(data, requires_grad=False, device=None):
     if device is not None:
         _check_device(device)
@@ -80,25 +88,32 @@ def as_tensor(data, dtype=None, device=None):
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     """Mirrors `torch.zeros`."""
-    return _finish(np.zeros(_sizes(size), _np_dtype(dtype)), requires_grad, device)
+    sizes = _sizes(size)
+    data = _allocate("zeros", sizes, lambda: np.zeros(sizes, _np_dtype(dtype)))
+    return _finish(data, requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     """Mirrors `torch.ones`."""
-    return _finish(np.ones(_sizes(size), _np_dtype(dtype)), requires_grad, device)
+    sizes = _sizes(size)
+    data = _allocate("ones", sizes, lambda: np.ones(sizes, _np_dtype(dtype)))
+    return _finish(data, requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None):
     """Mirrors `torch.empty`."""
-    return _finish(np.empty(_sizes(size), _np_dtype(dtype)), requires_grad, device)
+    sizes = _sizes(size)
+    data = _allocate("empty", sizes, lambda: np.empty(sizes, _np_dtype(dtype)))
+    return _finish(data, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.full`: the dtype is inferred from fill_value when not given."""
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
-    return _finish(np.full(_sizes((size,) if isinstance(size, int) else (tuple(size),)),
-                           fill_value, _np_dtype(dtype)), requires_grad, device)
+    sizes = _sizes((size,) if isinstance(size, int) else (tuple(size),))
+    data = _allocate("full", sizes, lambda: np.full(sizes, fill_value, _np_dtype(dtype)))
+    return _finish(data, requires_grad, device)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
@@ -131,14 +146,16 @@ def _float_dtype(dtype, op):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.rand`: uniform on [0, 1)."""
     d = _float_dtype(dtype, "rand")
-    data = numpy_generator(generator).random(_sizes(size), dtype=np.float64).astype(d.numpy)
+    sizes = _sizes(size)
+    data = _allocate("rand", sizes, lambda: numpy_generator(generator).random(sizes, dtype=np.float64).astype(d.numpy))
     return _finish(data, requires_grad, device)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.randn`: standard normal."""
     d = _float_dtype(dtype, "randn")
-    data = numpy_generator(generator).standard_normal(_sizes(size)).astype(d.numpy)
+    sizes = _sizes(size)
+    data = _allocate("randn", sizes, lambda: numpy_generator(generator).standard_normal(sizes).astype(d.numpy))
     return _finish(data, requires_grad, device)
 
 
@@ -167,7 +184,8 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
         raise TypeError("randint() expects (high, size) or (low, high, size)")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    data = numpy_generator(generator).integers(low, high, size=_sizes(tuple(size)), dtype=np.int64)
+    sizes = _sizes(tuple(size))
+    data = _allocate("randint", sizes, lambda: numpy_generator(generator).integers(low, high, size=sizes, dtype=np.int64))
     return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
 
 

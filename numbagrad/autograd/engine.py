@@ -64,7 +64,13 @@ def _root_grads(tensors, grad_tensors):
 
 def run_backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, capture=False):
     """Backpropagate from `tensors`. Accumulates into leaves' `.grad` (only those in `inputs`
-    when given), or with `capture=True` returns the gradients of `inputs` instead."""
+    when given), or with `capture=True` returns the gradients of `inputs` instead.
+    NumPy's floating-point warnings are off for the walk: nan and inf propagate as in PyTorch."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        return _run_backward(tensors, grad_tensors, retain_graph, inputs, capture)
+
+
+def _run_backward(tensors, grad_tensors, retain_graph, inputs, capture):
     roots = _root_grads(tensors, grad_tensors)
     buffers = {}  # node -> list of gradient arrays, one per output
     leaf_grads = {}  # id(leaf) -> [leaf, summed gradient]

@@ -12,46 +12,46 @@ from numba import njit, prange
 PARALLEL_MIN_ELEMENTS = 1 << 20
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def relu_forward(x, out):
     for i in range(x.size):
         v = x[i]
         out[i] = v if (v > 0 or v != v) else 0  # NaN stays NaN, as in PyTorch
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def relu_backward(g, y, out):
     for i in range(g.size):
         out[i] = g[i] if y[i] > 0 else 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def relu_forward_parallel(x, out):
     for i in prange(x.size):
         v = x[i]
         out[i] = v if (v > 0 or v != v) else 0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def relu_backward_parallel(g, y, out):
     for i in prange(g.size):
         out[i] = g[i] if y[i] > 0 else 0
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def leaky_relu_forward(x, slope, out):
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else v * slope
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def leaky_relu_backward(g, x, slope, out):
     for i in range(g.size):
         out[i] = g[i] if x[i] > 0 else g[i] * slope
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sigmoid_forward(x, out):
     for i in range(x.size):
         v = x[i]
@@ -62,7 +62,7 @@ def sigmoid_forward(x, out):
             out[i] = e / (1.0 + e)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sigmoid_backward(g, y, out):
     for i in range(g.size):
         out[i] = g[i] * y[i] * (1.0 - y[i])
@@ -73,7 +73,7 @@ _SQRT_2_OVER_PI = 0.7978845608028654
 _INV_SQRT_2PI = 0.3989422804014327
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gelu_forward(x, approximate_tanh, out):
     for i in range(x.size):
         v = x[i]
@@ -83,7 +83,7 @@ def gelu_forward(x, approximate_tanh, out):
             out[i] = 0.5 * v * (1.0 + math.erf(v * _SQRT_HALF))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gelu_backward(g, x, approximate_tanh, out):
     for i in range(g.size):
         v = x[i]
@@ -98,7 +98,7 @@ def gelu_backward(g, x, approximate_tanh, out):
             out[i] = g[i] * (cdf + v * pdf)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softplus_forward(x, beta, threshold, out):
     for i in range(x.size):
         z = x[i] * beta
@@ -108,7 +108,7 @@ def softplus_forward(x, beta, threshold, out):
             out[i] = math.log1p(math.exp(z)) / beta
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softplus_backward(g, x, beta, threshold, out):
     for i in range(g.size):
         z = x[i] * beta
@@ -124,21 +124,21 @@ def softplus_backward(g, x, beta, threshold, out):
             out[i] = g[i] * s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def elu_forward(x, alpha, out):
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else alpha * math.expm1(v)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def elu_backward(g, x, alpha, out):
     for i in range(g.size):
         v = x[i]
         out[i] = g[i] if v > 0 else g[i] * alpha * math.exp(v)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def silu_forward(x, out):
     for i in range(x.size):
         v = x[i]
@@ -150,7 +150,7 @@ def silu_forward(x, out):
         out[i] = v * s
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def silu_backward(g, x, out):
     for i in range(g.size):
         v = x[i]

@@ -8,7 +8,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cross_entropy_forward(x, target, weight, ignore_index, smoothing, loss, lse, wt):
     """Per-row cross-entropy of logits x (M, C) with class indices target (M,).
 
@@ -44,7 +44,7 @@ def cross_entropy_forward(x, target, weight, ignore_index, smoothing, loss, lse,
         loss[i] = value
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cross_entropy_backward(x, target, weight, ignore_index, smoothing, weight_sum, lse, gscale, out):
     """Gradient of the per-row losses above w.r.t. x, each row scaled by gscale[i]:
     out[i, c] = gscale[i] * ((1 - s) * w[t] * (p_c - [c == t]) + (s / C) * (W * p_c - w[c])),
@@ -66,7 +66,7 @@ def cross_entropy_backward(x, target, weight, ignore_index, smoothing, weight_su
         out[i, t] -= g * a
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dropout_forward(x, u, p, scale, out, mask):
     """Inverted dropout on flat arrays: keep x[i] where the uniform draw u[i] >= p, scaled by
     `scale` = 1 / (1 - p). mask[i] is scale where kept and 0 where dropped (backward: g * mask)."""

@@ -5,7 +5,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softmax_rows(x, out):
     for r in range(x.shape[0]):
         m = -math.inf
@@ -23,7 +23,7 @@ def softmax_rows(x, out):
             out[r, c] = out[r, c] / total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def log_softmax_rows(x, out):
     for r in range(x.shape[0]):
         m = -math.inf
@@ -40,7 +40,7 @@ def log_softmax_rows(x, out):
             out[r, c] = x[r, c] - lse
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def softmax_rows_backward(g, y, out):
     for r in range(g.shape[0]):
         dot = 0.0
@@ -50,7 +50,7 @@ def softmax_rows_backward(g, y, out):
             out[r, c] = y[r, c] * (g[r, c] - dot)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def log_softmax_rows_backward(g, y, out):
     for r in range(g.shape[0]):
         total = 0.0

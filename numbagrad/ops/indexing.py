@@ -116,10 +116,10 @@ def _check_index_tensor(index, op):
     return index._data
 
 
-def _check_bounds(idx, size, dim, op):
+def _check_bounds(idx, size, dim, op, error=IndexError):
     if idx.size and (idx.min() < -size or idx.max() >= size):
         bad = idx[(idx < -size) | (idx >= size)].reshape(-1)[0]
-        raise IndexError(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise error(f"{op}(): index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 class Gather(ArrayFunction):
@@ -151,7 +151,7 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
         if k != d and idx.shape[k] > x._data.shape[k]:
             raise RuntimeError(f"gather(): Size does not match at dimension {k} expected index "
                                f"{idx.shape} to be smaller than self {x._data.shape} apart from dimension {d}")
-    _check_bounds(idx, x._data.shape[d] if nd else 1, d, "gather")
+    _check_bounds(idx, x._data.shape[d] if nd else 1, d, "gather", RuntimeError)
     idx = np.where(idx < 0, idx + x._data.shape[d], idx) if idx.size and idx.min() < 0 else idx
     return Gather.apply(x, d, idx.astype(np.intp, copy=False))
 

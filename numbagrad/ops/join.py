@@ -13,7 +13,7 @@ def _tensor_list(tensors, op):
         raise TypeError(f"{op}(): argument 'tensors' must be a tuple or list of Tensors, "
                         f"not {type(tensors).__name__}")
     if not tensors:
-        raise RuntimeError(f"{op}(): expected a non-empty list of Tensors")
+        raise ValueError(f"{op}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"{op}(): expected Tensor as element {i} in argument 0, but got {type(t).__name__}")

@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import promote, broadcast_error, check_tensor, to_float, as_operand
+from ._util import promote, broadcast_error, check_tensor, to_float, as_operand, cast
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -68,7 +68,8 @@ class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        return a + b if alpha == 1 else a + alpha * b
+        with np.errstate(**_ERRSTATE):  # inf - inf is nan, as in PyTorch, without a warning
+            return a + b if alpha == 1 else a + alpha * b
 
     @staticmethod
     def backward(ctx, g):
@@ -79,7 +80,8 @@ class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, alpha):
         ctx.alpha = alpha
-        return a - b if alpha == 1 else a - alpha * b
+        with np.errstate(**_ERRSTATE):
+            return a - b if alpha == 1 else a - alpha * b
 
     @staticmethod
     def backward(ctx, g):
@@ -90,7 +92,8 @@ class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        with np.errstate(**_ERRSTATE):  # inf * 0 is nan, as in PyTorch, without a warning
+            return a * b
 
     @staticmethod
     def backward(ctx, g):
@@ -435,8 +438,11 @@ class Square(ArrayFunction):
 
 
 def square(input, *, out=None):
-    """Mirrors `torch.square`."""
-    return Square.apply(check_tensor(input, "square"))
+    """Mirrors `torch.square` (bool input gives int64, as pow(x, 2) does)."""
+    x = check_tensor(input, "square")
+    if x._data.dtype.kind == "b":
+        x = cast(x, dtypes.int64)
+    return Square.apply(x)
 
 
 class Reciprocal(ArrayFunction):

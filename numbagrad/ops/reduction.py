@@ -66,8 +66,8 @@ class Mean(ArrayFunction):
         for a in axes:
             n *= x.shape[a]
         ctx.n = n
-        with np.errstate(**_ERRSTATE):
-            return np.asarray(np.mean(x, axis=axes, keepdims=keepdim))
+        with np.errstate(**_ERRSTATE):  # the mean of nothing is nan, without NumPy's warning
+            return np.asarray(np.sum(x, axis=axes, keepdims=keepdim) / np.asarray(n, dtype=x.dtype))
 
     @staticmethod
     def backward(ctx, g):

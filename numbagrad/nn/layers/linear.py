@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from ... import dtypes
-from ...tensor import _wrap
+from ...factories import empty
 from ..module import Module
 from ..parameter import Parameter
 from .. import init
@@ -15,7 +15,7 @@ def _empty(shape, dtype):
     d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
     if not d.is_floating_point:
         raise TypeError(f"only floating point dtypes are supported for parameters, got {d}")
-    return _wrap(np.empty(shape, dtype=d.numpy))
+    return empty(*shape, dtype=d)
 
 
 class Identity(Module):
