@@ -4,6 +4,7 @@
 """
 import warnings as _warnings
 
+from . import _malloc
 from . import dtypes as _dtypes
 from .tensor import Tensor, Size  # noqa: F401
 from .dtypes import (  # noqa: F401
@@ -50,3 +51,5 @@ from . import nn, optim, utils, datasets  # noqa: E402,F401  (torch.nn.Linear et
 # results are PyTorch's (nan, inf), and PyTorch does not warn. Warnings from the user's own NumPy
 # code are untouched.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"numbagrad(\.|$)")
+
+_malloc.keep_freed_memory()

@@ -6,7 +6,6 @@ bias is added in place on the fresh GEMM output. Leading batch dims are folded i
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ..kernels.threads import gemm_threads
 from ..tensor import Tensor
 
 
@@ -14,7 +13,6 @@ class Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        gemm_threads(x2.shape[0] * weight.shape[0] * weight.shape[1])
         out = x2 @ weight.T
         if bias is not None:
             out += bias
@@ -28,7 +26,6 @@ class Linear(ArrayFunction):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
-        gemm_threads(g2.shape[0] * weight.shape[0] * weight.shape[1])
         gx = gw = gb = None
         if need_x:
             gx = g2 @ weight

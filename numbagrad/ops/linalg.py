@@ -6,7 +6,6 @@ views (`.T`), which BLAS reads as a layout flag, not copied.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ..kernels.threads import gemm_threads
 from ._util import check_tensor, promote, named
 
 
@@ -14,15 +13,12 @@ class MatMul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        ctx.macs = _macs(a, b)
-        gemm_threads(ctx.macs)
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        gemm_threads(ctx.macs)
         ga = gb = None
         if a.ndim == 1 and b.ndim == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
@@ -43,14 +39,6 @@ class MatMul(ArrayFunction):
         if need_b:
             gb = np.matmul(np.swapaxes(a, -1, -2), g)
         return ga, gb
-
-
-def _macs(a, b):
-    """Multiply-accumulates of a @ b: batch * m * n * k."""
-    m = a.shape[-2] if a.ndim > 1 else 1
-    n = b.shape[-1] if b.ndim > 1 else 1
-    batch = np.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]), dtype=np.int64)
-    return int(batch) * m * n * a.shape[-1]
 
 
 def _check_matmul(a, b, op):
