@@ -52,7 +52,7 @@ def _class_layout(x, t, weight, ignore_index, op):
         x2 = np.ascontiguousarray(moved).reshape(-1, c)
         t2, out_shape = t.reshape(-1), tuple(t.shape)
     t2 = np.ascontiguousarray(t2, dtype=np.int64)
-    if t2.size:
+    if t2.size and (t2.min() < 0 or t2.max() >= c):
         bad = (t2 != ignore_index) & ((t2 < 0) | (t2 >= c))
         if bad.any():
             label = int(t2[np.argmax(bad)])

@@ -90,7 +90,8 @@ def reshape_as(input, other):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    """Mirrors `torch.flatten(input, start_dim=0, end_dim=-1)`."""
+    """Mirrors `torch.flatten(input, start_dim=0, end_dim=-1)`; like PyTorch, returns the input
+    itself when no dims are flattened."""
     x = check_tensor(input, "flatten")
     shp = x._data.shape
     if x._data.ndim == 0:
@@ -99,6 +100,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     e = wrap_dim(end_dim, len(shp), "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return x  # nothing to flatten: PyTorch returns the input itself
     n = 1
     for d in shp[s:e + 1]:
         n *= d
