@@ -7,8 +7,9 @@ step - `zero_grad`, forward, loss, `backward`, `step` - on float32 data.
 numbagrad and PyTorch run the SAME code (`build_mlp`, `make_optimizer`, `train_step` take the
 module `numbagrad` or `torch`), start from the same weights (NumPy arrays copied into each model)
 and see the same batches. Before timing, the first-step losses of the three must agree (rtol
-1e-4), or the benchmark stops. Timing alternates blocks of steps of each candidate
-(`timing.compare`) and reports the median ms per step.
+1e-4), or the benchmark stops. Timing alternates blocks of steps of each candidate, with a short
+sleep before each block so the previous candidate's thread pools go idle
+(`timing.compare_samples`), and reports the median ms per step.
 
 This module imports no framework at the top: `bench_coldstart.py` and `bench_epoch.py` import it
 in processes that must load only one of them.
@@ -163,17 +164,18 @@ def check_losses(runners, batch_size, optimizer, steps=3):
     return losses, first_seconds, warnings
 
 
-def bench_config(libs, batch_size, optimizer, repeat, target_seconds, batch_count=8):
+def bench_config(libs, batch_size, optimizer, repeat, target_seconds, pause, batch_count=8):
     weights = init_weights(0)
     batches = random_batches(batch_size, batch_count, seed=batch_size)
     runners = {name: FrameworkRunner(lib, weights, optimizer, batches) for name, lib in libs.items()}
     runners["numpy"] = NumpyRunner(weights, optimizer, batches)
     losses, first_seconds, warnings = check_losses(runners, batch_size, optimizer)
-    samples, numbers = compare_samples({name: r.step for name, r in runners.items()}, repeat, target_seconds)
+    samples, numbers = compare_samples({name: r.step for name, r in runners.items()}, repeat, target_seconds,
+                                       pause)
     return {"batch_size": batch_size, "optimizer": optimizer,
             "ms_per_step": {k: statistics.median(v) * 1e3 for k, v in samples.items()},
             "ms_spread": {k: {q: t * 1e3 for q, t in spread(v).items()} for k, v in samples.items()},
-            "steps_per_block": numbers, "blocks": repeat,
+            "steps_per_block": numbers, "blocks": repeat, "pause_seconds": pause,
             "first_step_ms": {k: v * 1e3 for k, v in first_seconds.items()},
             "losses": losses, "warnings": warnings}
 
@@ -189,11 +191,14 @@ def run(quick=False, batch_sizes=None, optimizers=OPTIMIZERS):
         pass
     if batch_sizes is None:
         batch_sizes = [64] if quick else [32, 64, 256, 1024]
-    repeat, target = (3, 0.01) if quick else (15, 0.1)
+    # blocks of ~target seconds, `repeat` per candidate, each after `pause` seconds of sleep: without
+    # the pause, OpenBLAS workers still spinning after a NumPy/numbagrad block slowed PyTorch's next
+    # block by up to 1.7x on 2 cores (0.2-0.5 s was enough for them to go idle)
+    repeat, target, pause = (3, 0.01, 0.1) if quick else (15, 0.1, 0.3)
     results = []
     for bs in batch_sizes:
         for opt in optimizers:
-            r = bench_config(libs, bs, opt, repeat, target)
+            r = bench_config(libs, bs, opt, repeat, target, pause)
             results.append(r)
             ms = r["ms_per_step"]
             print(f"  step batch {bs:5d} {opt:4s}: " + ", ".join(f"{k} {v:.3f} ms" for k, v in ms.items()),
@@ -231,5 +236,8 @@ def table(results):
     first_rows = [[r["batch_size"], r["optimizer"]] + [_ms(r["first_step_ms"], k) for k in ("numbagrad", "torch", "numpy")]
                   for r in results]
     first = markdown_table(["batch", "optimizer", "numbagrad (ms)", "PyTorch (ms)", "NumPy (ms)"], first_rows)
+    r0 = results[0]
+    main += (f"\n\nMedian of {r0['blocks']} alternating blocks of steps per candidate, each block after "
+             f"{r0['pause_seconds']} s of sleep; same weights and batches in one process.")
     return (main + "\n\nFirst step in this process (each configuration builds new models; numbagrad's "
             "first configuration includes loading or compiling its kernels):\n\n" + first)

@@ -26,12 +26,18 @@ def calibrate(fn, target_seconds=0.02):
         n *= 4
 
 
-def compare_samples(candidates, repeat=15, target_seconds=0.02):
-    """({name: [seconds per call of each block]}, {name: calls per block}), interleaved blocks."""
+def compare_samples(candidates, repeat=15, target_seconds=0.02, pause=0.0):
+    """({name: [seconds per call of each block]}, {name: calls per block}), interleaved blocks.
+
+    `pause` seconds of sleep before each block let the thread pools of the previous candidate go
+    idle (OpenBLAS and OpenMP workers spin for a while after their last task and would take cores
+    from the next candidate)."""
     numbers = {name: calibrate(fn, target_seconds) for name, fn in candidates.items()}
     samples = {name: [] for name in candidates}
     for _ in range(repeat):
         for name, fn in candidates.items():
+            if pause:
+                time.sleep(pause)
             samples[name].append(time_block(fn, numbers[name]))
     return samples, numbers
 
