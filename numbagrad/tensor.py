@@ -269,6 +269,30 @@ class Tensor:
     def cpu(self):
         return self
 
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("numbagrad runs on the CPU only: there is no CUDA device")
+
+    # ---- new tensors like this one (dtype from self unless given) -------------------------------
+    def new_zeros(self, *size, dtype=None, requires_grad=False):
+        """Mirrors `Tensor.new_zeros`."""
+        return _factories.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, requires_grad=False):
+        """Mirrors `Tensor.new_ones`."""
+        return _factories.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, requires_grad=False):
+        """Mirrors `Tensor.new_empty`."""
+        return _factories.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+        """Mirrors `Tensor.new_full`."""
+        return _factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        """Mirrors `Tensor.new_tensor`: a copy of data with this tensor's dtype by default."""
+        return _factories.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
     def type(self, dtype=None):
         if dtype is None:
             return "numbagrad." + {"float32": "FloatTensor", "float64": "DoubleTensor",
@@ -522,6 +546,7 @@ def _check_device(device):
 # The ops import Tensor from this module, so they are imported after the class exists.
 from . import ops as _ops  # noqa: E402
 from . import _format  # noqa: E402
+from . import factories as _factories  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 
 for _name in _ops.TENSOR_METHODS:

@@ -12,3 +12,4 @@ from .losses import (  # noqa: F401
     BCEWithLogitsLoss,
 )
 from . import functional, init  # noqa: F401
+from . import utils  # noqa: F401

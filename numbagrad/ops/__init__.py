@@ -23,6 +23,8 @@ from .comparison import (  # noqa: F401
 )
 from .activation import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
 from .softmax import softmax, log_softmax  # noqa: F401
+from .sorting import sort, argsort, topk  # noqa: F401
+from .scan import cumsum, cumprod  # noqa: F401
 from .inplace import (  # noqa: F401
     add_, sub_, mul_, div_, pow_, clamp_, clip_, neg_, exp_, sqrt_, abs_, zero_, fill_, copy_,
     masked_fill_, uniform_, normal_,
@@ -51,6 +53,8 @@ TENSOR_METHODS = [
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isclose",
     "allclose", "equal",
+    # sorting and scans
+    "sort", "argsort", "topk", "cumsum", "cumprod",
     # activations
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax",
     # in place
