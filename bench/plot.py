@@ -31,12 +31,14 @@ def plot_step_times(results, path, title=None):
                 line, marker = STYLES.get(opt, (":", "^"))
                 ax.plot([b for b, _ in rows], [t for _, t in rows], line, marker=marker,
                         color=colors[fw], label=f"{NAMES[fw]}, {opt}")
-    from matplotlib.ticker import ScalarFormatter
+    from matplotlib.ticker import FormatStrFormatter, LogLocator, NullFormatter
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     sizes = sorted({r["batch_size"] for r in results})
     ax.set_xticks(sizes, [str(b) for b in sizes])
-    ax.yaxis.set_major_formatter(ScalarFormatter())
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("batch size")
     ax.set_ylabel("median ms per training step")
     ax.set_title(title or "784-128-64-10 MLP: one training step")
