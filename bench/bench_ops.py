@@ -124,7 +124,7 @@ def run(quick=False):
     results["relu"] = bench_relu(big, repeat)
     cols = 256 if quick else 1024
     results["sum"] = bench_sum(1024, cols, repeat)
-    sizes = [1 << 13, 1 << 16, 1 << 18] if quick else [1 << 13, 1 << 15, 1 << 17, 1 << 19, 1 << 20, 1 << 21, 1 << 22]
+    sizes = [1 << 13, 1 << 16, 1 << 18] if quick else [1 << 13, 1 << 15, 1 << 17, 1 << 19, 1 << 20, 1 << 21, 1 << 22, 1 << 23, 1 << 24]
     results["relu_threshold"] = bench_relu_threshold(sizes, repeat)
 
     header = ["benchmark", "numbagrad", "NumPy", "PyTorch", "numbagrad / PyTorch"]

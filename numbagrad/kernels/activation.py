@@ -3,13 +3,16 @@ silu, each one pass over flat C-contiguous arrays, writing into `out`.
 
 Serial: at the sizes of small MLPs (up to ~131k elements per activation) a serial loop beats
 starting a parallel region. relu, the hot one, also has parallel twins that the op layer uses
-above `PARALLEL_MIN_ELEMENTS` (from bench/bench_elementwise_threshold.py).
+above `PARALLEL_MIN_ELEMENTS`. The threshold comes from `python bench/run.py --only ops` (relu
+kernel, serial against parallel, 2 threads, workqueue layer): a parallel launch costs about 90 us
+here, and the parallel kernel was slower at every size up to 8M elements (1.05x at 8M, 0.92x at
+16M).
 """
 import math
 
 from numba import njit, prange
 
-PARALLEL_MIN_ELEMENTS = 1 << 20
+PARALLEL_MIN_ELEMENTS = 1 << 24
 
 
 @njit(cache=True, error_model="numpy")
