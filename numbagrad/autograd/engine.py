@@ -122,13 +122,19 @@ def _run_backward(tensors, grad_tensors, retain_graph, inputs, capture):
             if edge is None or g is None:
                 continue
             target, nr, shape, dtype = edge
-            if not isinstance(g, np.ndarray):
+            if type(g) is not np.ndarray:
                 g = np.asarray(g)
             if g.shape != shape:
                 g = unbroadcast(g, shape, node)
             if g.dtype != dtype:
                 g = g.astype(dtype)
-            send(target, nr, g)
+            if isinstance(target, Function):
+                buf = buffers.get(target)
+                if buf is None:
+                    buf = buffers[target] = [None] * len(target._out_meta)
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+            else:
+                send(target, nr, g)
 
     if capture:
         result = []

@@ -155,20 +155,14 @@ def _as_output_tensor(o, cls, args):
 
 def _record(ctx, args, needs, outputs):
     """Link ctx into the graph: edges to the inputs, outputs pointing back at ctx."""
-    edges = []
-    for a, need in zip(args, needs):
-        if not need:
-            edges.append(None)
-        elif a.grad_fn is not None:
-            edges.append((a.grad_fn, a._output_nr, a._data.shape, a._data.dtype))
-        else:
-            edges.append((a, 0, a._data.shape, a._data.dtype))
-    ctx._edges = edges
+    ctx._edges = [None if not need else
+                  (a.grad_fn if a.grad_fn is not None else a, a._output_nr, a._data.shape, a._data.dtype)
+                  for a, need in zip(args, needs)]
     ctx._seq = next(_sequence)
     non_diff = getattr(ctx, "_non_differentiable", ())
-    ctx._out_meta = tuple((o._data.shape, o._data.dtype) for o in outputs)
+    ctx._out_meta = [(o._data.shape, o._data.dtype) for o in outputs]
     for i, o in enumerate(outputs):
-        if o._data.dtype.kind == "f" and id(o) not in non_diff:
+        if o._data.dtype.kind == "f" and (not non_diff or id(o) not in non_diff):
             o.requires_grad = True
             o.grad_fn = ctx
             o._output_nr = i

@@ -18,9 +18,12 @@ MinResult = namedtuple("min", ["values", "indices"])
 
 
 def _expand_back(g, in_shape, axes, keepdim):
-    """The gradient of a reduction over `axes`, broadcast back to the input's shape (a view)."""
+    """The gradient of a reduction over `axes`, broadcast back to the input's shape (a view;
+    a new array for a reduction over everything, which is cheaper to make)."""
+    if g.ndim == 0:
+        return np.full(in_shape, g, dtype=g.dtype)
     if not keepdim and axes:
-        g = np.expand_dims(g, axes)
+        g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(in_shape)))
     return np.broadcast_to(g, in_shape)
 
 
