@@ -31,13 +31,15 @@ def compare_samples(candidates, repeat=15, target_seconds=0.02, pause=0.0):
 
     `pause` seconds of sleep before each block let the thread pools of the previous candidate go
     idle (OpenBLAS and OpenMP workers spin for a while after their last task and would take cores
-    from the next candidate)."""
+    from the next candidate). After a pause, a tenth of a block runs untimed first, so that the
+    block does not pay for waking the cores and thread pools back up."""
     numbers = {name: calibrate(fn, target_seconds) for name, fn in candidates.items()}
     samples = {name: [] for name in candidates}
     for _ in range(repeat):
         for name, fn in candidates.items():
             if pause:
                 time.sleep(pause)
+                time_block(fn, max(1, numbers[name] // 10))
             samples[name].append(time_block(fn, numbers[name]))
     return samples, numbers
 
