@@ -563,7 +563,7 @@ class _Reader:
             while got < len(view):
                 n = self._readinto(view[got:])
                 if not n:
-                    self.fail(f"the file ended while reading tensor data (it changed while loading?)")
+                    self.fail("the file ended while reading tensor data (it changed while loading?)")
                 got += n
         if not arr.dtype.isnative:
             arr = arr.astype(dtype.newbyteorder("="))

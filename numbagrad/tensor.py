@@ -95,10 +95,6 @@ class Tensor:
         return self.grad_fn is None
 
     @property
-    def _version_value(self):
-        return self._version[0]
-
-    @property
     def data(self):
         """Mirrors `Tensor.data`: the same storage, detached, with changes not tracked by autograd."""
         return _wrap(self._data)

@@ -7,11 +7,6 @@ import numbagrad
 from numbagrad.autograd import Function, gradcheck
 
 
-def open_bug(n):
-    """Strict xfail for a test that fails only because of open bug #n in /tmp/op_bugs.md."""
-    return pytest.mark.xfail(reason=f"open bug #{n} in /tmp/op_bugs.md", strict=True)
-
-
 def leaf(values, dtype=numbagrad.float64):
     return numbagrad.tensor(values, dtype=dtype, requires_grad=True)
 

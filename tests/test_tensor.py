@@ -8,11 +8,6 @@ import numbagrad
 ng = numbagrad
 
 
-def open_bug(n):
-    """Strict xfail for a test that fails only because of open bug #n in /tmp/op_bugs.md."""
-    return pytest.mark.xfail(reason=f"open bug #{n} in /tmp/op_bugs.md", strict=True)
-
-
 # ---- attributes and conversions ---------------------------------------------------------------------
 def test_basic_attributes():
     t = ng.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
@@ -235,13 +230,13 @@ def test_repr_matches_torch():
         assert repr(a) == repr(b).replace("torch.", "numbagrad."), repr(b)
 
 
-def _repr_cases_open_bug(m):
+def _repr_cases_bool_and_wide_range(m):
     return [m.tensor([True, False]), m.tensor([[True], [False]]), m.tensor([123456.0, 1.0])]
 
 
 def test_repr_of_bool_and_wide_range_floats_matches_torch():
     torch = pytest.importorskip("torch")
-    for a, b in zip(_repr_cases_open_bug(ng), _repr_cases_open_bug(torch)):
+    for a, b in zip(_repr_cases_bool_and_wide_range(ng), _repr_cases_bool_and_wide_range(torch)):
         assert repr(a) == repr(b).replace("torch.", "numbagrad."), repr(b)
 
 

@@ -3,7 +3,6 @@
 The GEMMs run through NumPy's BLAS `@`; `W.T` is a transposed view (a layout, not a copy). The
 bias is added in place on the fresh GEMM output. Leading batch dims are folded into one.
 """
-import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor

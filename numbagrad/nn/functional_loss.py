@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 from ..ops._util import promote
 from . import _reduction
 

@@ -82,11 +82,6 @@ def broadcast_error(op, a, b):
     return RuntimeError(f"{op}: shapes {sa} and {sb} cannot be broadcast together")
 
 
-def float_result_dtype(x):
-    """PyTorch's dtype for float-only ops of x (exp, sqrt, ...): x's own if floating, else default."""
-    return x.dtype if x._data.dtype.kind == "f" else dtypes.get_default_dtype()
-
-
 def to_float(x):
     """x cast to a floating dtype when it is integer or bool (for exp, sqrt, mean, ...)."""
     if x._data.dtype.kind == "f":

@@ -1,7 +1,6 @@
 """`Linear` and `Identity` (mirror `torch.nn.Linear` / `torch.nn.Identity`)."""
 import math
 
-import numpy as np
 
 from ... import dtypes
 from ...factories import empty
