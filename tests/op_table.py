@@ -342,7 +342,7 @@ def _iadd(x, y):
     return x
 
 
-# Entries failing because of an open bug listed in /tmp/op_bugs.md (number there). They run as
+# Entries failing because of an open bug listed in the issue tracker (number there). They run as
 # strict xfails: a fix makes them XPASS, which fails, so the entry must then be removed here.
 KNOWN_BUGS = {}
 
@@ -355,5 +355,5 @@ def params(ops):
     """pytest params for `ops`, open bugs marked as strict xfails."""
     import pytest
     return [pytest.param(op, id=op.name, marks=(pytest.mark.xfail(
-        reason=f"open bug #{KNOWN_BUGS[op.name]} in /tmp/op_bugs.md", strict=True),)
+        reason=f"open bug #{KNOWN_BUGS[op.name]} in the issue tracker", strict=True),)
         if op.name in KNOWN_BUGS else ()) for op in ops]

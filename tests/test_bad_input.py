@@ -4,7 +4,7 @@ the op and the offending shape or value; zero-size input works where PyTorch let
 Each case is written once for both libraries (`fn(lib)`, where `lib` bundles the module, nn,
 functional, optim and the data utilities); the numbagrad test checks type and message, the torch
 test (skipped without torch) checks PyTorch raises the same type. Known numbagrad bugs are strict
-xfails pointing at /tmp/reliability_bugs.md (copied into the issue)."""
+xfails naming the bug (none open now)."""
 import types
 import warnings
 

@@ -168,11 +168,11 @@ def reduction_case(draw, single_dim):
     return shape, tuple(dims), draw(st.booleans()), draw(seeds)
 
 
-OPEN_BUGS = {}  # numbers in /tmp/op_bugs.md; strict xfail until fixed
+OPEN_BUGS = {}  # numbers in the issue tracker; strict xfail until fixed
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=(pytest.mark.xfail(
-    reason=f"open bug #{OPEN_BUGS[n]} in /tmp/op_bugs.md", strict=True),) if n in OPEN_BUGS else ())
+    reason=f"open bug #{OPEN_BUGS[n]} in the issue tracker", strict=True),) if n in OPEN_BUGS else ())
     for n in sorted(REDUCTIONS)])
 @given(data=st.data())
 def test_reduction_random_dims(name, data):

@@ -183,11 +183,11 @@ EDGE_CASES = {
     "cast_round_trip": (lambda m, x: x.float().double() * 3, [1.1, 2.2]),
     "times_integer_cast": (lambda m, x: x * x.long(), [1.5, 2.5]),
 }
-EDGE_BUGS = {}  # numbers in /tmp/op_bugs.md
+EDGE_BUGS = {}  # numbers in the issue tracker
 
 
 @pytest.mark.parametrize("name", [pytest.param(n, marks=(pytest.mark.xfail(
-    reason=f"open bug #{EDGE_BUGS[n]} in /tmp/op_bugs.md", strict=True),) if n in EDGE_BUGS else ())
+    reason=f"open bug #{EDGE_BUGS[n]} in the issue tracker", strict=True),) if n in EDGE_BUGS else ())
     for n in EDGE_CASES])
 def test_special_point_gradients_match_torch(name):
     torch = pytest.importorskip("torch")
