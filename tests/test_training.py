@@ -151,3 +151,49 @@ def test_the_example_runs_on_the_embedded_digits(tmp_path):
     state = numbagrad.load(ckpt)
     assert sorted(state) == ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"]
     assert tuple(state["fc1.weight"].shape) == (128, 64)
+
+
+def test_resume_from_checkpoint_continues_the_uninterrupted_trajectory(tmp_path):
+    """Model, optimizer, scheduler and RNG state saved at an epoch boundary: the resumed run
+    (dropout masks and shuffles included) ends with bit-identical weights and the same lrs."""
+    import numbagrad.nn as nn
+    import numbagrad.optim as optim
+    from numbagrad.utils.data import DataLoader, TensorDataset
+    x, y = blobs(seed=4)
+
+    def make():
+        numbagrad.manual_seed(0)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(12, 16), nn.ReLU(), nn.Dropout(0.2), nn.Linear(16, 4))
+        opt = optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+        sched = optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4)
+        loader = DataLoader(TensorDataset(numbagrad.from_numpy(x), numbagrad.from_numpy(y)),
+                            batch_size=32, shuffle=True)
+        return model, opt, sched, loader
+
+    def epoch(model, opt, sched, loader):
+        model.train()
+        for xb, yb in loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+        sched.step()
+        return sched.get_last_lr()[0]
+
+    model, opt, sched, loader = make()
+    for _ in range(2):
+        epoch(model, opt, sched, loader)
+    path = tmp_path / "resume.ckpt"
+    numbagrad.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(), "rng": numbagrad.get_rng_state(), "epoch": 2}, path)
+    lrs = [epoch(model, opt, sched, loader) for _ in range(2)]
+
+    resumed, r_opt, r_sched, r_loader = make()
+    ckpt = numbagrad.load(path)
+    resumed.load_state_dict(ckpt["model"])
+    r_opt.load_state_dict(ckpt["optimizer"])
+    r_sched.load_state_dict(ckpt["scheduler"])
+    numbagrad.set_rng_state(ckpt["rng"])
+    r_lrs = [epoch(resumed, r_opt, r_sched, r_loader) for _ in range(ckpt["epoch"], 4)]
+    assert r_lrs == lrs
+    for (name, a), (_, b) in zip(model.state_dict().items(), resumed.state_dict().items()):
+        assert a.numpy().tobytes() == b.numpy().tobytes(), name
