@@ -1,4 +1,6 @@
 """Differentiable ops. Every public function mirrors the `torch` function of the same name."""
+from types import ModuleType as _ModuleType
+
 from .pointwise import (  # noqa: F401
     add, sub, subtract, mul, multiply, div, divide, true_divide, pow, floor_divide, remainder,
     neg, negative, abs, absolute, exp, log, log1p, log2, sqrt, rsqrt, sin, cos, square,
@@ -29,6 +31,10 @@ from .inplace import (  # noqa: F401
     add_, sub_, mul_, div_, pow_, clamp_, clip_, neg_, exp_, sqrt_, abs_, zero_, fill_, copy_,
     masked_fill_, uniform_, normal_,
 )
+
+# The ops, not the submodules that hold them (`from numbagrad.ops import *` in numbagrad/__init__).
+__all__ = [name for name, value in list(globals().items())
+           if not name.startswith("_") and not isinstance(value, _ModuleType)]
 
 # Tensor methods that are the op of the same name, called with the tensor as first argument.
 TENSOR_METHODS = [
