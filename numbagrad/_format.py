@@ -43,6 +43,7 @@ def _format_array(a, indent):
 
 
 def tensor_repr(t, prefix="tensor("):
+    """`repr(t)` as PyTorch prints it (with `numbagrad.` for dtypes)."""
     a = t._data
     body = _format_array(a, len(prefix))
     extras = []

@@ -25,6 +25,7 @@ def wrap_dims(dim, ndim, op):
 
 
 def check_tensor(x, op, name="input"):
+    """x itself when it is a Tensor, else PyTorch's TypeError naming the op and the argument."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
     return x
@@ -70,6 +71,7 @@ def promote(a, b, op):
 
 
 def broadcast_error(op, a, b):
+    """PyTorch's RuntimeError for shapes that do not broadcast, naming the first bad dim."""
     sa = tuple(np.shape(a._data if isinstance(a, Tensor) else a))
     sb = tuple(np.shape(b._data if isinstance(b, Tensor) else b))
     ra, rb = sa[::-1], sb[::-1]
