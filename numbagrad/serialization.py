@@ -162,9 +162,11 @@ def _encode(obj, arrays, path, depth, active):
         arrays.append((node, obj))
         return node
     if not isinstance(obj, (dict, list, tuple)):
+        hint = (" (save its state_dict() instead: numbagrad checkpoints hold data, never objects)"
+                if hasattr(obj, "state_dict") else "")
         raise TypeError(f"save: cannot save an object of type {_type_name(obj)} at {_path_str(path)}; "
                         f"supported are dicts, lists, tuples, Tensors, numeric NumPy arrays, "
-                        f"dtypes, numbers, strings and None")
+                        f"dtypes, numbers, strings and None{hint}")
     if depth >= MAX_DEPTH:
         raise ValueError(f"save: {_path_str(path)} is nested more than {MAX_DEPTH} containers deep")
     if id(obj) in active:

@@ -197,3 +197,13 @@ def test_resume_from_checkpoint_continues_the_uninterrupted_trajectory(tmp_path)
     assert r_lrs == lrs
     for (name, a), (_, b) in zip(model.state_dict().items(), resumed.state_dict().items()):
         assert a.numpy().tobytes() == b.numpy().tobytes(), name
+
+
+def test_common_mistakes_say_what_to_do():
+    model = numbagrad.nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"model\.parameters\(\)"):
+        numbagrad.optim.SGD(model, lr=0.1)
+    with pytest.raises(TypeError, match=r"state_dict\(\)"):
+        numbagrad.save(model, "unused.ckpt")
+    with pytest.raises(RuntimeError, match=r"input has 28 features but weight expects 784"):
+        numbagrad.nn.Linear(784, 10)(numbagrad.zeros(8, 1, 28, 28))

@@ -120,7 +120,12 @@ class Optimizer:
                 "dicts, but got " + _typename(params))
         self.state = defaultdict(dict)
         self.param_groups = []
-        param_groups = list(params)
+        try:
+            param_groups = list(params)
+        except TypeError:
+            hint = " (pass model.parameters(), not the model)" if hasattr(params, "parameters") else ""
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors "
+                            f"or dicts, but got {_typename(params)}{hint}") from None
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(param_groups[0], dict):
