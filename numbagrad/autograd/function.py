@@ -34,33 +34,23 @@ class Function:
     # ---- recording -------------------------------------------------------------------------
     @classmethod
     def apply(cls, *args):
+        """Mirrors `Function.apply`: run forward (under no_grad) and record the node."""
         ctx = cls.__new__(cls)
         ctx._saved = ()
         ctx._pre_hooks = None
+        ctx._non_differentiable = ()
         if _grad_state["enabled"]:
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-            record = True in needs
         else:
             needs = (False,) * len(args)
-            record = False
         ctx.needs_input_grad = needs
-        if cls._tensor_mode:
-            ctx._non_differentiable = ()
-            with grad_mode.no_grad():
-                outputs = cls.forward(ctx, *args)
-        else:
-            outputs = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
-        if type(outputs) is tuple:
-            outs = outputs
-        else:
-            outs = (outputs,)
-        if cls._tensor_mode:
-            wrapped = tuple([_as_output_tensor(o, cls, args) for o in outs])
-        else:
-            wrapped = tuple([_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outs])
-        if record:
+        with grad_mode.no_grad():
+            outputs = cls.forward(ctx, *args)
+        single = type(outputs) is not tuple
+        wrapped = tuple([_as_output_tensor(o, cls, args) for o in ((outputs,) if single else outputs)])
+        if True in needs:
             _record(ctx, args, needs, wrapped)
-        return wrapped if type(outputs) is tuple else wrapped[0]
+        return wrapped[0] if single else wrapped
 
     def save_for_backward(self, *tensors):
         """Mirrors `ctx.save_for_backward`: keep tensors (or arrays, in built-in ops) for backward."""
@@ -137,6 +127,28 @@ class ArrayFunction(Function):
     Integer and bool outputs never require grad."""
 
     _tensor_mode = False
+
+    @classmethod
+    def apply(cls, *args):
+        """Run forward on the arrays of the tensor arguments; record ctx when a gradient is needed."""
+        ctx = cls.__new__(cls)
+        ctx._saved = ()
+        ctx._pre_hooks = None
+        if _grad_state["enabled"]:
+            needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
+        else:
+            needs = (False,) * len(args)
+        ctx.needs_input_grad = needs
+        outputs = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        if type(outputs) is tuple:
+            wrapped = tuple([_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outputs])
+            if True in needs:
+                _record(ctx, args, needs, wrapped)
+            return wrapped
+        out = _wrap(outputs if type(outputs) is np.ndarray else np.asarray(outputs))
+        if True in needs:
+            _record(ctx, args, needs, (out,))
+        return out
 
     def _run_backward(self, grads):
         result = type(self).backward(self, *grads)
