@@ -168,6 +168,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     Out-of-range labels raise IndexError before any computation."""
     reduction = _reduction.resolve(size_average, reduce, reduction)
     _check_inputs(input, target, "cross_entropy")
+    if input._data.dtype == np.float16:  # no half-precision kernel: compute in float32
+        return cross_entropy(input.float(), target, None if weight is None else weight.float(),
+                             ignore_index=ignore_index, reduction=reduction,
+                             label_smoothing=label_smoothing).half()
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     x, t = input._data, target._data
@@ -222,5 +226,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     (N, C, d1, ...); target class indices. Out-of-range labels raise IndexError."""
     reduction = _reduction.resolve(size_average, reduce, reduction)
     _check_inputs(input, target, "nll_loss")
+    if input._data.dtype == np.float16:  # computed in float32, as cross_entropy
+        return nll_loss(input.float(), target, None if weight is None else weight.float(),
+                        ignore_index=ignore_index, reduction=reduction).half()
     x2, t2, out_shape, w = _class_layout(input._data, target._data, weight, ignore_index, "nll_loss")
     return NLL.apply(input, x2, t2, w, out_shape, int(ignore_index), reduction)

@@ -41,6 +41,8 @@ def dropout(input, p=0.5, training=True, inplace=False):
     x = input._data
     if x.dtype.kind != "f":
         raise RuntimeError(f"dropout: expected a floating point tensor, got {input.dtype}")
+    if x.dtype == np.float16:  # no half-precision kernel: compute in float32
+        return dropout(input.float(), p, training).half()
     if p == 1.0:
         if inplace and not input.requires_grad:
             x[...] = x * 0

@@ -110,3 +110,12 @@ def named(out, name):
     if out.grad_fn is not None:
         out.grad_fn.backward_name = name
     return out
+
+
+def run_in_float32_if_half(op_class, x, *args):
+    """`op_class.apply(x, *args)`; a float16 x is computed in float32 and rounded back, as the
+    numba kernels have no half-precision loops (PyTorch's CPU kernels upcast half too)."""
+    if x._data.dtype != np.float16:
+        return op_class.apply(x, *args)
+    from .pointwise import to_dtype
+    return to_dtype(op_class.apply(to_dtype(x, dtypes.float32), *args), dtypes.float16)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..kernels import activation as K
-from ._util import check_tensor
+from ._util import check_tensor, run_in_float32_if_half
 
 
 def _flat(a):
@@ -62,7 +62,7 @@ def relu(input, inplace=False):
     if inplace:
         from .inplace import apply_inplace
         return apply_inplace(x, "relu_", relu)
-    return ReLU.apply(x)
+    return run_in_float32_if_half(ReLU, x)
 
 
 def _int_relu(x):
@@ -96,8 +96,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     x = _float_input(input, "leaky_relu")
     if inplace:
         from .inplace import apply_inplace
-        return apply_inplace(x, "leaky_relu_", lambda t: LeakyReLU.apply(t, float(negative_slope)))
-    return LeakyReLU.apply(x, float(negative_slope))
+        return apply_inplace(x, "leaky_relu_", lambda t: run_in_float32_if_half(LeakyReLU, t, float(negative_slope)))
+    return run_in_float32_if_half(LeakyReLU, x, float(negative_slope))
 
 
 class Sigmoid(ArrayFunction):
@@ -119,7 +119,7 @@ def sigmoid(input, *, out=None):
     if x._data.dtype.kind != "f":
         from ._util import to_float
         x = to_float(x)
-    return Sigmoid.apply(x)
+    return run_in_float32_if_half(Sigmoid, x)
 
 
 class Tanh(ArrayFunction):
@@ -164,7 +164,7 @@ def gelu(input, approximate="none"):
     """Mirrors `F.gelu(input, approximate='none')`; 'tanh' gives the tanh approximation."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError(f"approximate argument must be either none or tanh, got '{approximate}'")
-    return GELU.apply(_float_input(input, "gelu"), approximate == "tanh")
+    return run_in_float32_if_half(GELU, _float_input(input, "gelu"), approximate == "tanh")
 
 
 class Softplus(ArrayFunction):
@@ -183,7 +183,7 @@ class Softplus(ArrayFunction):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """Mirrors `F.softplus(input, beta=1, threshold=20)`: linear where beta*x > threshold."""
-    return Softplus.apply(_float_input(input, "softplus"), float(beta), float(threshold))
+    return run_in_float32_if_half(Softplus, _float_input(input, "softplus"), float(beta), float(threshold))
 
 
 class ELU(ArrayFunction):
@@ -207,8 +207,8 @@ def elu(input, alpha=1.0, inplace=False):
     x = _float_input(input, "elu")
     if inplace:
         from .inplace import apply_inplace
-        return apply_inplace(x, "elu_", lambda t: ELU.apply(t, float(alpha)))
-    return ELU.apply(x, float(alpha))
+        return apply_inplace(x, "elu_", lambda t: run_in_float32_if_half(ELU, t, float(alpha)))
+    return run_in_float32_if_half(ELU, x, float(alpha))
 
 
 class SiLU(ArrayFunction):
@@ -230,5 +230,5 @@ def silu(input, inplace=False):
     x = _float_input(input, "silu")
     if inplace:
         from .inplace import apply_inplace
-        return apply_inplace(x, "silu_", SiLU.apply)
-    return SiLU.apply(x)
+        return apply_inplace(x, "silu_", lambda t: run_in_float32_if_half(SiLU, t))
+    return run_in_float32_if_half(SiLU, x)

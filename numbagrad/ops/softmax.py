@@ -6,7 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..kernels import softmax as K
-from ._util import check_tensor, wrap_dim, cast
+from ._util import check_tensor, wrap_dim, cast, run_in_float32_if_half
 
 
 def _as_rows(x, dim):
@@ -78,10 +78,10 @@ def _prepare(input, dim, dtype, op):
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Mirrors `torch.softmax(input, dim, dtype=None)` / `F.softmax` (dim is required)."""
     x, d = _prepare(input, dim, dtype, "softmax")
-    return Softmax.apply(x, d)
+    return run_in_float32_if_half(Softmax, x, d)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """Mirrors `torch.log_softmax(input, dim, dtype=None)` / `F.log_softmax` (dim is required)."""
     x, d = _prepare(input, dim, dtype, "log_softmax")
-    return LogSoftmax.apply(x, d)
+    return run_in_float32_if_half(LogSoftmax, x, d)

@@ -185,6 +185,11 @@ class Optimizer:
                                 + _typename(param))
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
+            if param._data.dtype not in (np.float32, np.float64):
+                raise TypeError(
+                    f"{type(self).__name__}: parameters must be float32 or float64 (the update "
+                    f"kernels have no other loops), got a {param.dtype} parameter of shape "
+                    f"{tuple(param.shape)}; keep the weights in float32 (.float())")
 
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
