@@ -46,6 +46,8 @@ def tensor_repr(t, prefix="tensor("):
     """`repr(t)` as PyTorch prints it (with `numbagrad.` for dtypes)."""
     a = t._data
     body = _format_array(a, len(prefix))
+    if a.size > _OPTIONS["threshold"]:
+        body = body.replace(", ...,", ",  ...,")  # PyTorch pads the elided middle of a row
     extras = []
     if a.size == 0 and a.ndim != 1:
         extras.append(f"size={tuple(a.shape)}")
