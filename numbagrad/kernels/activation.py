@@ -5,8 +5,8 @@ Serial: at the sizes of small MLPs (up to ~131k elements per activation) a seria
 starting a parallel region. relu, the hot one, also has parallel twins that the op layer uses
 above `PARALLEL_MIN_ELEMENTS`. The threshold comes from `python bench/run.py --only ops` (relu
 kernel, serial against parallel, 2 threads, workqueue layer): a parallel launch costs about 90 us
-here, and the parallel kernel was slower at every size up to 8M elements (1.05x at 8M, 0.92x at
-16M).
+here; in repeated runs the parallel kernel was slower at every size up to 4M elements and about
+even at 8M-16M (0.83-1.05x).
 """
 import math
 
