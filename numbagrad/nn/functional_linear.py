@@ -15,7 +15,9 @@ class Linear(ArrayFunction):
         out = x2 @ weight.T
         if bias is not None:
             out += bias
-        ctx.save_for_backward(x, weight)
+        need_x, need_w = ctx.needs_input_grad[:2]
+        ctx.save_for_backward(x if need_w else None, weight if need_x else None)  # what backward reads
+        ctx.x_shape = x.shape
         if x.ndim != 2:
             out = out.reshape(x.shape[:-1] + (weight.shape[0],))
         return out
@@ -28,8 +30,8 @@ class Linear(ArrayFunction):
         gx = gw = gb = None
         if need_x:
             gx = g2 @ weight
-            if x.ndim != 2:
-                gx = gx.reshape(x.shape)
+            if len(ctx.x_shape) != 2:
+                gx = gx.reshape(ctx.x_shape)
         if need_w:
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
             gw = g2.T @ x2

@@ -79,32 +79,55 @@ def getitem(input, index):
     return named(_view_of(out, input), kind)
 
 
+class SetItem(ArrayFunction):
+    """The graph node of `x[index] = value`: the overwritten elements pass no gradient to the old
+    x; the value gets the gradient of the region it was written to."""
+
+    @staticmethod
+    def forward(ctx, x, index, value):
+        ctx.index = index
+        out = x.copy()
+        out[index] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        gx = g.copy()
+        gx[ctx.index] = 0
+        return gx, None, (g[ctx.index] if ctx.needs_input_grad[2] else None)
+
+
 def setitem(input, index, value):
-    """`x[index] = value` (a number or a broadcastable tensor). Works outside autograd: a tensor
-    that requires grad can only be written under `no_grad()`."""
-    if input.requires_grad and grad_mode.is_grad_enabled():
-        if input.grad_fn is None:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
-                               "operation (x[index] = value); wrap it in numbagrad.no_grad()")
-        raise RuntimeError("x[index] = value on a tensor that is part of an autograd graph is not "
-                           "supported by numbagrad; build the result out of place (e.g. with where)")
+    """`x[index] = value` (a number or a broadcastable tensor), as PyTorch. On a tensor in an
+    autograd graph (or with a value that requires grad) the assignment is recorded and
+    differentiable; on a leaf that requires grad it raises, as PyTorch, unless under no_grad()."""
     if isinstance(value, Tensor):
-        if value.requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError("x[index] = value with a value that requires grad is not supported "
-                               "by numbagrad (the assignment would not be differentiable)")
-        value = value._data
-    elif not isinstance(value, (int, float, bool, np.number, np.bool_, np.ndarray)):
+        records = value.requires_grad and grad_mode.is_grad_enabled()
+    elif isinstance(value, (int, float, bool, np.number, np.bool_, np.ndarray)):
+        records = False
+    else:
         raise TypeError(f"can't assign a {type(value).__name__} to a tensor")
     np_index, _ = _convert_index(index)
     if not input._data.flags.writeable:
         raise RuntimeError("setitem: unsupported operation: the tensor is an expanded (read-only) "
                            "view; call .clone() first")
+    if records or (input.requires_grad and grad_mode.is_grad_enabled()):
+        from .inplace import apply_inplace
+        try:
+            apply_inplace(input, "setitem", SetItem.apply, np_index, value)
+        except IndexError as e:
+            raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
+        except ValueError as e:
+            raise RuntimeError(f"setitem: shape mismatch: value of shape {tuple(np.shape(value))} cannot "
+                               f"be assigned to the indexed region of a tensor of shape "
+                               f"{tuple(input.shape)} ({e})") from None
+        return
     try:
-        input._data[np_index] = value
+        input._data[np_index] = value._data if isinstance(value, Tensor) else value
     except IndexError as e:
         raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
     except ValueError as e:
-        raise RuntimeError(f"setitem: shape mismatch: value of shape {np.shape(value)} cannot be "
+        raise RuntimeError(f"setitem: shape mismatch: value of shape {tuple(np.shape(value))} cannot be "
                            f"assigned to the indexed region of a tensor of shape {tuple(input.shape)} ({e})") from None
     input._version[0] += 1
 

@@ -12,23 +12,26 @@ from ._util import check_tensor, promote, named
 class MatMul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)
+        ctx.ndims = (a.ndim, b.ndim)
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
+        a, b = ctx.saved_tensors  # a is kept only when b needs a gradient, and the reverse
         need_a, need_b = ctx.needs_input_grad
+        a_ndim, b_ndim = ctx.ndims
         ga = gb = None
-        if a.ndim == 1 and b.ndim == 1:
+        if a_ndim == 1 and b_ndim == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
-        if a.ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
+        if a_ndim == 1:  # (k,) @ (..., k, n) -> (..., n)
             if need_a:
                 ga = np.matmul(b, g[..., None])[..., 0]
             if need_b:
                 gb = a[:, None] * g[..., None, :]
             return ga, gb
-        if b.ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
+        if b_ndim == 1:  # (..., m, k) @ (k,) -> (..., m)
             if need_a:
                 ga = g[..., :, None] * b
             if need_b:

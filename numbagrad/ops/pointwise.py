@@ -91,7 +91,8 @@ class Sub(ArrayFunction):
 class Mul(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need_a, need_b = ctx.needs_input_grad
+        ctx.save_for_backward(a if need_b else None, b if need_a else None)  # only what backward reads
         with np.errstate(**_ERRSTATE):  # inf * 0 is nan, as in PyTorch, without a warning
             return a * b
 
@@ -105,7 +106,7 @@ class Mul(ArrayFunction):
 class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
         with np.errstate(**_ERRSTATE):
             return a / b
 
