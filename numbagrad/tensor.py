@@ -15,7 +15,7 @@ class Tensor:
     (float32)."""
 
     __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version", "_base",
-                 "_hooks", "__weakref__")
+                 "_view_index", "_hooks", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
     __array_priority__ = 1000
 
@@ -481,6 +481,7 @@ def _init(t, data):
     t._output_nr = 0
     t._version = [0]
     t._base = None
+    t._view_index = None  # for x[index] views of a base tensor: the index (in-place ops use it)
     t._hooks = None
 
 
@@ -494,6 +495,7 @@ def _wrap(data):
     t._output_nr = 0
     t._version = [0]
     t._base = None
+    t._view_index = None
     t._hooks = None
     return t
 

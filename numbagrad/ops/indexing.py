@@ -76,7 +76,10 @@ def getitem(input, index):
         return named(out, "IndexBackward0")
     kind = ("SelectBackward0" if any(isinstance(i, (int, np.integer)) for i in index) else
             "SliceBackward0" if any(isinstance(i, slice) for i in index) else "GetItemBackward0")
-    return named(_view_of(out, input), kind)
+    out = _view_of(out, input)
+    if out._base is input:
+        out._view_index = index  # lets an in-place op on the view be recorded on its base
+    return named(out, kind)
 
 
 class SetItem(ArrayFunction):

@@ -43,9 +43,8 @@ def apply_inplace(x, op, fn, *args):
         if x.requires_grad and x.grad_fn is None:
             raise RuntimeError(
                 f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
-        if x._base is not None and x.requires_grad:
-            raise RuntimeError(f"{op}: in-place operations on views of tensors in an autograd graph are "
-                               "not supported by numbagrad; use the out-of-place op")
+        if x._base is not None:
+            return _apply_inplace_on_view(x, op, fn, *args)
         previous = _wrap(x._data.copy())  # the value before the op, for backward
         previous.requires_grad = x.requires_grad
         previous.grad_fn = x.grad_fn
@@ -61,6 +60,34 @@ def apply_inplace(x, op, fn, *args):
         _store(x, result._data, op)
     x._version[0] += 1
     return x
+
+
+def _apply_inplace_on_view(view, op, fn, *args):
+    """An in-place op on `view = base[index]` in the graph, recorded as PyTorch does: the new
+    values are computed from the view, written into the base by a recorded `base[index] = ...`,
+    and the view becomes `base[index]` of the updated base. Only views made by basic indexing of
+    the base itself are supported; others (reshape, transpose, views of views) raise."""
+    from .indexing import GetItem, SetItem
+    index = view._view_index
+    if index is None:
+        raise RuntimeError(f"{op}: in-place operations are supported on x[index] views of tensors in an "
+                           "autograd graph, not on views made by view/reshape/transpose or views of views; "
+                           "use the out-of-place op")
+    base = view._base
+    previous = _wrap(view._data.copy())
+    previous.requires_grad = view.requires_grad
+    previous.grad_fn = view.grad_fn
+    previous._output_nr = view._output_nr
+    result = fn(previous, *args)
+    if result._data.shape != view._data.shape:
+        raise RuntimeError(f"{op}: output with shape {list(view._data.shape)} doesn't match the "
+                           f"broadcast shape {list(result._data.shape)}")
+    apply_inplace(base, op, SetItem.apply, index, result)  # writes into base, so into the view
+    fresh = GetItem.apply(base, index, True)
+    view.requires_grad = fresh.requires_grad
+    view.grad_fn = fresh.grad_fn
+    view._output_nr = 0
+    return view
 
 
 def _store(x, values, op):
