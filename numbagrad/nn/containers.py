@@ -18,6 +18,14 @@ def _index(idx, length, what):
     return idx % length
 
 
+
+def _renumber(container):
+    """After a deletion, name the remaining submodules "0", "1", ... again, as PyTorch does."""
+    items = list(container._modules.values())
+    container._modules.clear()
+    for i, m in enumerate(items):
+        container._modules[str(i)] = m
+
 class Sequential(Module):
     """Mirrors `torch.nn.Sequential(*modules)` / `Sequential(OrderedDict)`: calls its modules in
     order. Supports indexing, slicing (a new Sequential), len, iteration, append, insert, extend,
@@ -50,11 +58,7 @@ class Sequential(Module):
                 delattr(self, key)
         else:
             delattr(self, keys[_index(idx, len(keys), "Sequential")])
-        # PyTorch renumbers the remaining modules to keep the names "0", "1", ...
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
@@ -135,10 +139,7 @@ class ModuleList(Module):
                 delattr(self, str(k))
         else:
             delattr(self, str(_index(idx, len(self), "ModuleList")))
-        items = list(self._modules.values())
-        self._modules.clear()
-        for i, m in enumerate(items):
-            self._modules[str(i)] = m
+        _renumber(self)
 
     def __len__(self):
         return len(self._modules)
