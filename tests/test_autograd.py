@@ -446,3 +446,29 @@ def test_two_layer_net_gradients_match_torch():
     assert results[0][0] == pytest.approx(results[1][0], rel=1e-12)
     for a, b in zip(results[0][1], results[1][1]):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+
+
+def test_user_function_gradient_shape_is_checked_as_pytorch():
+    class TooSmall(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.sum(0)
+
+    class Broadcast(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.expand(4, 2, 3)  # sums back down to the input's shape
+
+    x = leaf(np.ones((2, 3)))
+    with pytest.raises(RuntimeError, match=r"TooSmallBackward0 returned an invalid gradient.*\[3\].*\[2, 3\]"):
+        TooSmall.apply(x).sum().backward()
+    Broadcast.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 4.0))

@@ -25,13 +25,18 @@ def unbroadcast(grad, shape, node=None):
         if grad.size == int(np.prod(shape)) and grad.shape != shape:
             grad = grad.reshape(shape)
     if grad.shape != shape:
+        # Built-in ops may return a gradient that still needs broadcasting up (a view is cheaper);
+        # a user Function must return the input's shape or one that sums down to it, as in PyTorch.
+        user_function = node is not None and node._tensor_mode
         try:
+            if user_function:
+                raise ValueError
             grad = np.broadcast_to(grad, shape)
         except ValueError:
             who = node.name() if node is not None else "backward"
             raise RuntimeError(
-                f"{who} returned an invalid gradient: got shape {tuple(grad.shape)} but expected "
-                f"shape compatible with {tuple(shape)}") from None
+                f"Function {who} returned an invalid gradient: got shape {list(grad.shape)} but "
+                f"expected shape compatible with {list(shape)}") from None
     return grad
 
 
