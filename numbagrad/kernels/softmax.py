@@ -6,14 +6,19 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
+def _row_shift(x, r):
+    """The row's maximum (0 for a row of -inf, so that it gives nan rather than inf - inf)."""
+    m = -math.inf
+    for c in range(x.shape[1]):
+        if x[r, c] > m:
+            m = x[r, c]
+    return m if m != -math.inf else 0.0
+
+
+@njit(cache=True, error_model="numpy")
 def softmax_rows(x, out):
     for r in range(x.shape[0]):
-        m = -math.inf
-        for c in range(x.shape[1]):
-            if x[r, c] > m:
-                m = x[r, c]
-        if m == -math.inf:
-            m = 0.0
+        m = _row_shift(x, r)
         total = 0.0
         for c in range(x.shape[1]):
             e = math.exp(x[r, c] - m)
@@ -26,12 +31,7 @@ def softmax_rows(x, out):
 @njit(cache=True, error_model="numpy")
 def log_softmax_rows(x, out):
     for r in range(x.shape[0]):
-        m = -math.inf
-        for c in range(x.shape[1]):
-            if x[r, c] > m:
-                m = x[r, c]
-        if m == -math.inf:
-            m = 0.0
+        m = _row_shift(x, r)
         total = 0.0
         for c in range(x.shape[1]):
             total += math.exp(x[r, c] - m)

@@ -102,8 +102,9 @@ def _store(x, values, op):
 
 def _ufunc_inplace(x, other, ufunc, op, fallback, alpha=None):
     """Fast path for add_/sub_/mul_/div_ outside the graph: the ufunc writes into x directly."""
+    check_tensor(x, op, "self")
     other = as_operand(other, op)
-    if _records_graph(x, (other,)) or not isinstance(x, Tensor):
+    if _records_graph(x, (other,)):
         if alpha is not None:
             return apply_inplace(x, op, lambda a, b: fallback(a, b, alpha=alpha), other)
         return apply_inplace(x, op, fallback, other)
