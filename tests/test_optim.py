@@ -244,7 +244,7 @@ def test_kernels_have_one_specialisation_per_dtype():
     _run_ng(optim.SGD, dict(lr=1, momentum=0, weight_decay=0), arrays, grads)  # ints, no momentum
     _run_ng(optim.Adam, dict(lr=0.1, amsgrad=False), arrays, grads)
     _run_ng(optim.Adam, dict(lr=1, amsgrad=True, weight_decay=0), arrays, grads)
-    for kernel in (K.sgd_step, K.adam_step):
+    for kernel in (K._sgd_step, K._adam_step):
         sigs = [s for s in kernel.signatures if "float32" in str(s[0])]
         assert len(sigs) == 1, sigs
 

@@ -1,6 +1,10 @@
 """Activation kernels: forward and backward of relu, leaky_relu, sigmoid, gelu, softplus, elu,
 silu, each one pass over flat C-contiguous arrays, writing into `out`.
 
+Contract of every kernel here, checked by its public wrapper (`contract.py`): the arrays (x or
+g, y, out) are 1-D, C-contiguous, of one dtype (float32 or float64) and one size, and `out` is
+writable. Each jitted loop is the underscore-named function just above its wrapper.
+
 Serial: at the sizes of small MLPs (up to ~131k elements per activation) a serial loop beats
 starting a parallel region. relu, the hot one, also has parallel twins that the op layer uses
 above `PARALLEL_MIN_ELEMENTS`. The threshold comes from `python bench/run.py --only ops` (relu
@@ -12,50 +16,88 @@ import math
 
 from numba import njit, prange
 
+from .contract import check_same_flat
+
 PARALLEL_MIN_ELEMENTS = 1 << 24
 
 
 @njit(cache=True, error_model="numpy")
-def relu_forward(x, out):
+def _relu_forward(x, out):
     for i in range(x.size):
         v = x[i]
         out[i] = v if (v > 0 or v != v) else 0  # NaN stays NaN, as in PyTorch
 
 
+def relu_forward(x, out):
+    """out = relu(x): x where x > 0 or NaN, else 0."""
+    check_same_flat("relu_forward", ("x", "out"), (x, out), writable=("out",))
+    _relu_forward(x, out)
+
+
 @njit(cache=True, error_model="numpy")
-def relu_backward(g, y, out):
+def _relu_backward(g, y, out):
     for i in range(g.size):
         out[i] = g[i] if y[i] > 0 else 0
 
 
+def relu_backward(g, y, out):
+    """out = g where the relu output y > 0, else 0."""
+    check_same_flat("relu_backward", ("g", "y", "out"), (g, y, out), writable=("out",))
+    _relu_backward(g, y, out)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
-def relu_forward_parallel(x, out):
+def _relu_forward_parallel(x, out):
     for i in prange(x.size):
         v = x[i]
         out[i] = v if (v > 0 or v != v) else 0
 
 
+def relu_forward_parallel(x, out):
+    """relu_forward over numba's threads (for very large x)."""
+    check_same_flat("relu_forward_parallel", ("x", "out"), (x, out), writable=("out",))
+    _relu_forward_parallel(x, out)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
-def relu_backward_parallel(g, y, out):
+def _relu_backward_parallel(g, y, out):
     for i in prange(g.size):
         out[i] = g[i] if y[i] > 0 else 0
 
 
+def relu_backward_parallel(g, y, out):
+    """relu_backward over numba's threads (for very large g)."""
+    check_same_flat("relu_backward_parallel", ("g", "y", "out"), (g, y, out), writable=("out",))
+    _relu_backward_parallel(g, y, out)
+
+
 @njit(cache=True, error_model="numpy")
-def leaky_relu_forward(x, slope, out):
+def _leaky_relu_forward(x, slope, out):
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else v * slope
 
 
+def leaky_relu_forward(x, slope, out):
+    """out = x where x > 0, else slope * x."""
+    check_same_flat("leaky_relu_forward", ("x", "out"), (x, out), writable=("out",))
+    _leaky_relu_forward(x, slope, out)
+
+
 @njit(cache=True, error_model="numpy")
-def leaky_relu_backward(g, x, slope, out):
+def _leaky_relu_backward(g, x, slope, out):
     for i in range(g.size):
         out[i] = g[i] if x[i] > 0 else g[i] * slope
 
 
+def leaky_relu_backward(g, x, slope, out):
+    """out = g where x > 0, else slope * g."""
+    check_same_flat("leaky_relu_backward", ("g", "x", "out"), (g, x, out), writable=("out",))
+    _leaky_relu_backward(g, x, slope, out)
+
+
 @njit(cache=True, error_model="numpy")
-def sigmoid_forward(x, out):
+def _sigmoid_forward(x, out):
     for i in range(x.size):
         v = x[i]
         if v >= 0:
@@ -65,10 +107,22 @@ def sigmoid_forward(x, out):
             out[i] = e / (1.0 + e)
 
 
+def sigmoid_forward(x, out):
+    """out = 1 / (1 + exp(-x)), computed without overflow."""
+    check_same_flat("sigmoid_forward", ("x", "out"), (x, out), writable=("out",))
+    _sigmoid_forward(x, out)
+
+
 @njit(cache=True, error_model="numpy")
-def sigmoid_backward(g, y, out):
+def _sigmoid_backward(g, y, out):
     for i in range(g.size):
         out[i] = g[i] * y[i] * (1.0 - y[i])
+
+
+def sigmoid_backward(g, y, out):
+    """out = g * y * (1 - y), y being the sigmoid output."""
+    check_same_flat("sigmoid_backward", ("g", "y", "out"), (g, y, out), writable=("out",))
+    _sigmoid_backward(g, y, out)
 
 
 _SQRT_HALF = 0.7071067811865476
@@ -77,7 +131,7 @@ _INV_SQRT_2PI = 0.3989422804014327
 
 
 @njit(cache=True, error_model="numpy")
-def gelu_forward(x, approximate_tanh, out):
+def _gelu_forward(x, approximate_tanh, out):
     for i in range(x.size):
         v = x[i]
         if approximate_tanh:
@@ -86,8 +140,14 @@ def gelu_forward(x, approximate_tanh, out):
             out[i] = 0.5 * v * (1.0 + math.erf(v * _SQRT_HALF))
 
 
+def gelu_forward(x, approximate_tanh, out):
+    """out = gelu(x), exact (erf) or tanh-approximated."""
+    check_same_flat("gelu_forward", ("x", "out"), (x, out), writable=("out",))
+    _gelu_forward(x, approximate_tanh, out)
+
+
 @njit(cache=True, error_model="numpy")
-def gelu_backward(g, x, approximate_tanh, out):
+def _gelu_backward(g, x, approximate_tanh, out):
     for i in range(g.size):
         v = x[i]
         if approximate_tanh:
@@ -101,8 +161,14 @@ def gelu_backward(g, x, approximate_tanh, out):
             out[i] = g[i] * (cdf + v * pdf)
 
 
+def gelu_backward(g, x, approximate_tanh, out):
+    """out = g * gelu'(x)."""
+    check_same_flat("gelu_backward", ("g", "x", "out"), (g, x, out), writable=("out",))
+    _gelu_backward(g, x, approximate_tanh, out)
+
+
 @njit(cache=True, error_model="numpy")
-def softplus_forward(x, beta, threshold, out):
+def _softplus_forward(x, beta, threshold, out):
     for i in range(x.size):
         z = x[i] * beta
         if z > threshold:
@@ -111,8 +177,14 @@ def softplus_forward(x, beta, threshold, out):
             out[i] = math.log1p(math.exp(z)) / beta
 
 
+def softplus_forward(x, beta, threshold, out):
+    """out = log(1 + exp(beta x)) / beta; x where beta x > threshold."""
+    check_same_flat("softplus_forward", ("x", "out"), (x, out), writable=("out",))
+    _softplus_forward(x, beta, threshold, out)
+
+
 @njit(cache=True, error_model="numpy")
-def softplus_backward(g, x, beta, threshold, out):
+def _softplus_backward(g, x, beta, threshold, out):
     for i in range(g.size):
         z = x[i] * beta
         if z > threshold:
@@ -127,22 +199,40 @@ def softplus_backward(g, x, beta, threshold, out):
             out[i] = g[i] * s
 
 
+def softplus_backward(g, x, beta, threshold, out):
+    """out = g * sigmoid(beta x); g where beta x > threshold."""
+    check_same_flat("softplus_backward", ("g", "x", "out"), (g, x, out), writable=("out",))
+    _softplus_backward(g, x, beta, threshold, out)
+
+
 @njit(cache=True, error_model="numpy")
-def elu_forward(x, alpha, out):
+def _elu_forward(x, alpha, out):
     for i in range(x.size):
         v = x[i]
         out[i] = v if v > 0 else alpha * math.expm1(v)
 
 
+def elu_forward(x, alpha, out):
+    """out = x where x > 0, else alpha * (exp(x) - 1)."""
+    check_same_flat("elu_forward", ("x", "out"), (x, out), writable=("out",))
+    _elu_forward(x, alpha, out)
+
+
 @njit(cache=True, error_model="numpy")
-def elu_backward(g, x, alpha, out):
+def _elu_backward(g, x, alpha, out):
     for i in range(g.size):
         v = x[i]
         out[i] = g[i] if v > 0 else g[i] * alpha * math.exp(v)
 
 
+def elu_backward(g, x, alpha, out):
+    """out = g where x > 0, else g * alpha * exp(x)."""
+    check_same_flat("elu_backward", ("g", "x", "out"), (g, x, out), writable=("out",))
+    _elu_backward(g, x, alpha, out)
+
+
 @njit(cache=True, error_model="numpy")
-def silu_forward(x, out):
+def _silu_forward(x, out):
     for i in range(x.size):
         v = x[i]
         if v >= 0:
@@ -153,8 +243,14 @@ def silu_forward(x, out):
         out[i] = v * s
 
 
+def silu_forward(x, out):
+    """out = x * sigmoid(x)."""
+    check_same_flat("silu_forward", ("x", "out"), (x, out), writable=("out",))
+    _silu_forward(x, out)
+
+
 @njit(cache=True, error_model="numpy")
-def silu_backward(g, x, out):
+def _silu_backward(g, x, out):
     for i in range(g.size):
         v = x[i]
         if v >= 0:
@@ -163,3 +259,9 @@ def silu_backward(g, x, out):
             e = math.exp(v)
             s = e / (1.0 + e)
         out[i] = g[i] * s * (1.0 + v * (1.0 - s))
+
+
+def silu_backward(g, x, out):
+    """out = g * sigmoid(x) * (1 + x (1 - sigmoid(x)))."""
+    check_same_flat("silu_backward", ("g", "x", "out"), (g, x, out), writable=("out",))
+    _silu_backward(g, x, out)

@@ -4,9 +4,11 @@ Each kernel mirrors the single-tensor path of the PyTorch optimizer of the same 
 (`torch/optim/sgd.py`, `adam.py`, `rmsprop.py`, `adagrad.py`) element by element.
 
 Conventions shared by every kernel:
-- `param`, `grad` and the state arrays are flat 1-D C-contiguous arrays of one float dtype and
-  the same length (the caller checks); `param` and the state arrays are updated in place, `grad`
-  is only read (PyTorch leaves `p.grad` untouched too).
+- Contract, checked by each public wrapper before its jitted loop (the underscore-named function
+  above it) runs: `param`, `grad` and the state arrays the configuration uses are flat 1-D
+  C-contiguous arrays of one float dtype (float32/float64) and the same length; `param` and
+  those state arrays are writable and updated in place, `grad` is only read (PyTorch leaves
+  `p.grad` untouched too).
 - Hyperparameters arrive as Python floats and are rounded to the parameter's dtype once, so a
   float32 parameter is updated in float32 arithmetic, as PyTorch does. Scalars PyTorch derives
   in Python double precision (`1 - dampening`, `lr / bias_correction1`, ...) are derived by the
@@ -20,9 +22,11 @@ Conventions shared by every kernel:
 import numpy as np
 from numba import njit
 
+from .contract import check_same_flat, check_state
+
 
 @njit(cache=True, error_model="numpy")
-def sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+def _sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
              maximize, first_step):
     """SGD (`torch.optim.SGD`): weight decay, momentum with dampening, Nesterov, maximize.
 
@@ -55,8 +59,18 @@ def sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, 
         param[i] = param[i] - lr_ * g
 
 
+def sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+             maximize, first_step):
+    """One SGD step in place. Contract: param, grad as above; buf of their size when momentum
+    is not 0 (else any 1-D array of their dtype)."""
+    check_same_flat("sgd_step", ("param", "grad"), (param, grad), writable=("param",))
+    check_state("sgd_step", "momentum_buffer", buf, momentum != 0.0, param.shape[0], param.dtype)
+    _sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+              maximize, first_step)
+
+
 @njit(cache=True, error_model="numpy")
-def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps,
+def _adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps,
               weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
               decoupled):
     """Adam / AdamW (`torch.optim.Adam`, `torch.optim.AdamW`), one step.
@@ -107,8 +121,21 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, ep
         param[i] = p + neg_step * (m / denom)
 
 
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps,
+              weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
+              decoupled):
+    """One Adam/AdamW step in place. Contract: param, grad, exp_avg, exp_avg_sq as above;
+    max_exp_avg_sq of their size when amsgrad (else any 1-D array of their dtype)."""
+    check_same_flat("adam_step", ("param", "grad", "exp_avg", "exp_avg_sq"),
+                    (param, grad, exp_avg, exp_avg_sq), writable=("param", "exp_avg", "exp_avg_sq"))
+    check_state("adam_step", "max_exp_avg_sq", max_exp_avg_sq, amsgrad, param.shape[0], param.dtype)
+    _adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, beta1, beta2, eps,
+               weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
+               decoupled)
+
+
 @njit(cache=True, error_model="numpy")
-def rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,
+def _rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,
                  momentum, centered, maximize):
     """RMSprop (`torch.optim.RMSprop`): weight decay, centered variant, momentum, maximize.
 
@@ -151,8 +178,20 @@ def rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_
             param[i] = param[i] - lr_ * (g / avg)
 
 
+def rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,
+                 momentum, centered, maximize):
+    """One RMSprop step in place. Contract: param, grad, square_avg as above; grad_avg of their
+    size when centered, buf when momentum > 0 (else any 1-D arrays of their dtype)."""
+    check_same_flat("rmsprop_step", ("param", "grad", "square_avg"), (param, grad, square_avg),
+                    writable=("param", "square_avg"))
+    check_state("rmsprop_step", "grad_avg", grad_avg, centered, param.shape[0], param.dtype)
+    check_state("rmsprop_step", "momentum_buffer", buf, momentum > 0.0, param.shape[0], param.dtype)
+    _rmsprop_step(param, grad, square_avg, grad_avg, buf, lr, alpha, eps, weight_decay,
+                  momentum, centered, maximize)
+
+
 @njit(cache=True, error_model="numpy")
-def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+def _adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
     """Adagrad (`torch.optim.Adagrad`), dense gradients; `clr = lr / (1 + (step - 1) * lr_decay)`
     is computed by the caller in double precision, as PyTorch does."""
     t = param.dtype.type
@@ -169,3 +208,10 @@ def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
         s = state_sum[i] + g * g
         state_sum[i] = s
         param[i] = param[i] - clr_ * (g / (np.sqrt(s) + eps_))
+
+
+def adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize):
+    """One Adagrad step in place. Contract: param, grad, state_sum as above."""
+    check_same_flat("adagrad_step", ("param", "grad", "sum"), (param, grad, state_sum),
+                    writable=("param", "sum"))
+    _adagrad_step(param, grad, state_sum, clr, eps, weight_decay, maximize)
