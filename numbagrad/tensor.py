@@ -549,3 +549,4 @@ from .autograd import engine as _engine  # noqa: E402
 
 for _name in _ops.TENSOR_METHODS:
     setattr(Tensor, _name, getattr(_ops, _name))
+_ops.registry.install_tensor_methods(Tensor, _ops._inplace_method)

@@ -342,6 +342,20 @@ def _iadd(x, y):
     return x
 
 
+def _registry_samples():
+    """The samples declared with the ops in numbagrad's registry, as table entries."""
+    from numbagrad.ops.registry import REGISTRY
+    entries = []
+    for info in REGISTRY.values():
+        for k, s in enumerate(info.samples):
+            entries.append(Op(s.label or f"{info.name}_{k}", s.call, s.ref, s.shapes, s.domains, s.grad,
+                              s.out_dtype, s.rtol32, s.atol32, s.torch))
+    return entries
+
+
+OPS += _registry_samples()
+
+
 # Entries failing because of an open bug listed in the issue tracker (number there). They run as
 # strict xfails: a fix makes them XPASS, which fails, so the entry must then be removed here.
 KNOWN_BUGS = {}

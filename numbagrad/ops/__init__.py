@@ -67,3 +67,20 @@ TENSOR_METHODS = [
     "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clip_", "neg_", "exp_", "sqrt_", "abs_",
     "zero_", "fill_", "copy_", "masked_fill_", "uniform_", "normal_",
 ]
+
+# ---- ops declared in the registry (numbagrad/ops/registry.py) --------------------------------------
+from . import elementwise as _elementwise  # noqa: F401,E402  (declares its ops on import)
+from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
+from .inplace import apply_inplace as _apply_inplace  # noqa: E402
+
+globals().update(_torch_functions())
+__all__ += [name for name in _torch_functions() if name not in __all__]
+
+
+def _inplace_method(info):
+    """`Tensor.<name>_`: the op's result written into the tensor (see `inplace.apply_inplace`)."""
+    def method(self, *args, **kwargs):
+        return _apply_inplace(self, info.inplace, lambda x: info.function(x, *args, **kwargs))
+    method.__name__ = method.__qualname__ = info.inplace
+    method.__doc__ = f"Mirrors `Tensor.{info.inplace}`: in-place `{info.name}`."
+    return method

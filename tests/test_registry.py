@@ -1,0 +1,164 @@
+"""The op registry: complete by construction, and each entry's edge cases and error cases.
+
+Samples of registry entries run with the op table's tests (tests/op_table.py takes them in);
+here: every exported op has an entry with samples, each entry's forms exist, edge cases match
+PyTorch's values and gradients, error cases raise PyTorch's exception, `out=` works as PyTorch's,
+and an elementwise op's scalar form agrees with its eager result when compiled by numba.
+"""
+import inspect
+import warnings
+
+import numpy as np
+import pytest
+
+import numbagrad
+import numbagrad.nn.functional as F
+from numbagrad.ops.registry import REGISTRY, op_list_markdown
+
+ENTRIES = sorted(REGISTRY)
+
+
+def test_every_entry_has_samples_and_its_forms_exist():
+    for name, info in REGISTRY.items():
+        assert info.samples, f"{name}: no samples"
+        assert info.function.__doc__ and "Mirrors" in info.function.__doc__, f"{name}: docstring"
+        if info.torch:
+            assert getattr(numbagrad, name) is info.function, name
+            for alias in info.aliases:
+                assert getattr(numbagrad, alias) is info.function, alias
+        if info.method:
+            assert name in dir(numbagrad.Tensor), name
+        if info.inplace:
+            assert info.inplace in dir(numbagrad.Tensor), info.inplace
+        if info.functional:
+            assert getattr(F, name) is info.function, name
+
+
+def test_registry_ops_are_exported():
+    exported = set(numbagrad.ops.__all__)
+    for name, info in REGISTRY.items():
+        if info.torch:
+            assert name in exported and name in dir(numbagrad), name
+
+
+def test_op_list_names_every_entry():
+    table = op_list_markdown()
+    for name in REGISTRY:
+        assert f"| {name} |" in table
+
+
+EDGES = [(name, k) for name in ENTRIES for k in range(len(REGISTRY[name].edge_cases))]
+
+
+@pytest.mark.parametrize("name,k", EDGES, ids=[f"{n}-{k}" for n, k in EDGES])
+def test_edge_case_matches_torch(name, k):
+    torch = pytest.importorskip("torch")
+    case = REGISTRY[name].edge_cases[k]
+    results = []
+    for m in (numbagrad, torch):
+        x = m.tensor(case.values, dtype=m.float64, requires_grad=True)
+        y = case.call(m, x)
+        y.backward(m.ones(tuple(y.shape), dtype=y.dtype))
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    (y_ng, g_ng), (y_th, g_th) = results
+    np.testing.assert_allclose(y_ng, y_th, rtol=1e-12, atol=1e-300, err_msg=f"{name}: values")
+    np.testing.assert_allclose(g_ng, g_th, rtol=1e-12, atol=1e-300, err_msg=f"{name}: gradient")
+
+
+ERRORS = [(name, k) for name in ENTRIES for k in range(len(REGISTRY[name].errors))]
+
+
+@pytest.mark.parametrize("name,k", ERRORS, ids=[f"{n}-{k}" for n, k in ERRORS])
+def test_error_case_raises_like_torch(name, k):
+    case = REGISTRY[name].errors[k]
+    with pytest.raises(case.error, match=case.match):
+        case.call(numbagrad)
+    try:
+        import torch
+    except ImportError:
+        return
+    with pytest.raises(case.error):
+        case.call(torch)
+
+
+# ---- out= ---------------------------------------------------------------------------------------
+OUT_OPS = [name for name in ENTRIES if REGISTRY[name].out]
+
+
+@pytest.mark.parametrize("name", OUT_OPS)
+def test_out_is_written_and_returned(name):
+    info = REGISTRY[name]
+    sample = info.samples[0]
+    rng = np.random.default_rng(0)
+    from helpers import make_input
+    inputs = [numbagrad.tensor(np.asarray(make_input(rng, d, s, i)))
+              for i, (s, d) in enumerate(zip(sample.shapes, sample.domains))]
+    expected = info.function(*inputs)
+    out = numbagrad.empty(0, dtype=expected.dtype)
+    returned = info.function(*inputs, out=out)
+    assert returned is out
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    # a non-empty out of the wrong shape is resized with PyTorch's warning
+    out = numbagrad.zeros(7, dtype=expected.dtype)
+    with pytest.warns(UserWarning, match="resized"):
+        info.function(*inputs, out=out)
+    assert out.shape == expected.shape
+    # a gradient cannot flow through out=
+    with pytest.raises(RuntimeError, match="automatic differentiation"):
+        info.function(*[t.clone().requires_grad_() for t in inputs],
+                      out=numbagrad.empty(0, dtype=expected.dtype))
+    with numbagrad.no_grad():
+        info.function(*[t.clone().requires_grad_() for t in inputs], out=out)
+    # the result dtype must cast to out's (float into int is refused, as PyTorch)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        info.function(*inputs, out=numbagrad.empty(0, dtype=numbagrad.int64))
+    with pytest.raises(TypeError, match="out"):
+        info.function(*inputs, out=np.empty(expected.shape))
+    assert "out" in inspect.signature(info.function).parameters
+
+
+def test_out_matches_torch_semantics():
+    torch = pytest.importorskip("torch")
+    for m in (numbagrad, torch):
+        x = m.tensor([0.25, 0.5], dtype=m.float64)
+        out = m.zeros(2, dtype=m.float64)
+        view = out[:]
+        r = m.tan(x, out=out)
+        assert r is out
+        np.testing.assert_allclose(out.numpy(), np.tan([0.25, 0.5]))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            m.tan(x, out=m.empty(0, dtype=m.float64))  # empty out: no warning
+
+
+# ---- scalar forms: what the compiler fuses equals what eager computes ------------------------------
+FUSABLE = [name for name in ENTRIES if REGISTRY[name].fusable]
+
+
+@pytest.mark.parametrize("name", FUSABLE)
+def test_scalar_form_compiled_by_numba_equals_eager(name):
+    from numba import njit
+    info = REGISTRY[name]
+    form = info.scalar
+    arity = len(form.grads)
+    args = ("x",) if arity == 1 else ("a", "b")
+    rng = np.random.default_rng(1)
+    sample = info.samples[0]
+    from helpers import make_input
+    arrays = [np.asarray(make_input(rng, d, (5,), i), dtype=np.float64)
+              for i, d in enumerate(sample.domains)]
+    namespace = {"np": np}
+    exec(f"def forward({', '.join(args)}):\n    return {form.forward}\n", namespace)  # noqa: S102
+    forward = njit(namespace["forward"])
+    inputs = [numbagrad.tensor(a, requires_grad=True) for a in arrays]
+    y = info.function(*inputs)
+    y.backward(numbagrad.ones(5, dtype=numbagrad.float64))
+    for i in range(5):
+        scalars = [float(a[i]) for a in arrays]
+        np.testing.assert_allclose(forward(*scalars), y.detach().numpy()[i], rtol=1e-14)
+        for k, grad in enumerate(form.grads):
+            if grad is None:
+                continue
+            exec(f"def grad({', '.join(args)}, y, g):\n    return {grad}\n", namespace)  # noqa: S102
+            value = njit(namespace["grad"])(*scalars, float(y.detach().numpy()[i]), 1.0)
+            np.testing.assert_allclose(value, inputs[k].grad.numpy()[i], rtol=1e-13)
