@@ -1234,8 +1234,6 @@ def test_version_2_layout_must_be_canonical_and_padding_zero():
     node["offset"] += 64  # a valid, CRC-consistent file whose first array does not sit at 0
     shifted = b"\x00" * 64 + data
     moved["data_nbytes"] += 64
-    for other in _mutations(moved):
-        pass
     for container, key in _mutations(moved):
         value = container[key]
         if isinstance(value, dict) and value.get("type") in ("tensor", "ndarray") and value is not node:
