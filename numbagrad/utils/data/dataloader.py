@@ -2,10 +2,13 @@
 
 Fast path: with automatic batching, the default `collate_fn` and a dataset that offers a batch
 fetcher (`TensorDataset`, a `Subset` of one, `numbagrad.datasets.MNIST` / `Digits` without
-transforms, or any dataset whose `_batch_fetcher()` returns `f(indices) -> batch`), each batch is
-one fancy-index gather per tensor, and the epoch's indices come from one `permutation` call. The
-result equals PyTorch's per-sample path (`default_collate([dataset[i] for i in batch])`), which is
-used for every other dataset.
+transforms, or any dataset whose `_batch_fetcher()` returns `f(indices) -> batch`), each batch of
+integer indices is one fancy-index gather per tensor (bounds-checked: IndexError as in PyTorch),
+and the epoch's indices come from the sampler's int64 chunks (`sampler._index_chunks`). The result
+equals PyTorch's per-sample path (`default_collate([dataset[i] for i in batch])`), which is used
+for every other dataset, and for every batch holding anything but integer indices (floats,
+strings, bools, None, float tensors: see `indices.py`), so those fail or load exactly as the
+dataset's own indexing decides, never truncated to integers.
 """
 import numpy as np
 
