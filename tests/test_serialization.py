@@ -5,18 +5,23 @@ import json
 import math
 import os
 import pickle
+import re
 import signal
+import socket
+import stat
 import struct
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
 
 import numbagrad as ng
-from numbagrad import serialization
+from numbagrad import serialization, _file_target
 from numbagrad.serialization import save, load
 from numbagrad.tensor import Size, _wrap
 from numbagrad.nn.parameter import Parameter
@@ -280,11 +285,11 @@ def test_failed_save_leaves_previous_file_and_no_temp(tmp_path, monkeypatch, whe
     real_write = serialization._write_array
     calls = []
 
-    def failing_write(fh, arr):
+    def failing_write(fh, arr, bounce):
         calls.append(1)
         if len(calls) == 2:
             raise OSError("disk full (simulated)")
-        return real_write(fh, arr)
+        return real_write(fh, arr, bounce)
 
     def fail(*args, **kwargs):
         raise OSError(f"{where} failed (simulated)")
@@ -304,7 +309,7 @@ def test_failed_save_leaves_previous_file_and_no_temp(tmp_path, monkeypatch, whe
 def test_keyboard_interrupt_mid_save_cleans_up(tmp_path, monkeypatch):
     target = tmp_path / "ckpt.ngt"
 
-    def interrupted(fh, arr):
+    def interrupted(fh, arr, bounce):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(serialization, "_write_array", interrupted)
@@ -391,7 +396,7 @@ HOSTILE = {
     "short prefix": (MAGIC + b"\x01\x00", "truncated"),
     "part of the magic": (MAGIC[:4], "truncated"),
     "bad magic": (b"NUMBAGRAF\x00" + b"\x00" * 20, "magic"),
-    "future version": (_raw(_doc(None, 0), version=2), "version 2"),
+    "future version": (_raw(_doc(None, 0), version=7), "version 7"),
     "huge header length 2**63": (_raw(_doc(None, 0), hlen=2 ** 63), "header claims"),
     "max header length": (_raw(_doc(None, 0), hlen=2 ** 64 - 1), "header claims"),
     "header length one past end": (_raw(b'{"data_nbytes":0,"root":null}', hlen=30), "header claims"),
@@ -447,9 +452,23 @@ HOSTILE = {
 }
 
 
+def _as_version_2(blob):
+    """A version 1 file rewritten as version 2 (the header's CRC-32 added), or None when `blob` has
+    no complete version 1 prefix."""
+    if len(blob) < 22 or not blob.startswith(MAGIC) or struct.unpack("<I", blob[10:14])[0] != 1:
+        return None
+    hlen = struct.unpack("<Q", blob[14:22])[0]
+    return MAGIC + struct.pack("<IQI", 2, hlen, zlib.crc32(blob[22:22 + hlen])) + blob[22:]
+
+
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("name", list(HOSTILE))
-def test_hostile_file_raises_runtime_error_without_big_allocations(tmp_path, name):
+def test_hostile_file_raises_runtime_error_without_big_allocations(tmp_path, name, version):
     data, fragment = HOSTILE[name]
+    if version == 2:
+        data = _as_version_2(data)
+        if data is None:
+            pytest.skip("no version 1 prefix to rewrite")
     path = tmp_path / "hostile.ngt"
     path.write_bytes(data)
     tracemalloc.start()
@@ -498,8 +517,9 @@ def test_truncated_at_every_point_and_extended(tmp_path):
 
 
 def _header_of(data):
+    """The parsed header and the data section of a version 2 file."""
     hlen = struct.unpack("<Q", data[14:22])[0]
-    return json.loads(data[22:22 + hlen]), data[22 + hlen:]
+    return json.loads(data[26:26 + hlen]), data[26 + hlen:]
 
 
 def _mutations(value):
@@ -603,16 +623,25 @@ def test_corrupting_header_bytes_never_escapes_runtime_error():
     save({"a": ng.arange(5.0), "b": {1: ng.ones(2, dtype=ng.int64)}, "c": (None, 1.5)}, buf)
     good = buf.getvalue()
     hlen = struct.unpack("<Q", good[14:22])[0]
+    # version 1 has no header checksum: the parser itself meets the corrupt bytes
+    v1 = MAGIC + struct.pack("<IQ", 1, hlen) + good[26:]
+    assert load(io.BytesIO(v1))["c"] == (None, 1.5)
     rng = np.random.default_rng(0)
-    errors = 0
+    errors = changed = 0
     for pos in range(22, 22 + hlen):
-        data = bytearray(good)
+        data = bytearray(v1)
         data[pos] = int(rng.integers(0, 256))
         try:
             load(io.BytesIO(bytes(data)))  # a flip may be harmless (a digit, a padding space)...
         except RuntimeError:  # ...and anything else must be a RuntimeError
             errors += 1
-    assert errors > hlen // 2
+        v2 = bytearray(good)  # version 2: the header's CRC-32 catches every change
+        v2[pos + 4] = data[pos]
+        if v2 != good:
+            changed += 1
+            with pytest.raises(RuntimeError, match="header does not match its CRC-32 checksum"):
+                load(io.BytesIO(bytes(v2)))
+    assert errors > hlen // 2 and changed > hlen * 0.9
 
 
 class _Evil:
@@ -758,3 +787,505 @@ def test_resume_training_from_checkpoint_matches_uninterrupted_run(tmp_path):
     assert ckpt["epoch"] == 3
     for (name, a), (_, b) in zip(model.state_dict().items(), resumed.state_dict().items()):
         assert a._data.tobytes() == b._data.tobytes(), name
+
+
+_VERSION_1_FILE = bytes.fromhex(
+    "4e554d42414752414400010000006a030000000000007b22646174615f6e6279746573223a3236382c22726f6f74223a"
+    "7b2274797065223a226f72646572656464696374222c226b657973223a5b2277222c2262222c2268222c226d222c2265"
+    "222c226e225d2c2276616c756573223a5b7b2274797065223a2274656e736f72222c226474797065223a22666c6f6174"
+    "3332222c227368617065223a5b322c325d2c226f6666736574223a302c226e6279746573223a31362c22726571756972"
+    "65735f67726164223a66616c73652c22706172616d65746572223a66616c73657d2c7b2274797065223a2274656e736f"
+    "72222c226474797065223a22696e743634222c227368617065223a5b335d2c226f6666736574223a36342c226e627974"
+    "6573223a32342c2272657175697265735f67726164223a66616c73652c22706172616d65746572223a66616c73657d2c"
+    "7b2274797065223a2274656e736f72222c226474797065223a22666c6f61743136222c227368617065223a5b325d2c22"
+    "6f6666736574223a3132382c226e6279746573223a342c2272657175697265735f67726164223a66616c73652c227061"
+    "72616d65746572223a66616c73657d2c7b2274797065223a2274656e736f72222c226474797065223a22626f6f6c222c"
+    "227368617065223a5b325d2c226f6666736574223a3139322c226e6279746573223a322c2272657175697265735f6772"
+    "6164223a66616c73652c22706172616d65746572223a66616c73657d2c7b2274797065223a2274656e736f72222c2264"
+    "74797065223a22666c6f61743332222c227368617065223a5b305d2c226f6666736574223a3235362c226e6279746573"
+    "223a302c2272657175697265735f67726164223a66616c73652c22706172616d65746572223a66616c73657d2c7b2274"
+    "797065223a2264696374222c226b657973223a5b312c7b2274797065223a227475706c65222c226974656d73223a5b32"
+    "2c2278225d7d2c22617272225d2c2276616c756573223a5b226f6e65222c7b2274797065223a22666c6f6174222c2276"
+    "616c7565223a226e616e227d2c7b2274797065223a226e646172726179222c226474797065223a22696e743332222c22"
+    "7368617065223a5b335d2c226f6666736574223a3235362c226e6279746573223a31327d5d7d5d7d7d20202020202020"
+    "20202020202020202020202020202020202020202020202020202020202020200000c03f000000c00000803e00004040"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "010000000000000002000000000000000300000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000038003c00000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000001000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000100000002000000"
+)
+
+
+# ---- issue 12: what save does to special paths ------------------------------------------------
+def _node_kind(path):
+    mode = os.lstat(path).st_mode
+    for kind in ("ISLNK", "ISREG", "ISDIR", "ISCHR", "ISBLK", "ISFIFO", "ISSOCK"):
+        if getattr(stat, "S_" + kind)(mode):
+            return kind[2:].lower()
+    return "other"
+
+
+def _small_obj():
+    return {"w": ng.arange(6.0).reshape(2, 3), "n": 7}
+
+
+def test_save_writes_through_a_fifo_and_keeps_it(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    save(_small_obj(), fifo)
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert _node_kind(fifo) == "fifo" and sorted(os.listdir(tmp_path)) == ["pipe"]
+    out = load(io.BytesIO(received[0]))
+    assert out["n"] == 7 and out["w"]._data.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()), daemon=True)
+    reader.start()
+    link = tmp_path / "to-pipe"
+    os.symlink(fifo, link)  # through a symlink: the link and the FIFO both stay
+    save({"again": 1}, link)
+    reader.join(timeout=30)
+    assert load(io.BytesIO(received[1])) == {"again": 1}
+    assert _node_kind(link) == "lnk" and _node_kind(fifo) == "fifo"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="os.mknod of a device needs root")
+def test_save_writes_through_a_character_device_and_keeps_it(tmp_path):
+    null = tmp_path / "null"  # a fresh /dev/null (major 1, minor 3), never the system's one
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    save(_small_obj(), null)
+    assert _node_kind(null) == "chr" and os.stat(null).st_rdev == os.makedev(1, 3)
+    assert null.read_bytes() == b""
+    link = tmp_path / "link"
+    os.symlink(null, link)
+    save(_small_obj(), link)
+    assert _node_kind(link) == "lnk" and _node_kind(null) == "chr"
+    assert sorted(os.listdir(tmp_path)) == ["link", "null"]  # no temporary file either
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="os.mknod of a device needs root")
+def test_save_refuses_a_block_device_and_keeps_it(tmp_path):
+    dev = tmp_path / "blk"
+    os.mknod(dev, stat.S_IFBLK | 0o600, os.makedev(4095, 0))  # a major number no driver has
+    with pytest.raises(RuntimeError, match="block device"):
+        save(_small_obj(), dev)
+    assert _node_kind(dev) == "blk" and os.listdir(tmp_path) == ["blk"]
+
+
+def test_save_refuses_a_socket_and_keeps_it(tmp_path):
+    path = tmp_path / "s.sock"
+    sock = socket.socket(socket.AF_UNIX)
+    try:
+        sock.bind(str(path))
+        with pytest.raises(RuntimeError, match="is a socket"):
+            save(_small_obj(), path)
+        assert _node_kind(path) == "sock" and os.listdir(tmp_path) == ["s.sock"]
+    finally:
+        sock.close()
+
+
+def test_save_to_a_directory_raises_is_a_directory_error_that_is_a_runtime_error(tmp_path):
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "keep").write_bytes(b"x")
+    for target in (d, str(d) + os.sep, str(tmp_path / "missing") + os.sep):
+        with pytest.raises(IsADirectoryError) as info:
+            save(_small_obj(), target)
+        assert isinstance(info.value, RuntimeError)  # the type torch.save raises
+        assert "directory" in str(info.value)
+    link = tmp_path / "to-d"
+    os.symlink(d, link)
+    with pytest.raises(IsADirectoryError):
+        save(_small_obj(), link)
+    assert _node_kind(d) == "dir" and os.listdir(d) == ["keep"] and _node_kind(link) == "lnk"
+    assert sorted(os.listdir(tmp_path)) == ["d", "to-d"]
+
+
+def test_save_through_symlinks_to_regular_files(tmp_path):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    target = sub / "real.ngt"
+    save({"v": 1}, target)
+    link = tmp_path / "link.ngt"
+    os.symlink(target, link)
+    save({"v": 2}, link)  # the target is replaced atomically in its own folder, the link kept
+    assert _node_kind(link) == "lnk" and os.readlink(link) == str(target)
+    assert load(target) == {"v": 2} and load(link) == {"v": 2}
+    dangling = tmp_path / "dangling.ngt"
+    os.symlink(sub / "new.ngt", dangling)
+    save({"v": 3}, dangling)  # as open() would: the link's target is created
+    assert _node_kind(dangling) == "lnk" and load(sub / "new.ngt") == {"v": 3}
+    loop = tmp_path / "loop"
+    os.symlink(loop, loop)
+    with pytest.raises(OSError):
+        save({"v": 4}, loop)
+    assert _node_kind(loop) == "lnk"
+    assert sorted(os.listdir(tmp_path)) == ["dangling.ngt", "link.ngt", "loop", "sub"]
+    assert sorted(os.listdir(sub)) == ["new.ngt", "real.ngt"]
+
+
+def test_save_to_bad_paths(tmp_path):
+    (tmp_path / "file").write_bytes(b"x")
+    with pytest.raises(RuntimeError, match="is not a directory"):
+        save({}, tmp_path / "file" / "x.ngt")
+    with pytest.raises(FileNotFoundError):
+        save({}, "")
+    assert (tmp_path / "file").read_bytes() == b"x"
+
+
+def test_long_file_names_get_a_temporary_name_that_fits(tmp_path):
+    name = "n" * 250 + ".ngt"
+    save({"v": 1}, tmp_path / name)
+    assert load(tmp_path / name) == {"v": 1} and os.listdir(tmp_path) == [name]
+
+
+# ---- issue 12: temporaries left by killed saves --------------------------------------------------
+def _dead_pid():
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _temp_name(base, pid, tag=None):
+    return f".{base}.ngtmp-{tag or _file_target._host_tag()}-{pid}-abc123_x.tmp"
+
+
+def _age(path, seconds=3600):
+    then = time.time() - seconds
+    os.utime(path, (then, then), follow_symlinks=False)
+
+
+def test_sigkill_mid_save_leftover_is_removed_by_the_next_save(tmp_path):
+    target = tmp_path / "ckpt.ngt"
+    save({"i": -1, "w": ng.ones(4)}, target)
+    leftovers = []
+    for attempt in range(5):  # the child may finish its save between our look and the kill
+        child = subprocess.Popen([sys.executable, "-c", _SAVER, str(target)], cwd=REPO,
+                                 env={**os.environ, "PYTHONPATH": REPO}, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 60
+            while not _leftovers(tmp_path):
+                assert child.poll() is None, child.stderr.read().decode()
+                assert time.monotonic() < deadline, "the child never started saving"
+                time.sleep(0.001)
+            child.send_signal(signal.SIGKILL)
+        finally:
+            child.kill()
+            child.wait()  # reaped: its pid is no longer alive
+            child.stderr.close()
+        leftovers = _leftovers(tmp_path)
+        if leftovers:
+            break
+    assert len(leftovers) == 1 and f"-{child.pid}-" in leftovers[0]
+    assert _file_target._TEMP_NAME.match(leftovers[0])
+    save({"i": 100}, target)  # too fresh: a moment must pass (the writer may be stalled, not dead)
+    assert _leftovers(tmp_path) == leftovers
+    _age(tmp_path / leftovers[0], _file_target.STALE_AFTER + 1)
+    save({"i": 101}, tmp_path / "other-name.ngt")  # any save into the folder cleans up
+    assert _leftovers(tmp_path) == []
+    assert load(target) == {"i": 100} and load(tmp_path / "other-name.ngt") == {"i": 101}
+
+
+def test_stale_temporary_cleanup_removes_nothing_else(tmp_path):
+    dead = _dead_pid()
+    important = tmp_path / "important.bin"
+    important.write_bytes(b"precious")
+    keep = {
+        "live pid (ours)": _temp_name("a.ngt", os.getpid()),
+        "live pid (parent)": _temp_name("a.ngt", os.getppid()),
+        "other host or pid namespace": _temp_name("a.ngt", dead, tag="0badbeef"),
+        "no leading dot": _temp_name("a.ngt", dead)[1:],
+        "other suffix": _temp_name("a.ngt", dead) + "x",
+        "pid zero": _temp_name("a.ngt", 0),
+        "huge pid": _temp_name("a.ngt", 10 ** 30),
+        "old numbagrad temp name": ".a.ngt.abc123.tmp",
+        "plain file": "a.ngt",
+        "a directory": _temp_name("dir", dead),
+        "a symlink": _temp_name("link", dead),
+        "a fifo": _temp_name("fifo", dead),
+        "fresh file of a dead pid": _temp_name("fresh", dead),
+    }
+    remove = {"stale": _temp_name("a.ngt", dead), "stale, newline in name": _temp_name("a\nb", dead)}
+    for label, name in {**keep, **remove}.items():
+        path = tmp_path / name
+        if label == "a directory":
+            path.mkdir()
+        elif label == "a symlink":
+            os.symlink(important, path)
+        elif label == "a fifo":
+            os.mkfifo(path)
+        else:
+            path.write_bytes(b"data")
+        if label != "fresh file of a dead pid":
+            _age(path)
+    other_folder = tmp_path / "elsewhere"
+    other_folder.mkdir()
+    (other_folder / remove["stale"]).write_bytes(b"data")
+    _age(other_folder / remove["stale"])
+    save({"v": 1}, tmp_path / "ckpt.ngt")
+    names = set(os.listdir(tmp_path))
+    assert not names & set(remove.values())
+    assert set(keep.values()) <= names, set(keep.values()) - names
+    assert important.read_bytes() == b"precious" and (other_folder / remove["stale"]).exists()
+    assert _node_kind(tmp_path / keep["a symlink"]) == "lnk"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="chown needs root")
+def test_stale_temporaries_of_other_users_are_kept(tmp_path):
+    path = tmp_path / _temp_name("a.ngt", _dead_pid())
+    path.write_bytes(b"data")
+    os.chown(path, 12345, 12345)
+    _age(path)
+    save({"v": 1}, tmp_path / "ckpt.ngt")
+    assert path.exists()
+
+
+def test_temporaries_go_next_to_the_target_and_carry_pid_and_tag(tmp_path, monkeypatch):
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append((src, dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(serialization.os, "replace", spy)
+    save({"v": 1}, tmp_path / "ckpt.ngt")
+    monkeypatch.undo()
+    (src, dst), = seen
+    assert os.path.dirname(src) == str(tmp_path) and dst == os.path.realpath(tmp_path / "ckpt.ngt")
+    match = _file_target._TEMP_NAME.match(os.path.basename(src))
+    assert match and int(match["pid"]) == os.getpid() and match["tag"] == _file_target._host_tag()
+
+
+# ---- issue 12: dict keys must load back as the keys saved -----------------------------------------
+class _IdentityStr(str):
+    """Two equal strings that a dict keeps apart: they load back as one key."""
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+
+class _IdentityInt(int):
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        return self is other
+
+
+@pytest.mark.parametrize("bad, where", [
+    ({float("nan"): 1, float("nan"): 2}, "obj"),
+    ({"m": {math.nan: 1, float("nan"): 2}}, "obj['m']"),
+    ({(float("nan"), 1): 1, (float("nan"), 1): 2}, "obj"),
+    ({np.float64("nan"): 1, float("nan"): 2}, "obj"),
+    ({_IdentityStr("a"): 1, _IdentityStr("a"): 2}, "obj"),
+    ({_IdentityInt(3): 1, _IdentityInt(3): 2}, "obj"),
+    ({"x": [collections.OrderedDict([(float("nan"), 1), (float("-nan"), 2)])]}, "obj['x'][0]"),
+])
+def test_keys_that_cannot_round_trip_are_refused_at_save_time(tmp_path, bad, where):
+    target = tmp_path / "x.ngt"
+    with pytest.raises(ValueError, match=r"the dict at " + re.escape(where) + r" has keys that would load back as one"):
+        save(bad, target)
+    with pytest.raises(ValueError):
+        save(bad, io.BytesIO())
+    assert os.listdir(tmp_path) == []
+
+
+def test_keys_of_every_kind_round_trip_distinct(tmp_path):
+    keys = [7, "7", 1.5, "1.5", True, "True", None, "None", -0.25, "-0.25", -0.0, (1,), ("1",), (1, "1"),
+            ng.float32, "float32", math.inf, -math.inf, "inf", 2 ** 100, -(2 ** 100), "", (), ((),),
+            np.float32(0.1), 0.1, "\ud800", "\x00"]
+    obj = {k: i for i, k in enumerate(keys)}
+    assert len(obj) == len(keys)
+    out = _roundtrip(obj, tmp_path)
+    assert len(out) == len(obj)
+    for (k, v), (k2, v2) in zip(obj.items(), out.items()):
+        assert v == v2 and type(k2) is (float if isinstance(k, np.floating) else type(k)) and k2 == k
+    one_nan = _roundtrip({math.nan: "x", 1: "y"}, tmp_path)
+    (k, v), = [(k, v) for k, v in one_nan.items() if k != 1]
+    assert math.isnan(k) and v == "x"
+
+
+@pytest.mark.parametrize("key", [frozenset(), b"bytes", 1j, np.complex64(1), ng.ones(1), object(), Size([1]),
+                                 np.longdouble(1), (1, frozenset())])
+def test_unsupported_key_types_are_refused_at_save_time(tmp_path, key):
+    with pytest.raises(TypeError, match="dict key|cannot save"):
+        save({"a": {key: 1}}, tmp_path / "x.ngt")
+    assert os.listdir(tmp_path) == []
+
+
+# ---- issue 12: checksums ---------------------------------------------------------------------------
+def _checkpoint(checksum=True):
+    obj = collections.OrderedDict()
+    obj["a"] = ng.arange(5.0)
+    obj["b"] = {"ints": ng.tensor([1, -2], dtype=ng.int64), "empty": ng.zeros(0), 3: ng.tensor([True, False])}
+    obj["c"] = ng.tensor([0.5, -1.0, 2.0], dtype=ng.float16)
+    obj["d"] = np.arange(3, dtype=np.int8)
+    obj["s"] = ng.tensor(2.5, dtype=ng.float64)
+    buf = io.BytesIO()
+    save(obj, buf, checksum=checksum)
+    return obj, buf.getvalue()
+
+
+def _array_spans(blob):
+    """(start, end, path in the error message) of every array in the file's data section."""
+    header, _ = _header_of(blob)
+    data_start = 26 + struct.unpack("<Q", blob[14:22])[0]
+    spans = []
+
+    def walk(node, where):
+        if isinstance(node, dict) and node.get("type") in ("tensor", "ndarray"):
+            spans.append((data_start + node["offset"], data_start + node["offset"] + node["nbytes"], where))
+        elif isinstance(node, dict) and node.get("type") in ("dict", "ordereddict"):
+            for k, v in zip(node["keys"], node["values"]):
+                walk(v, f"{where}[{k!r}]")
+    walk(header["root"], "root")
+    return spans, data_start
+
+
+def test_every_single_bit_flip_anywhere_in_a_checkpoint_is_detected():
+    obj, good = _checkpoint()
+    spans, data_start = _array_spans(good)
+    assert load(io.BytesIO(good))["a"]._data.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    flips_in_tensors = 0
+    for pos in range(len(good)):
+        for bit in range(8):
+            bad = bytearray(good)
+            bad[pos] ^= 1 << bit
+            with pytest.raises(RuntimeError) as info:
+                load(io.BytesIO(bytes(bad)))
+            owner = [where for start, end, where in spans if start <= pos < end]
+            if owner:  # the message names the tensor whose bytes changed
+                flips_in_tensors += 1
+                assert f"{owner[0]} has bytes that do not match their CRC-32 checksum" in str(info.value)
+            elif pos >= data_start:
+                assert "padding bytes" in str(info.value)
+    assert flips_in_tensors == 8 * sum(end - start for start, end, _ in spans) > 0
+
+
+def test_checksum_mismatch_names_the_tensor_in_a_saved_state_dict(tmp_path):
+    nn = pytest.importorskip("numbagrad.nn")
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    path = tmp_path / "model.ngt"
+    save({"model": model.state_dict()}, path)
+    blob = bytearray(path.read_bytes())
+    spans, _ = _array_spans(bytes(blob))
+    start, end, where = [s for s in spans if "'2.weight'" in s[2]][0]
+    blob[start + 5] ^= 0x10
+    path.write_bytes(bytes(blob))
+    with pytest.raises(RuntimeError, match=re.escape(f"{str(path)!r}") + r".*root\['model'\]\['2.weight'\] has "
+                                           r"bytes that do not match their CRC-32 checksum"):
+        load(path)
+
+
+def test_without_checksums_data_flips_load_but_the_header_is_still_checked():
+    obj, good = _checkpoint(checksum=False)
+    assert b'"crc32"' not in good
+    spans, _ = _array_spans(good)
+    start = [s for s in spans if s[2] == "root['a']"][0][0]
+    bad = bytearray(good)
+    bad[start + 2] ^= 0x01  # a flip inside obj["a"] goes unnoticed, as with PyTorch's format
+    out = load(io.BytesIO(bytes(bad)))
+    assert out["a"]._data.tolist() != obj["a"]._data.tolist()
+    hlen = struct.unpack("<Q", good[14:22])[0]
+    for pos in (26, 26 + hlen // 2, 26 + hlen - 1):
+        bad = bytearray(good)
+        bad[pos] ^= 0x04
+        with pytest.raises(RuntimeError, match="header does not match its CRC-32"):
+            load(io.BytesIO(bytes(bad)))
+    with pytest.raises(TypeError, match="checksum must be True or False"):
+        save(obj, io.BytesIO(), checksum=1)
+
+
+def test_version_1_files_without_checksums_still_load():
+    out = load(io.BytesIO(_VERSION_1_FILE))
+    assert isinstance(out, collections.OrderedDict) and list(out) == ["w", "b", "h", "m", "e", "n"]
+    assert out["w"]._data.tolist() == [[1.5, -2.0], [0.25, 3.0]] and out["w"].dtype == ng.float32
+    assert out["b"]._data.tolist() == [1, 2, 3] and out["b"].dtype == ng.int64
+    assert out["h"]._data.tolist() == [0.5, 1.0] and out["h"].dtype == ng.float16
+    assert out["m"]._data.tolist() == [True, False] and out["e"].shape == (0,)
+    n = out["n"]
+    assert n[1] == "one" and math.isnan(n[(2, "x")]) and n["arr"].tolist() == [0, 1, 2]
+    # the same content saved today is version 2, with checksums
+    buf = io.BytesIO()
+    save(out, buf)
+    assert struct.unpack("<I", buf.getvalue()[10:14])[0] == 2 and b'"crc32"' in buf.getvalue()
+    again = load(io.BytesIO(buf.getvalue()))
+    assert again["w"]._data.tobytes() == out["w"]._data.tobytes() and list(again) == list(out)
+
+
+def test_version_2_layout_must_be_canonical_and_padding_zero():
+    _, good = _checkpoint()
+    header, data = _header_of(good)
+    prefix_len = 26
+
+    def rebuild(header, data):
+        raw = json.dumps(header).encode()
+        raw += b" " * (-(prefix_len + len(raw)) % 64)
+        return MAGIC + struct.pack("<IQI", 2, len(raw), zlib.crc32(raw)) + raw + data
+
+    assert load(io.BytesIO(rebuild(header, data)))["a"]._data.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    moved = json.loads(json.dumps(header))
+    node = moved["root"]["values"][0]
+    node["offset"] += 64  # a valid, CRC-consistent file whose first array does not sit at 0
+    shifted = b"\x00" * 64 + data
+    moved["data_nbytes"] += 64
+    for container, key in _mutations(moved):
+        value = container[key]
+        if isinstance(value, dict) and value.get("type") in ("tensor", "ndarray") and value is not node:
+            value["offset"] += 64
+    with pytest.raises(RuntimeError, match="numbagrad.save puts it at 0"):
+        load(io.BytesIO(rebuild(moved, shifted)))
+    spans, data_start = _array_spans(good)
+    gap = spans[0][1] - data_start  # the first padding byte after root['a']
+    bad_data = bytearray(data)
+    bad_data[gap] = 1
+    with pytest.raises(RuntimeError, match="padding bytes before .* are not zero"):
+        load(io.BytesIO(rebuild(header, bytes(bad_data))))
+    bad_header = json.loads(json.dumps(header))
+    bad_header["root"]["values"][0]["crc32"] = -1
+    with pytest.raises(RuntimeError, match=r"crc32 -1"):
+        load(io.BytesIO(rebuild(bad_header, data)))
+    bad_header["root"]["values"][0]["crc32"] = "0"
+    with pytest.raises(RuntimeError, match=r"crc32 '0'"):
+        load(io.BytesIO(rebuild(bad_header, data)))
+
+
+def test_tensor_changed_during_save_is_refused_and_previous_file_kept(tmp_path, monkeypatch):
+    target = tmp_path / "ckpt.ngt"
+    save({"w": ng.ones(3), "v": ng.zeros(2)}, target)
+    before = target.read_bytes()
+    real_write = serialization._write_array
+    victim = ng.zeros(1000)
+
+    def racing_write(fh, arr, bounce):  # another thread writes to the tensor while it is saved
+        if arr is victim._data:
+            arr[500] = 1.0
+        return real_write(fh, arr, bounce)
+
+    monkeypatch.setattr(serialization, "_write_array", racing_write)
+    with pytest.raises(RuntimeError, match=r"obj\['v'\] changed while it was being saved"):
+        save({"w": ng.ones(3), "v": victim}, target)
+    monkeypatch.undo()
+    assert target.read_bytes() == before and _leftovers(tmp_path) == []
+    save({"w": ng.ones(3), "v": victim}, target)  # unchanged since: saves and loads
+    assert load(target)["v"]._data[500] == 1.0
+
+
+def test_checksums_of_big_and_non_contiguous_arrays(tmp_path):
+    big = np.arange(3 * (1 << 20) // 4 + 7, dtype=np.float32)  # more than the 1 MiB bounce buffer
+    strided = ng.from_numpy(np.arange(40, dtype=np.float64).reshape(5, 8)[:, ::3])
+    swapped = np.arange(6, dtype=">i4")
+    out = _roundtrip({"big": ng.from_numpy(big), "strided": strided, "swapped": swapped}, tmp_path)
+    assert out["big"]._data.tobytes() == big.tobytes()
+    assert out["strided"]._data.tolist() == strided._data.tolist() and out["swapped"].tolist() == list(range(6))
+    blob = bytearray((tmp_path / "ckpt.ngt").read_bytes())
+    spans, _ = _array_spans(bytes(blob))
+    start, end, where = [s for s in spans if s[2] == "root['big']"][0]
+    blob[end - 1] ^= 0x80  # the last byte, in the last bounce chunk
+    with pytest.raises(RuntimeError, match=r"root\['big'\] has bytes that do not match"):
+        load(io.BytesIO(bytes(blob)))

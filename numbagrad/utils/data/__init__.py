@@ -8,13 +8,14 @@ from .dataset import (  # noqa: F401
     Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, random_split,
 )
 from .sampler import (  # noqa: F401
-    Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler,
+    Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler,
 )
 from .collate import default_collate, default_convert  # noqa: F401
 from .dataloader import DataLoader  # noqa: F401
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
-    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "BatchSampler",
+    "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+    "WeightedRandomSampler", "BatchSampler",
     "default_collate", "default_convert", "DataLoader",
 ]

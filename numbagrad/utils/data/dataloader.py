@@ -2,16 +2,20 @@
 
 Fast path: with automatic batching, the default `collate_fn` and a dataset that offers a batch
 fetcher (`TensorDataset`, a `Subset` of one, `numbagrad.datasets.MNIST` / `Digits` without
-transforms, or any dataset whose `_batch_fetcher()` returns `f(indices) -> batch`), each batch is
-one fancy-index gather per tensor, and the epoch's indices come from one `permutation` call. The
-result equals PyTorch's per-sample path (`default_collate([dataset[i] for i in batch])`), which is
-used for every other dataset.
+transforms, or any dataset whose `_batch_fetcher()` returns `f(indices) -> batch`), each batch of
+integer indices is one fancy-index gather per tensor (bounds-checked: IndexError as in PyTorch),
+and the epoch's indices come from the sampler's int64 chunks (`sampler._index_chunks`). The result
+equals PyTorch's per-sample path (`default_collate([dataset[i] for i in batch])`), which is used
+for every other dataset, and for every batch holding anything but integer indices (floats,
+strings, bools, None, float tensors: see `indices.py`), so those fail or load exactly as the
+dataset's own indexing decides, never truncated to integers.
 """
 import numpy as np
 
 from .dataset import IterableDataset, batch_fetcher
 from .sampler import SequentialSampler, RandomSampler, BatchSampler
-from .collate import default_collate, default_convert
+from .collate import default_collate, default_convert, empty_batch_error
+from .indices import index_array
 
 _FROZEN = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset", "persistent_workers")
 
@@ -142,22 +146,32 @@ class DataLoader:
         return self._map_batches()
 
     def _fast_batches(self, fetch):
+        """One gather per batch of integer indices; any other batch (floats, strings, bools, ...)
+        goes through `dataset[i]` per element, so it fails or succeeds exactly as in PyTorch."""
         bs = self.batch_sampler
         if isinstance(bs, BatchSampler) and type(bs).__iter__ is BatchSampler.__iter__:
-            index_batches = bs._index_batches()
+            # int64 arrays cut from a built-in sampler's chunks (trusted), or lists of what it yielded
+            batches, trusted = bs._index_batches(), np.ndarray
         else:
-            index_batches = (np.asarray(b, dtype=np.int64) for b in bs)
-        for idx in index_batches:
-            yield fetch(idx)
+            batches, trusted = iter(bs), ()
+        for batch in batches:
+            idx = batch if isinstance(batch, trusted) else index_array(batch)
+            if idx is None:
+                yield self.collate_fn(self._samples(batch))
+            elif not len(idx):
+                raise empty_batch_error()
+            else:
+                yield fetch(idx)
 
     def _map_batches(self):
-        getitems = getattr(self.dataset, "__getitems__", None)
         for indices in self.batch_sampler:
-            if getitems is not None:
-                samples = getitems(list(indices))
-            else:
-                samples = [self.dataset[i] for i in indices]
-            yield self.collate_fn(samples)
+            yield self.collate_fn(self._samples(indices))
+
+    def _samples(self, indices):
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if getitems is not None:
+            return getitems(list(indices))
+        return [self.dataset[i] for i in indices]
 
     def _iterable_batches(self):
         if self.batch_size is None:

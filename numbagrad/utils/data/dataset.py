@@ -14,6 +14,7 @@ import numpy as np
 from ...tensor import Tensor, _wrap
 from ...factories import from_numpy
 from ...random import numpy_generator
+from .indices import index_array, gather
 
 
 class Dataset:
@@ -73,7 +74,9 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index):
-        return tuple(t[index] if t.requires_grad else _wrap(t._data[index, ...]) for t in self.tensors)
+        if type(index) is int:
+            return tuple(t[index] if t.requires_grad else _wrap(t._data[index, ...]) for t in self.tensors)
+        return tuple(t[index] for t in self.tensors)  # tensor indexing decides what `index` means
 
     def __len__(self):
         return self.tensors[0].shape[0] if self.tensors else 0
@@ -82,7 +85,7 @@ class TensorDataset(Dataset):
         if any(t.requires_grad for t in self.tensors):
             return None
         arrays = [t._data for t in self.tensors]
-        return lambda idx: [_wrap(a[idx]) for a in arrays]
+        return lambda idx: [_wrap(gather(a, idx)) for a in arrays]
 
 
 class Subset(Dataset):
@@ -91,7 +94,6 @@ class Subset(Dataset):
     def __init__(self, dataset, indices):
         self.dataset = dataset
         self.indices = indices
-        self._index_array = None
 
     def __getitem__(self, idx):
         if isinstance(idx, list):
@@ -111,11 +113,10 @@ class Subset(Dataset):
         inner = batch_fetcher(self.dataset)
         if inner is None:
             return None
-        if self._index_array is None or len(self._index_array) != len(self.indices):
-            self._index_array = np.asarray(
-                self.indices._data if isinstance(self.indices, Tensor) else self.indices, dtype=np.int64)
-        index_array = self._index_array
-        return lambda idx: inner(index_array[idx])
+        positions = index_array(self.indices)  # converted once per epoch: `indices` may have changed
+        if positions is None:  # not all integers: index per sample, as PyTorch does
+            return None
+        return lambda idx: inner(gather(positions, idx))
 
 
 class ConcatDataset(Dataset):
