@@ -4,7 +4,8 @@ import numpy as np
 from ..kernels.optim_kernels import sgd_step
 from ..tensor import _wrap
 from ._validate import check_lr, check_nonnegative, check_unsupported
-from .optimizer import Optimizer, _empty, _finish, _param_and_grad
+from ._kernel_args import finish, kernel_arrays
+from .optimizer import Optimizer, _empty
 
 
 class SGD(Optimizer):
@@ -31,6 +32,8 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
+    _kernel_state = ("momentum_buffer",)
+
     def __setstate__(self, state):
         super().__setstate__(state)
         for group in self.param_groups:
@@ -55,18 +58,23 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                flat, g, writeback = _param_and_grad(p, grad)
                 first = False
+                states = ()
                 if momentum != 0.0:
                     pstate = state[p]
                     buf = pstate.get("momentum_buffer")
                     if buf is None:
-                        buf = pstate["momentum_buffer"] = _wrap(np.empty(p._data.shape, flat.dtype))
+                        buf = pstate["momentum_buffer"] = _wrap(np.empty_like(p._data, order="C"))
                         first = True
-                    buf = buf._data.reshape(-1)
-                else:
-                    buf = _empty(flat.dtype)
+                    states = (("momentum_buffer", buf),)
+                try:
+                    flat, g, flats, pending = kernel_arrays(self, p, grad, states)
+                except Exception:
+                    if first:  # an unfilled buffer must not be taken for a running average
+                        del pstate["momentum_buffer"]
+                    raise
+                buf = flats[0] if flats else _empty(flat.dtype)
                 sgd_step(flat, g, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
                          maximize, first)
-                _finish(p, flat, writeback)
+                finish(p, pending)
         return loss
