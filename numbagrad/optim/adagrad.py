@@ -20,6 +20,9 @@ class Adagrad(Optimizer):
 
     State (`step`, `sum`) is created in the constructor, as in PyTorch; a group added later gets
     its state on its first step (PyTorch would fail there). Dense gradients only.
+    float16 parameters are updated in float32 and rounded back; state or a gradient in another
+    float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
+    its own dtype, as in PyTorch.
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,

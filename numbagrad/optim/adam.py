@@ -1,6 +1,6 @@
 """`Adam` and `AdamW`. Mirror `torch.optim.Adam` and `torch.optim.AdamW`."""
 from ..kernels.optim_kernels import adam_step
-from ._validate import check_lr, check_nonnegative, check_unsupported
+from ._validate import check_adam_args, check_unsupported
 from ._kernel_args import advance_step, finish, kernel_arrays
 from .optimizer import Optimizer, _empty, _step_tensor, _zeros_state
 
@@ -13,20 +13,17 @@ class Adam(Optimizer):
     State per parameter: `step` (a 0-d float tensor), `exp_avg`, `exp_avg_sq` and, with amsgrad,
     `max_exp_avg_sq`. Bias corrections are computed as PyTorch does (step as a float,
     `step_size = lr / bias_correction1`, `denom = sqrt(v) / sqrt(bias_correction2) + eps`).
-    `foreach`/`fused`/`capturable` are accepted and ignored; `differentiable=True` and Tensor
-    betas are not supported.
+    `foreach`/`fused`/`capturable` are accepted and ignored (after PyTorch's argument checks);
+    Tensor lr/betas are read as floats at each step; `differentiable=True` is not supported.
+    float16 parameters are updated in float32 and rounded back (state stays float16, as in
+    PyTorch); state or a gradient of another dtype than its parameter raises RuntimeError, as
+    PyTorch's Adam does.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        check_lr(lr)
-        check_nonnegative(eps, "epsilon value")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        check_nonnegative(weight_decay, "weight_decay value")
+        check_adam_args(lr, betas, eps, weight_decay, foreach, capturable)
         check_unsupported(type(self).__name__, differentiable, fused, foreach)
         defaults = {
             "lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,

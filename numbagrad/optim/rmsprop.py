@@ -22,6 +22,9 @@ class RMSprop(Optimizer):
     State per parameter: `step`, `square_avg`, `momentum_buffer` (momentum > 0) and `grad_avg`
     (centered). `foreach`/`capturable` are accepted and ignored; `differentiable=True` is not
     supported.
+    float16 parameters are updated in float32 and rounded back; state or a gradient in another
+    float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
+    its own dtype, as in PyTorch.
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,

@@ -15,6 +15,11 @@ class SGD(Optimizer):
     State per parameter: `momentum_buffer` (only when momentum != 0), initialised to the first
     gradient as in PyTorch. `foreach`/`fused` are accepted and ignored (the update always runs
     as one numba kernel per parameter); `differentiable=True` is not supported.
+    float16 parameters are updated in float32 and rounded back; state or a gradient in another
+    float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
+    its own dtype, as in PyTorch.
+    A NaN lr, momentum or weight_decay raises ValueError (PyTorch's SGD accepts them and
+    fills the model with NaN).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
