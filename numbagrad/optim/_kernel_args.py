@@ -48,13 +48,14 @@ def describe_value(value):
     return f"a {type(value).__name__}"
 
 
-def kernel_arrays(opt, p, grad, states, same_dtype=False):
+def kernel_arrays(opt, p, grad, states, grad_dtype_keys=()):
     """Flat arrays for one kernel call: `(param_flat, grad_flat, state_flats, pending)`.
 
-    `states` lists the `(name, tensor)` pairs the kernel updates. `same_dtype=True` refuses state
-    or a gradient whose float dtype differs from the parameter's (PyTorch's Adam raises there;
-    its SGD, RMSprop and Adagrad compute across dtypes). `pending` is None when the kernel works
-    on the tensors' own memory, else the `(array, working_copy)` pairs `finish` copies back.
+    `states` lists the `(name, tensor)` pairs the kernel updates. `grad_dtype_keys` names the
+    states that must have the gradient's dtype: those PyTorch updates with `lerp_(grad)`, which
+    refuses mixed dtypes (Adam's `exp_avg`, centered RMSprop's `grad_avg`); every other mix of
+    float dtypes is computed, as PyTorch computes it. `pending` is None when the kernel works on
+    the tensors' own memory, else the `(array, working_copy)` pairs `finish` copies back.
     """
     data = p._data
     shape = data.shape
@@ -76,10 +77,10 @@ def kernel_arrays(opt, p, grad, states, same_dtype=False):
                 flats.append(a.reshape(-1))
             else:
                 return data.reshape(-1), g.reshape(-1), flats, None
-    return _checked_copies(opt, p, grad, states, same_dtype)
+    return _checked_copies(opt, p, grad, states, grad_dtype_keys)
 
 
-def _checked_copies(opt, p, grad, states, same_dtype):
+def _checked_copies(opt, p, grad, states, grad_dtype_keys):
     """The slow path of `kernel_arrays`: check everything, then working copies where needed."""
     name = type(opt).__name__
     data = p._data
@@ -99,9 +100,9 @@ def _checked_copies(opt, p, grad, states, same_dtype):
         raise RuntimeError(
             f"{name}.step: gradient of shape {tuple(g.shape)} for {describe_param(opt, p)}; a "
             "gradient must have its parameter's shape (was the parameter replaced through .data?)")
-    if g.dtype not in _FLOAT_DTYPES or (same_dtype and g.dtype != dtype):
+    if g.dtype not in _FLOAT_DTYPES:
         raise RuntimeError(f"{name}.step: the gradient of {describe_param(opt, p)} has dtype "
-                           f"{g.dtype}; expected {dtype}")
+                           f"{g.dtype}; expected a float dtype")
     arrays = []
     for key, tensor in states:
         if not isinstance(tensor, Tensor):
@@ -113,9 +114,14 @@ def _checked_copies(opt, p, grad, states, same_dtype):
                 f"{name}.step: state '{key}' of {describe_param(opt, p)} has shape "
                 f"{tuple(a.shape)}; it must have the parameter's shape (was the parameter "
                 "replaced through .data, or a state dict of another model loaded?)")
-        if a.dtype not in _FLOAT_DTYPES or (same_dtype and a.dtype != dtype):
+        if a.dtype not in _FLOAT_DTYPES:
             raise RuntimeError(f"{name}.step: state '{key}' of {describe_param(opt, p)} has "
-                               f"dtype {a.dtype}; expected {dtype}")
+                               f"dtype {a.dtype}; expected a float dtype")
+        if key in grad_dtype_keys and a.dtype != g.dtype:
+            raise RuntimeError(
+                f"{name}.step: state '{key}' of {describe_param(opt, p)} has dtype {a.dtype} "
+                f"but the gradient has dtype {g.dtype}; {name} cannot mix them (as in PyTorch): "
+                "build the optimizer after changing the model's dtype")
         if not a.flags.writeable:
             raise RuntimeError(f"{name}.step: state '{key}' of {describe_param(opt, p)} is "
                                "read-only")
@@ -154,9 +160,13 @@ def advance_step(opt, p, pstate):
 
     The counter must be a one-element real tensor (PyTorch keeps a 0-d float tensor)."""
     counter = pstate["step"]
-    a = getattr(counter, "_data", None)
-    if a is None or a.size != 1 or a.dtype.kind not in "iuf" or not a.flags.writeable:
+    if not isinstance(counter, Tensor):
+        raise TypeError(f"{type(opt).__name__}.step: state 'step' of {describe_param(opt, p)} "
+                        f"is {describe_value(counter)}, expected a one-element tensor")
+    a = counter._data
+    if a.size != 1 or a.dtype.kind not in "iuf" or not a.flags.writeable:
         raise RuntimeError(f"{type(opt).__name__}.step: state 'step' of {describe_param(opt, p)} "
-                           f"is {describe_value(counter)}, expected a one-element tensor")
+                           f"is {describe_value(counter)}, expected a writable one-element "
+                           "real tensor")
     a[...] = a.item() + 1.0
     return float(a.item())

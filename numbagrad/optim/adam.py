@@ -16,8 +16,8 @@ class Adam(Optimizer):
     `foreach`/`fused`/`capturable` are accepted and ignored (after PyTorch's argument checks);
     Tensor lr/betas are read as floats at each step; `differentiable=True` is not supported.
     float16 parameters are updated in float32 and rounded back (state stays float16, as in
-    PyTorch); state or a gradient of another dtype than its parameter raises RuntimeError, as
-    PyTorch's Adam does.
+    PyTorch); an `exp_avg` of another dtype than the gradient (e.g. after `model.double()`)
+    raises RuntimeError, as in PyTorch; other dtype mixes are computed as PyTorch does.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
@@ -82,7 +82,8 @@ class Adam(Optimizer):
                     if vmax is None:
                         vmax = pstate["max_exp_avg_sq"] = _zeros_state(p._data)
                     states.append(("max_exp_avg_sq", vmax))
-                flat, g, flats, pending = kernel_arrays(self, p, grad, states, same_dtype=True)
+                flat, g, flats, pending = kernel_arrays(self, p, grad, states,
+                                                          grad_dtype_keys=("exp_avg",))
                 step = advance_step(self, p, pstate)
                 bias_correction1 = 1 - beta1 ** step
                 bias_correction2 = 1 - beta2 ** step

@@ -24,7 +24,8 @@ class RMSprop(Optimizer):
     supported.
     float16 parameters are updated in float32 and rounded back; state or a gradient in another
     float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
-    its own dtype, as in PyTorch.
+    its own dtype, as in PyTorch, except a `grad_avg` (centered=True) of another dtype than the
+    gradient, which raises RuntimeError as in PyTorch.
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
@@ -92,7 +93,8 @@ class RMSprop(Optimizer):
                     states.append(("grad_avg", _get_or_zeros(pstate, "grad_avg", p)))
                 if momentum > 0:
                     states.append(("momentum_buffer", _get_or_zeros(pstate, "momentum_buffer", p)))
-                flat, g, flats, pending = kernel_arrays(self, p, grad, states)
+                flat, g, flats, pending = kernel_arrays(self, p, grad, states,
+                                                          grad_dtype_keys=("grad_avg",))
                 advance_step(self, p, pstate)
                 empty = _empty(flat.dtype)
                 grad_avg = flats[1] if centered else empty
