@@ -17,7 +17,9 @@ import numpy as np
 
 from ..tensor import Tensor
 
-_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_KERNEL_DTYPES = (_F32, _F64)
 _FLOAT_DTYPES = (np.dtype(np.float16),) + _KERNEL_DTYPES
 _HALF = np.dtype(np.float16)
 
@@ -57,26 +59,29 @@ def kernel_arrays(opt, p, grad, states, grad_dtype_keys=()):
     float dtypes is computed, as PyTorch computes it. `pending` is None when the kernel works on
     the tensors' own memory, else the `(array, working_copy)` pairs `finish` copies back.
     """
+    # Fast path: identity of dtypes (NumPy's builtin dtypes are singletons), shapes, flags.
     data = p._data
-    shape = data.shape
     dtype = data.dtype
-    g = getattr(grad, "_data", None)
-    flags = data.flags
-    if (dtype in _KERNEL_DTYPES and flags.c_contiguous and flags.writeable and g is not None
-            and g.shape == shape and g.dtype == dtype):
+    if isinstance(grad, Tensor) and (dtype is _F32 or dtype is _F64):
+        g = grad._data
+        shape = data.shape
+        flags = data.flags
         gflags = g.flags
-        if gflags.c_contiguous and gflags.writeable:
+        if (g.dtype is dtype and flags.c_contiguous and flags.writeable and gflags.c_contiguous
+                and gflags.writeable and g.shape == shape):
             flats = []
             for _, tensor in states:
-                a = getattr(tensor, "_data", None)
-                if a is None or a.shape != shape or a.dtype != dtype:
+                if not isinstance(tensor, Tensor):
+                    break
+                a = tensor._data
+                if a.dtype is not dtype or a.shape != shape:
                     break
                 aflags = a.flags
                 if not (aflags.c_contiguous and aflags.writeable):
                     break
-                flats.append(a.reshape(-1))
+                flats.append(a.ravel())
             else:
-                return data.reshape(-1), g.reshape(-1), flats, None
+                return data.ravel(), g.ravel(), flats, None
     return _checked_copies(opt, p, grad, states, grad_dtype_keys)
 
 
@@ -164,9 +169,9 @@ def advance_step(opt, p, pstate):
         raise TypeError(f"{type(opt).__name__}.step: state 'step' of {describe_param(opt, p)} "
                         f"is {describe_value(counter)}, expected a one-element tensor")
     a = counter._data
-    if a.size != 1 or a.dtype.kind not in "iuf" or not a.flags.writeable:
+    if a.size != 1:
         raise RuntimeError(f"{type(opt).__name__}.step: state 'step' of {describe_param(opt, p)} "
-                           f"is {describe_value(counter)}, expected a writable one-element "
-                           "real tensor")
-    a[...] = a.item() + 1.0
-    return float(a.item())
+                           f"is {describe_value(counter)}, expected a one-element tensor")
+    count = a.item() + 1.0
+    a[...] = count
+    return count
