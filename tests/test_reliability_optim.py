@@ -578,6 +578,25 @@ def test_loaded_state_is_cast_to_the_parameter_dtype_and_copied():
     assert state["step"]._data.shape == () and state["step"].item() == 4.0
 
 
+def test_refused_first_sgd_step_leaves_no_unfilled_momentum_buffer():
+    """SGD fills its buffer with the first gradient; a first step refused before the kernel must
+    not leave an unfilled buffer that the next step would take for a running average."""
+    p = Parameter(ng.ones(3))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    p.grad = ng.ones(3)
+    p.data = ng.ones(4)
+    with pytest.raises(RuntimeError, match=r"gradient of shape \(3,\) for parameter 0 "
+                                           r"\(shape \(4,\), float32\)"):
+        opt.step()
+    assert "momentum_buffer" not in opt.state[p]
+    np.testing.assert_array_equal(p._data, 1.0)
+    p.grad = ng.full((4,), 2.0)
+    opt.step()
+    opt.step()
+    # buffer = 2, then 0.9 * 2 + 2 = 3.8: p = 1 - 0.1 * 2 - 0.1 * 3.8
+    np.testing.assert_allclose(p._data, 1 - 0.2 - 0.38, rtol=1e-6)
+
+
 # ---- float16 and dtype changes ----------------------------------------------------------------
 @pytest.mark.parametrize("config", list(CONFIGS))
 def test_float16_parameters_step_like_torch(config):
@@ -595,6 +614,23 @@ def test_float16_parameters_step_like_torch(config):
         for key, value in opt.state[p].items():
             if key != "step":
                 assert value._data.dtype == np.float16, key
+
+
+@pytest.mark.parametrize("name", ["Adam", "RMSprop", "Adagrad"])
+def test_float16_zero_gradient_does_not_give_nan(name):
+    """Deliberate difference: PyTorch computes in float16, where eps (1e-8, 1e-10) rounds to 0,
+    so a zero gradient gives 0/0 = NaN parameters; numbagrad's float32 update leaves them."""
+    p = Parameter(ng.tensor([1.0, -1.0]).half())
+    opt = getattr(optim, name)([p])
+    p.grad = ng.zeros(2).half()
+    opt.step()
+    np.testing.assert_array_equal(p._data, np.array([1.0, -1.0], np.float16))
+    if torch is not None:
+        tp = torch.nn.Parameter(torch.tensor([1.0, -1.0]).half())
+        t_opt = getattr(torch.optim, name)([tp])
+        tp.grad = torch.zeros(2).half()
+        t_opt.step()
+        assert torch.isnan(tp).all()
 
 
 def test_model_half_after_building_the_optimizer():
