@@ -610,8 +610,8 @@ class Module:
             load(self, state_dict)
         if strict:
             if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' if isinstance(k, str) else repr(k) for k in unexpected_keys)))
+                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(
+                    f'"{k}"' if isinstance(k, str) else repr(k) for k in unexpected_keys)))
             if missing_keys:
                 error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
                     ", ".join(f'"{k}"' for k in missing_keys)))
