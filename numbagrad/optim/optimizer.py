@@ -3,6 +3,9 @@
 The subclasses keep their per-step Python work small: they read the hyperparameters of each
 group once per step, and hand each parameter to one numba kernel
 (`numbagrad.kernels.optim_kernels`) that updates the parameter and its state in one pass.
+Every kernel call goes through `_kernel_args.kernel_arrays`, which enforces the kernel's
+contract (a shape/dtype/flags comparison per array); `load_state_dict` checks each loaded state
+against its parameter (`_state_load`).
 """
 import warnings
 from collections import defaultdict
@@ -63,7 +66,8 @@ class Optimizer:
     `param_groups` is a list of dicts holding `params` and every hyperparameter (defaults filled
     in); `state` maps each parameter to a dict of its state tensors. Subclasses implement `step`.
     Differences from PyTorch: no step/state-dict hooks; `load_state_dict` always copies the
-    loaded tensors (PyTorch may alias them when no cast is needed).
+    loaded tensors (PyTorch may alias them when no cast is needed) and refuses state that does
+    not fit its parameter when loading, where PyTorch fails at the next step.
     """
 
     def __init__(self, params, defaults):
