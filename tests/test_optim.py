@@ -398,7 +398,7 @@ def test_grad_of_other_dtype_or_layout_is_cast():
 def test_grad_shape_mismatch_raises():
     p = Parameter(ng.zeros(3))
     p.grad = ng.zeros(4)
-    with pytest.raises(RuntimeError, match="gradient has shape"):
+    with pytest.raises(RuntimeError, match="gradient of shape"):
         optim.SGD([p], lr=0.1).step()
 
 

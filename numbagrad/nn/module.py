@@ -6,6 +6,7 @@ PyTorch, so names, traversal order and `state_dict` keys match PyTorch's for the
 """
 import itertools
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -78,6 +79,55 @@ def _check_name(kind, name, module):
         raise KeyError(f'{kind} name can\'t contain ".", got: {name}')
     if name == "":
         raise KeyError(f'{kind} name can\'t be empty string ""')
+
+
+def _copy_from_checkpoint(param, value, key):
+    """Copy checkpoint `value` into `param` in place, as `Module.load_state_dict` does with
+    PyTorch's `param.copy_(value)`; return an error message instead when it cannot be done.
+
+    As PyTorch: only Tensors are accepted (NumPy arrays, lists and numbers are refused); the
+    shape must match (a (1,) value fills a 0-d tensor); numeric dtypes are cast as `copy_` casts
+    them (float to int truncates toward zero). Beyond PyTorch, which warns or writes undefined
+    integers: complex values into a real tensor, and NaN, inf or out-of-range floats into an
+    integer tensor, are refused.
+    """
+    if not isinstance(value, Tensor):
+        return (f'While copying the parameter named "{key}", expected numbagrad.Tensor or '
+                f"Tensor-like object from checkpoint but received {type(value)}")
+    src = value._data
+    dst = param._data
+    if dst.ndim == 0 and src.shape == (1,):
+        src = src.reshape(())
+    if src.shape != dst.shape:
+        return (f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                f"checkpoint, the shape in current model is {param.shape}.")
+    problem = _cast_problem(src, dst.dtype)
+    if problem is not None:
+        return (f'While copying the parameter named "{key}", whose dimensions in the model are '
+                f"{param.shape} and whose dimensions in the checkpoint are {value.shape}, an "
+                f"exception occurred : ({problem}).")
+    with np.errstate(over="ignore", invalid="ignore"):
+        dst[...] = src
+    param._version[0] += 1
+    return None
+
+
+def _cast_problem(src, dtype):
+    """Why the values of array `src` cannot be cast to `dtype` without being lost, or None."""
+    kind = src.dtype.kind
+    if kind not in "biufc":
+        return f"a checkpoint tensor of dtype {src.dtype} holds no numbers"
+    if kind == "c" and dtype.kind != "c":
+        return f"complex values of dtype {src.dtype} cannot be copied into a {dtype} tensor"
+    if kind == "f" and dtype.kind in "iu" and src.size:
+        info = np.iinfo(dtype)
+        with np.errstate(invalid="ignore"):
+            low, high = np.min(src), np.max(src)
+        if not (np.isfinite(low) and np.isfinite(high)) or np.trunc(low) < info.min or \
+                np.trunc(high) >= float(info.max) + 1.0:
+            return (f"float values in [{low}, {high}] cannot be represented in {dtype} "
+                    f"(range [{info.min}, {info.max}])")
+    return None
 
 
 class Module:
@@ -517,26 +567,13 @@ class Module:
             if key not in state_dict:
                 missing_keys.append(key)
                 continue
-            value = state_dict[key]
-            if isinstance(value, np.ndarray):
-                value = _wrap(value)
-            if not isinstance(value, Tensor):
-                error_msgs.append(
-                    f'While copying the parameter named "{key}", expected numbagrad.Tensor or '
-                    f"Tensor-like object from checkpoint but received {type(value)}")
-                continue
-            src = value._data
-            if param._data.ndim == 0 and src.shape == (1,):
-                src = src.reshape(())
-            if src.shape != param._data.shape:
-                error_msgs.append(
-                    f"size mismatch for {key}: copying a param with shape {value.shape} from "
-                    f"checkpoint, the shape in current model is {param.shape}.")
-                continue
-            param._data[...] = src
-            param._version[0] += 1
+            error = _copy_from_checkpoint(param, state_dict[key], key)
+            if error is not None:
+                error_msgs.append(error)
         for key in state_dict.keys():
-            if key.startswith(prefix):
+            if not isinstance(key, str):
+                unexpected_keys.append(key)
+            elif key.startswith(prefix):
                 input_name = key[len(prefix):].split(".", 1)
                 if len(input_name) > 1:
                     if input_name[0] not in self._modules:
@@ -548,10 +585,14 @@ class Module:
         """Mirrors `Module.load_state_dict(state_dict, strict=True)`: copies values in place and
         returns `(missing_keys, unexpected_keys)`; RuntimeError listing missing, unexpected and
         mis-shaped keys (shape mismatches raise even when strict=False, as in PyTorch).
+        Values must be numbagrad Tensors and are cast as PyTorch's `copy_` casts; complex into
+        real and unrepresentable floats into integers are refused (see `_copy_from_checkpoint`).
+        Keys that are not strings count as unexpected (PyTorch fails on them with
+        AttributeError). As in PyTorch, the entries that match are copied even when it raises.
         `assign=True` is not supported."""
         if assign:
             raise NotImplementedError("load_state_dict: assign=True is not supported")
-        if not isinstance(state_dict, dict):
+        if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing_keys, unexpected_keys, error_msgs = [], [], []
 
@@ -561,15 +602,16 @@ class Module:
             for name, child in module._modules.items():
                 if child is not None:
                     child_prefix = prefix + name + "."
-                    child_state = {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)}
+                    child_state = {k: v for k, v in local_state_dict.items()
+                                   if isinstance(k, str) and k.startswith(child_prefix)}
                     load(child, child_state, child_prefix)
 
         with no_grad():
             load(self, state_dict)
         if strict:
             if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
+                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(", ".join(
+                    f'"{k}"' if isinstance(k, str) else repr(k) for k in unexpected_keys)))
             if missing_keys:
                 error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
                     ", ".join(f'"{k}"' for k in missing_keys)))

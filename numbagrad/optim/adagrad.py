@@ -4,7 +4,8 @@ import numpy as np
 from ..kernels.optim_kernels import adagrad_step
 from ._validate import check_lr, check_nonnegative, check_unsupported
 from ..tensor import _wrap
-from .optimizer import Optimizer, _finish, _param_and_grad, _step_tensor
+from ._kernel_args import advance_step, finish, kernel_arrays
+from .optimizer import Optimizer, _step_tensor
 
 
 def _init_state(pstate, p, initial_accumulator_value):
@@ -19,6 +20,9 @@ class Adagrad(Optimizer):
 
     State (`step`, `sum`) is created in the constructor, as in PyTorch; a group added later gets
     its state on its first step (PyTorch would fail there). Dense gradients only.
+    float16 parameters are updated in float32 and rounded back; state or a gradient in another
+    float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
+    its own dtype, as in PyTorch.
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
@@ -38,6 +42,11 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 _init_state(self.state[p], p, initial_accumulator_value)
+
+    _kernel_state = ("sum",)
+
+    def _required_state(self, group):
+        return ("step", "sum")
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -61,15 +70,12 @@ class Adagrad(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                flat, g, writeback = _param_and_grad(p, grad)
                 pstate = state[p]
                 if len(pstate) == 0:
                     _init_state(pstate, p, float(group["initial_accumulator_value"]))
-                step_arr = pstate["step"]._data
-                step_arr[()] = step_arr.item() + 1.0
-                step = step_arr.item()
+                flat, g, flats, pending = kernel_arrays(self, p, grad, (("sum", pstate["sum"]),))
+                step = advance_step(self, p, pstate)
                 clr = lr / (1 + (step - 1) * lr_decay)
-                adagrad_step(flat, g, pstate["sum"]._data.reshape(-1), clr, eps, weight_decay,
-                             maximize)
-                _finish(p, flat, writeback)
+                adagrad_step(flat, g, flats[0], clr, eps, weight_decay, maximize)
+                finish(p, pending)
         return loss

@@ -1,7 +1,8 @@
 """`Adam` and `AdamW`. Mirror `torch.optim.Adam` and `torch.optim.AdamW`."""
 from ..kernels.optim_kernels import adam_step
-from ._validate import check_lr, check_nonnegative, check_unsupported
-from .optimizer import Optimizer, _empty, _finish, _param_and_grad, _step_tensor, _zeros_state
+from ._validate import check_adam_args, check_unsupported
+from ._kernel_args import advance_step, finish, kernel_arrays
+from .optimizer import Optimizer, _empty, _step_tensor, _zeros_state
 
 
 class Adam(Optimizer):
@@ -12,20 +13,17 @@ class Adam(Optimizer):
     State per parameter: `step` (a 0-d float tensor), `exp_avg`, `exp_avg_sq` and, with amsgrad,
     `max_exp_avg_sq`. Bias corrections are computed as PyTorch does (step as a float,
     `step_size = lr / bias_correction1`, `denom = sqrt(v) / sqrt(bias_correction2) + eps`).
-    `foreach`/`fused`/`capturable` are accepted and ignored; `differentiable=True` and Tensor
-    betas are not supported.
+    `foreach`/`fused`/`capturable` are accepted and ignored (after PyTorch's argument checks);
+    Tensor lr/betas are read as floats at each step; `differentiable=True` is not supported.
+    float16 parameters are updated in float32 and rounded back (state stays float16, as in
+    PyTorch); an `exp_avg` of another dtype than the gradient (e.g. after `model.double()`)
+    raises RuntimeError, as in PyTorch; other dtype mixes are computed as PyTorch does.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        check_lr(lr)
-        check_nonnegative(eps, "epsilon value")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        check_nonnegative(weight_decay, "weight_decay value")
+        check_adam_args(lr, betas, eps, weight_decay, foreach, capturable)
         check_unsupported(type(self).__name__, differentiable, fused, foreach)
         defaults = {
             "lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
@@ -34,6 +32,12 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
+
+    _kernel_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def _required_state(self, group):
+        keys = ("step", "exp_avg", "exp_avg_sq")
+        return keys + ("max_exp_avg_sq",) if group.get("amsgrad", False) else keys
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -65,7 +69,6 @@ class Adam(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                flat, g, writeback = _param_and_grad(p, grad)
                 pstate = state[p]
                 if len(pstate) == 0:
                     pstate["step"] = _step_tensor()
@@ -73,25 +76,24 @@ class Adam(Optimizer):
                     pstate["exp_avg_sq"] = _zeros_state(p._data)
                     if amsgrad:
                         pstate["max_exp_avg_sq"] = _zeros_state(p._data)
-                step_arr = pstate["step"]._data
-                step_arr[()] = step_arr.item() + 1.0
-                step = step_arr.item()
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2 ** 0.5
+                states = [("exp_avg", pstate["exp_avg"]), ("exp_avg_sq", pstate["exp_avg_sq"])]
                 if amsgrad:
                     vmax = pstate.get("max_exp_avg_sq")
                     if vmax is None:
                         vmax = pstate["max_exp_avg_sq"] = _zeros_state(p._data)
-                    vmax = vmax._data.reshape(-1)
-                else:
-                    vmax = _empty(flat.dtype)
-                adam_step(flat, g, pstate["exp_avg"]._data.reshape(-1),
-                          pstate["exp_avg_sq"]._data.reshape(-1), vmax, beta1, beta2, eps,
-                          weight_decay, decay_factor, step_size, bias_correction2_sqrt, amsgrad,
-                          maximize, decoupled)
-                _finish(p, flat, writeback)
+                    states.append(("max_exp_avg_sq", vmax))
+                flat, g, flats, pending = kernel_arrays(self, p, grad, states,
+                                                          grad_dtype_keys=("exp_avg",))
+                step = advance_step(self, p, pstate)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                step_size = lr / bias_correction1
+                bias_correction2_sqrt = bias_correction2 ** 0.5
+                vmax = flats[2] if amsgrad else _empty(flat.dtype)
+                adam_step(flat, g, flats[0], flats[1], vmax, beta1, beta2, eps, weight_decay,
+                          decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
+                          decoupled)
+                finish(p, pending)
         return loss
 
 

@@ -3,18 +3,21 @@
 The subclasses keep their per-step Python work small: they read the hyperparameters of each
 group once per step, and hand each parameter to one numba kernel
 (`numbagrad.kernels.optim_kernels`) that updates the parameter and its state in one pass.
+Every kernel call goes through `_kernel_args.kernel_arrays`, which enforces the kernel's
+contract (a shape/dtype/flags comparison per array); `load_state_dict` checks each loaded state
+against its parameter (`_state_load`).
 """
 import warnings
 from collections import defaultdict
+from collections.abc import Mapping
 from copy import deepcopy
-from itertools import chain
-from numbers import Number
 
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, _wrap
+from ._state_load import load_param_state
 
 
 class _RequiredParameter:
@@ -52,55 +55,9 @@ def _zeros_state(data):
     return _wrap(np.zeros(data.shape, dtype=data.dtype))
 
 
-def _param_and_grad(p, grad):
-    """Flat 1-D C-contiguous views of parameter `p` and its gradient for a kernel.
-
-    Returns `(param_flat, grad_flat, writeback)`: when `p`'s array cannot be updated through a
-    flat view (non-contiguous or read-only), `param_flat` is a contiguous copy and `writeback` is
-    True, and the caller must copy it back with `_finish`.
-    """
-    data = p._data
-    flags = data.flags
-    if flags.c_contiguous and flags.writeable:
-        flat = data.reshape(-1)
-        writeback = False
-    else:
-        flat = np.array(data, order="C").reshape(-1)
-        writeback = True
-    g = grad._data
-    gflags = g.flags
-    if g.dtype != data.dtype or not (gflags.c_contiguous and gflags.writeable):
-        g = np.array(g, dtype=data.dtype, order="C")
-    if g.size != data.size:
-        raise RuntimeError(
-            f"optimizer step: gradient has shape {tuple(g.shape)} but its parameter has shape "
-            f"{tuple(data.shape)}")
-    return flat, g.reshape(-1), writeback
-
-
-def _finish(p, flat, writeback):
-    """Copy a contiguous working copy back into `p` if needed, and bump `p`'s version counter
-    (the update is an in-place op on `p`, as in PyTorch)."""
-    if writeback:
-        p._data[...] = flat.reshape(p._data.shape)
-    p._version[0] += 1
-
-
 def _typename(obj):
     cls = type(obj)
     return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _to_array(value):
-    """The NumPy array behind a state value that is a tensor or array, else None."""
-    if isinstance(value, Tensor):
-        return value._data
-    if isinstance(value, np.ndarray):
-        return value
-    if not isinstance(value, (Number, np.generic, str, bytes, dict, list, tuple)) and hasattr(
-            value, "__array__"):
-        return np.asarray(value)  # e.g. a torch.Tensor from a PyTorch state dict
-    return None
 
 
 class Optimizer:
@@ -109,7 +66,8 @@ class Optimizer:
     `param_groups` is a list of dicts holding `params` and every hyperparameter (defaults filled
     in); `state` maps each parameter to a dict of its state tensors. Subclasses implement `step`.
     Differences from PyTorch: no step/state-dict hooks; `load_state_dict` always copies the
-    loaded tensors (PyTorch may alias them when no cast is needed).
+    loaded tensors (PyTorch may alias them when no cast is needed) and refuses state that does
+    not fit its parameter when loading, where PyTorch fails at the next step.
     """
 
     def __init__(self, params, defaults):
@@ -185,11 +143,10 @@ class Optimizer:
                                 + _typename(param))
             if not (param.is_leaf or param.retains_grad):
                 raise ValueError("can't optimize a non-leaf Tensor")
-            if param._data.dtype not in (np.float32, np.float64):
+            if param._data.dtype not in (np.float16, np.float32, np.float64):
                 raise TypeError(
-                    f"{type(self).__name__}: parameters must be float32 or float64 (the update "
-                    f"kernels have no other loops), got a {param.dtype} parameter of shape "
-                    f"{tuple(param.shape)}; keep the weights in float32 (.float())")
+                    f"{type(self).__name__}: parameters must be float16, float32 or float64, "
+                    f"got a {param.dtype} parameter of shape {tuple(param.shape)}")
 
         for name, default in self.defaults.items():
             if default is required and name not in param_group:
@@ -267,58 +224,66 @@ class Optimizer:
                         for k, v in self.state.items()}
         return {"state": packed_state, "param_groups": param_groups}
 
+    def _required_state(self, group):
+        """The state keys a non-empty state of a parameter in `group` must hold (PyTorch's step
+        raises KeyError without them). Subclasses with update kernels override this."""
+        return ()
+
+    # The state keys whose tensors an update kernel reads: they must have the parameter's shape.
+    _kernel_state = ()
+
     def load_state_dict(self, state_dict):
         """Mirrors `Optimizer.load_state_dict`: restore state and hyperparameters.
 
         Tensors (numbagrad Tensors, NumPy arrays, or anything with `__array__`, e.g. torch
         tensors) are copied and cast to their parameter's dtype (`step` keeps its own), so the
-        loaded dict is never aliased.
+        loaded dict is never aliased. Unlike PyTorch, which fails at the next `step()` (or never),
+        state that cannot belong to its parameter is refused here and the optimizer is left
+        unchanged: a state tensor of another shape (RuntimeError), a non-tensor or non-real
+        dtype (TypeError), a missing required key (KeyError), a `step` that is not one finite
+        count >= 0 (ValueError, RuntimeError for several elements). See `_state_load`.
         """
-        if not isinstance(state_dict, dict) or "state" not in state_dict or \
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, Mapping) or "state" not in state_dict or \
                 "param_groups" not in state_dict:
             raise ValueError("load_state_dict: expected a dict with keys 'state' and "
                              "'param_groups', as returned by Optimizer.state_dict()")
+        saved_groups = state_dict["param_groups"]
+        if not isinstance(saved_groups, (list, tuple)) or \
+                not all(isinstance(g, Mapping) for g in saved_groups):
+            raise TypeError(f"{name}: 'param_groups' must be a list of dicts, got "
+                            f"{type(saved_groups).__name__}")
+        for i, saved in enumerate(saved_groups):
+            if "params" not in saved:
+                raise KeyError(f"{name}: parameter group {i} has no 'params'")
+            if not isinstance(saved["params"], (list, tuple)):
+                raise TypeError(f"{name}: 'params' of parameter group {i} must be a list of "
+                                f"indices, got {type(saved['params']).__name__}")
+        saved_state = state_dict["state"]
+        if not isinstance(saved_state, Mapping):
+            raise TypeError(f"{name}: 'state' must be a dict, got {type(saved_state).__name__}")
         groups = self.param_groups
-        saved_groups = deepcopy(state_dict["param_groups"])
+        saved_groups = [dict(g) for g in deepcopy(list(saved_groups))]
         if len(groups) != len(saved_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
             raise ValueError("loaded state dict contains a parameter group that doesn't match "
                              "the size of optimizer's group")
 
-        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                          chain.from_iterable(g["params"] for g in groups)))
-
-        def cast(param, value, key=None):
-            arr = _to_array(value)
-            if arr is not None:
-                if key == "step":
-                    return _wrap(np.array(arr, order="C"))
-                target = param._data
-                if target.dtype.kind == "f":
-                    out = np.array(arr, dtype=target.dtype, order="C")
-                else:
-                    out = np.array(arr, order="C")
-                if out.ndim and out.size != target.size:
-                    raise ValueError(
-                        f"load_state_dict: state '{key}' has shape {tuple(out.shape)} but its "
-                        f"parameter has shape {tuple(target.shape)}")
-                return _wrap(out.reshape(target.shape) if out.ndim else out)
-            if key == "step" and isinstance(value, Number):
-                return _step_tensor(float(value))
-            if isinstance(value, dict):
-                return {k: cast(param, v, key=k) for k, v in value.items()}
-            if isinstance(value, (list, tuple)):
-                return type(value)(cast(param, v) for v in value)
-            return value
-
+        id_map = {}
+        for group, saved in zip(groups, saved_groups):
+            for index, param in zip(saved["params"], group["params"]):
+                id_map[index] = (param, saved)
+        scalar_dtype = _scalar_dtype()
         state = defaultdict(dict)
-        for k, v in state_dict["state"].items():
-            if k in id_map:
-                param = id_map[k]
-                state[param] = cast(param, v)
+        for index, value in saved_state.items():
+            if index in id_map:
+                param, saved = id_map[index]
+                state[param] = load_param_state(
+                    name, index, param, value, self._required_state(saved), self._kernel_state,
+                    scalar_dtype)
             else:
-                state[k] = v
+                state[index] = value  # state of no parameter of ours: kept, as PyTorch does
 
         def update_group(group, new_group):
             new_group["params"] = group["params"]

@@ -1,7 +1,17 @@
 """`RMSprop`. Mirrors `torch.optim.RMSprop`."""
 from ..kernels.optim_kernels import rmsprop_step
 from ._validate import check_lr, check_nonnegative, check_unsupported
-from .optimizer import Optimizer, _empty, _finish, _param_and_grad, _step_tensor, _zeros_state
+from ._kernel_args import advance_step, finish, kernel_arrays
+from .optimizer import Optimizer, _empty, _step_tensor, _zeros_state
+
+
+def _get_or_zeros(pstate, key, p):
+    """State `key`, created as zeros when absent (e.g. momentum switched on after the first
+    step; PyTorch raises KeyError there)."""
+    value = pstate.get(key)
+    if value is None:
+        value = pstate[key] = _zeros_state(p._data)
+    return value
 
 
 class RMSprop(Optimizer):
@@ -12,6 +22,10 @@ class RMSprop(Optimizer):
     State per parameter: `step`, `square_avg`, `momentum_buffer` (momentum > 0) and `grad_avg`
     (centered). `foreach`/`capturable` are accepted and ignored; `differentiable=True` is not
     supported.
+    float16 parameters are updated in float32 and rounded back; state or a gradient in another
+    float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
+    its own dtype, as in PyTorch, except a `grad_avg` (centered=True) of another dtype than the
+    gradient, which raises RuntimeError as in PyTorch.
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
@@ -29,6 +43,16 @@ class RMSprop(Optimizer):
             "maximize": maximize, "differentiable": differentiable,
         }
         super().__init__(params, defaults)
+
+    _kernel_state = ("square_avg", "grad_avg", "momentum_buffer")
+
+    def _required_state(self, group):
+        keys = ("step", "square_avg")
+        if group.get("momentum", 0) > 0:
+            keys += ("momentum_buffer",)
+        if group.get("centered", False):
+            keys += ("grad_avg",)
+        return keys
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -56,7 +80,6 @@ class RMSprop(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                flat, g, writeback = _param_and_grad(p, grad)
                 pstate = state[p]
                 if len(pstate) == 0:
                     pstate["step"] = _step_tensor()
@@ -65,24 +88,18 @@ class RMSprop(Optimizer):
                         pstate["momentum_buffer"] = _zeros_state(p._data)
                     if centered:
                         pstate["grad_avg"] = _zeros_state(p._data)
-                step_arr = pstate["step"]._data
-                step_arr[()] = step_arr.item() + 1.0
-                empty = _empty(flat.dtype)
+                states = [("square_avg", pstate["square_avg"])]
                 if centered:
-                    grad_avg = pstate.get("grad_avg")
-                    if grad_avg is None:
-                        grad_avg = pstate["grad_avg"] = _zeros_state(p._data)
-                    grad_avg = grad_avg._data.reshape(-1)
-                else:
-                    grad_avg = empty
+                    states.append(("grad_avg", _get_or_zeros(pstate, "grad_avg", p)))
                 if momentum > 0:
-                    buf = pstate.get("momentum_buffer")
-                    if buf is None:
-                        buf = pstate["momentum_buffer"] = _zeros_state(p._data)
-                    buf = buf._data.reshape(-1)
-                else:
-                    buf = empty
-                rmsprop_step(flat, g, pstate["square_avg"]._data.reshape(-1), grad_avg, buf, lr,
-                             alpha, eps, weight_decay, momentum, centered, maximize)
-                _finish(p, flat, writeback)
+                    states.append(("momentum_buffer", _get_or_zeros(pstate, "momentum_buffer", p)))
+                flat, g, flats, pending = kernel_arrays(self, p, grad, states,
+                                                          grad_dtype_keys=("grad_avg",))
+                advance_step(self, p, pstate)
+                empty = _empty(flat.dtype)
+                grad_avg = flats[1] if centered else empty
+                buf = flats[-1] if momentum > 0 else empty
+                rmsprop_step(flat, g, flats[0], grad_avg, buf, lr, alpha, eps, weight_decay,
+                             momentum, centered, maximize)
+                finish(p, pending)
         return loss

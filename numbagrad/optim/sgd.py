@@ -4,7 +4,8 @@ import numpy as np
 from ..kernels.optim_kernels import sgd_step
 from ..tensor import _wrap
 from ._validate import check_lr, check_nonnegative, check_unsupported
-from .optimizer import Optimizer, _empty, _finish, _param_and_grad
+from ._kernel_args import finish, kernel_arrays
+from .optimizer import Optimizer, _empty
 
 
 class SGD(Optimizer):
@@ -14,6 +15,11 @@ class SGD(Optimizer):
     State per parameter: `momentum_buffer` (only when momentum != 0), initialised to the first
     gradient as in PyTorch. `foreach`/`fused` are accepted and ignored (the update always runs
     as one numba kernel per parameter); `differentiable=True` is not supported.
+    float16 parameters are updated in float32 and rounded back; state or a gradient in another
+    float dtype than its parameter (e.g. after `model.double()`) is used across dtypes and keeps
+    its own dtype, as in PyTorch.
+    A NaN lr, momentum or weight_decay raises ValueError (PyTorch's SGD accepts them and
+    fills the model with NaN).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
@@ -30,6 +36,8 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+
+    _kernel_state = ("momentum_buffer",)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -55,18 +63,23 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                flat, g, writeback = _param_and_grad(p, grad)
                 first = False
+                states = ()
                 if momentum != 0.0:
                     pstate = state[p]
                     buf = pstate.get("momentum_buffer")
                     if buf is None:
-                        buf = pstate["momentum_buffer"] = _wrap(np.empty(p._data.shape, flat.dtype))
+                        buf = pstate["momentum_buffer"] = _wrap(np.empty_like(p._data, order="C"))
                         first = True
-                    buf = buf._data.reshape(-1)
-                else:
-                    buf = _empty(flat.dtype)
+                    states = (("momentum_buffer", buf),)
+                try:
+                    flat, g, flats, pending = kernel_arrays(self, p, grad, states)
+                except Exception:
+                    if first:  # an unfilled buffer must not be taken for a running average
+                        del pstate["momentum_buffer"]
+                    raise
+                buf = flats[0] if flats else _empty(flat.dtype)
                 sgd_step(flat, g, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
                          maximize, first)
-                _finish(p, flat, writeback)
+                finish(p, pending)
         return loss
