@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ..ops._util import promote
+from ..ops._util import promote, torch_sign
 from . import _reduction
 
 _ERR = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
@@ -78,7 +78,7 @@ class L1(_ElementwiseLoss):
 
     @staticmethod
     def grads(x, y, extra, param, need_x, need_y):
-        s = np.sign(x - y)
+        s = torch_sign(x - y)  # 0 at NaN, as PyTorch
         return s, -s
 
 
@@ -96,7 +96,7 @@ class SmoothL1(_ElementwiseLoss):
     def grads(x, y, extra, beta, need_x, need_y):
         d = x - y
         if beta == 0:
-            s = np.sign(d)
+            s = torch_sign(d)
         else:
             s = np.where(np.abs(d) < beta, d / beta, np.sign(d)).astype(d.dtype, copy=False)
         return s, -s

@@ -84,6 +84,17 @@ def broadcast_error(op, a, b):
     return RuntimeError(f"{op}: shapes {sa} and {sb} cannot be broadcast together")
 
 
+def torch_sign(a):
+    """PyTorch's sign of an array: -1, 0 or 1 in a's dtype, and 0 at NaN (NumPy gives NaN).
+
+    It is also the derivative PyTorch uses for abs, l1-type losses and the 1-norm, so a NaN input
+    gets a zero gradient there, as in PyTorch."""
+    s = np.sign(a)
+    if a.dtype.kind == "f":
+        s = np.where(s != s, np.zeros((), a.dtype), s) + np.zeros((), a.dtype)  # NaN -> 0, -0.0 -> 0
+    return s
+
+
 def to_float(x):
     """x cast to a floating dtype when it is integer or bool (for exp, sqrt, mean, ...)."""
     if x._data.dtype.kind == "f":

@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import promote, broadcast_error, check_tensor, to_float, as_operand, cast
+from ._util import promote, broadcast_error, check_tensor, to_float, as_operand, cast, torch_sign
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -120,11 +120,39 @@ class Div(ArrayFunction):
         return ga, gb
 
 
+def scalar_power(a, e):
+    """a ** e for an array a and a Python number e, as PyTorch's CPU kernel computes it: e = 0
+    gives 1, e = 1 a copy, 0.5 / -0.5 sqrt / rsqrt, 2 / 3 / -1 / -2 products and reciprocals,
+    and std::pow otherwise. (The special forms differ from pow at -0.0 and -inf.)"""
+    with np.errstate(**_ERRSTATE):
+        if a.dtype.kind != "f":
+            return np.power(a, e)
+        if e == 0:
+            return np.ones(a.shape, a.dtype)
+        if e == 1:
+            return a.copy()
+        one = np.ones((), a.dtype)
+        if e == 0.5:
+            return np.sqrt(a)
+        if e == -0.5:
+            return one / np.sqrt(a)
+        if e == 2:
+            return a * a
+        if e == 3:
+            return a * a * a
+        if e == -1:
+            return one / a
+        if e == -2:
+            return one / (a * a)
+        return np.power(a, np.asarray(e, a.dtype))
+
+
 class Pow(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
+        b_scalar = not isinstance(b, np.ndarray)
         with np.errstate(**_ERRSTATE):
-            out = np.power(a, b)
+            out = scalar_power(a, b) if b_scalar else np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -133,14 +161,21 @@ class Pow(ArrayFunction):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
+        zero = np.zeros((), out.dtype)
         with np.errstate(**_ERRSTATE):
             if need_a:
-                # PyTorch defines the gradient as 0 where the exponent is 0 (even at a == 0).
-                ga = np.where(b == 0, 0, g * b * np.power(a, b - 1)).astype(out.dtype, copy=False)
+                # PyTorch: 0 where the exponent is 0 (even at a == 0, or a NaN a), else
+                # g * b * a ** (b - 1), with the power computed as in forward.
+                if not isinstance(b, np.ndarray):
+                    ga = np.zeros_like(out) if b == 0 else g * (b * scalar_power(a, b - 1))
+                else:
+                    ga = np.where(b == 0, zero, g * (b * np.power(a, b - 1)))
             if need_b:
-                # d/db a**b = a**b * log(a), defined as 0 where a == 0 (PyTorch's convention).
-                gb = np.where(a == 0, 0, g * out * np.log(np.where(a == 0, 1, a))).astype(out.dtype, copy=False)
-        return ga, gb
+                # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
+                log_a = np.log(a) if isinstance(a, np.ndarray) else np.log(np.asarray(a, out.dtype))
+                gb = np.where((a == 0) & (b >= 0), zero, g * (out * log_a))
+        return (ga.astype(out.dtype, copy=False) if ga is not None else None,
+                gb.astype(out.dtype, copy=False) if gb is not None else None)
 
 
 def add(input, other, *, alpha=1, out=None):
@@ -266,11 +301,11 @@ class Abs(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * np.sign(x)
+        return g * torch_sign(x)
 
 
 def abs(input, *, out=None):
-    """Mirrors `torch.abs` (gradient 0 at 0, as PyTorch)."""
+    """Mirrors `torch.abs` (gradient 0 at 0 and at NaN, as PyTorch)."""
     return Abs.apply(check_tensor(input, "abs"))
 
 
@@ -477,7 +512,7 @@ class _NoGradUnary(ArrayFunction):
 class Sign(_NoGradUnary):
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        return torch_sign(x)
 
 
 class Floor(_NoGradUnary):
@@ -509,7 +544,7 @@ class Trunc(_NoGradUnary):
 
 
 def sign(input, *, out=None):
-    """Mirrors `torch.sign` (zero gradient)."""
+    """Mirrors `torch.sign` (zero gradient; 0 at NaN, as PyTorch)."""
     x = check_tensor(input, "sign")
     if x._data.dtype.kind == "b":
         return _wrap(x._data.copy())
@@ -559,9 +594,15 @@ class Clamp(ArrayFunction):
             mask &= x >= lo
         if hi is not None:
             mask &= x <= hi
-        gx = np.where(mask, g, 0).astype(g.dtype, copy=False)
-        g_lo = np.where(x < lo, g, 0).astype(g.dtype) if (lo is not None and ctx.needs_input_grad[1]) else None
-        g_hi = np.where(x > hi, g, 0).astype(g.dtype) if (hi is not None and ctx.needs_input_grad[2]) else None
+        zero = np.zeros((), g.dtype)
+        gx = np.where(mask, g, zero)
+        g_lo = g_hi = None
+        # A tensor bound gets the gradient where it is the result; where min >= max the result
+        # is max, and PyTorch gives max the gradient only where max < min (or x > max).
+        if lo is not None and ctx.needs_input_grad[1]:
+            g_lo = np.where((x < lo) & (lo < hi) if hi is not None else x < lo, g, zero)
+        if hi is not None and ctx.needs_input_grad[2]:
+            g_hi = np.where((x > hi) | (hi < lo) if lo is not None else x > hi, g, zero)
         return gx, g_lo, g_hi
 
 
@@ -589,9 +630,7 @@ class Maximum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        # Ties split the gradient evenly, as PyTorch does.
-        wa = (a > b) + 0.5 * (a == b)
-        return g * wa, g * (1 - wa)
+        return _tie_split(g, a, b, a < b, a > b)
 
 
 class Minimum(ArrayFunction):
@@ -603,12 +642,20 @@ class Minimum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        wa = (a < b) + 0.5 * (a == b)
-        return g * wa, g * (1 - wa)
+        return _tie_split(g, a, b, a > b, a < b)
+
+
+def _tie_split(g, a, b, a_loses, b_loses):
+    """PyTorch's gradient of maximum/minimum: half to each side of a tie, all to the winner, and
+    (as no comparison with NaN is true) the full gradient to BOTH sides where either is NaN."""
+    zero = np.zeros((), g.dtype)
+    shared = np.where(a == b, g * np.asarray(0.5, g.dtype), g)
+    return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
 
 
 def maximum(input, other, *, out=None):
-    """Mirrors `torch.maximum` (elementwise; NaN propagates; ties share the gradient)."""
+    """Mirrors `torch.maximum` (elementwise; NaN propagates; ties share the gradient; at a NaN
+    both inputs get the full gradient, as PyTorch)."""
     check_tensor(input, "maximum")
     check_tensor(other, "maximum", "other")
     return _binary(Maximum, input, other, "maximum")

@@ -1,0 +1,318 @@
+"""Silently wrong values and gradients (issue 12), table-driven and hostile.
+
+Each class is checked two ways: against PyTorch 2.13 when it is installed (the same lambda runs on
+both libraries), and against hard-coded expectations where they are simple, so the tests mean
+something without torch too.
+
+Classes: gradient conventions at NaN, +-inf and 0 (ties, zeros in products); integer division by
+zero, out-of-range Python integers and wrapping integer arithmetic; layer/batch norm dtypes and
+probability/rate arguments; zero-size and 0-d tensors; impossible allocations.
+"""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import numbagrad as ng
+import numbagrad.nn as ngnn
+import numbagrad.nn.functional as NF
+
+try:
+    import torch
+    import torch.nn.functional as TF
+except ImportError:  # pragma: no cover
+    torch = TF = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+
+NAN, INF = math.nan, math.inf
+SPECIAL = [NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 0.5, -2.0, 25.0]
+DTYPES = ["float32", "float64"]
+
+
+def _F(m):
+    return TF if m is torch else NF
+
+
+def _grad_run(m, fn, data, dtype, n_inputs=1):
+    """(forward value, [input gradients]) of fn(m, *inputs).sum() with inputs from `data`;
+    or the exception type when fn raises."""
+    xs = [m.tensor(d, dtype=getattr(m, dtype), requires_grad=True) for d in data[:n_inputs]]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y = fn(m, *xs)
+            y.sum().backward()
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return type(e)
+    grads = [None if x.grad is None else np.asarray(x.grad.detach().numpy(), np.float64) for x in xs]
+    return np.asarray(y.detach().numpy(), np.float64), grads
+
+
+def _assert_same(got, want, what):
+    if isinstance(want, type) or isinstance(got, type):
+        assert got == want, f"{what}: numbagrad {got} vs torch {want}"
+        return
+    (gy, ggs), (wy, wgs) = got, want
+    np.testing.assert_allclose(gy, wy, rtol=2e-5, atol=1e-6, equal_nan=True, err_msg=f"{what}: value")
+    for i, (gg, wg) in enumerate(zip(ggs, wgs)):
+        assert (gg is None) == (wg is None), f"{what}: gradient {i} defined in one library only"
+        if gg is not None:
+            np.testing.assert_allclose(gg, wg, rtol=2e-5, atol=1e-6, equal_nan=True,
+                                       err_msg=f"{what}: gradient of input {i}")
+
+
+# ---- 1. gradient conventions at NaN, inf and 0 --------------------------------------------------
+UNARY = {
+    "abs": lambda m, x: m.abs(x),
+    "neg": lambda m, x: -x,
+    "exp": lambda m, x: m.exp(x),
+    "log": lambda m, x: m.log(x),
+    "log1p": lambda m, x: m.log1p(x),
+    "log2": lambda m, x: m.log2(x),
+    "sqrt": lambda m, x: m.sqrt(x),
+    "rsqrt": lambda m, x: m.rsqrt(x),
+    "sin": lambda m, x: m.sin(x),
+    "cos": lambda m, x: m.cos(x),
+    "square": lambda m, x: m.square(x),
+    "reciprocal": lambda m, x: m.reciprocal(x),
+    "sign": lambda m, x: m.sign(x),
+    "floor": lambda m, x: m.floor(x),
+    "ceil": lambda m, x: m.ceil(x),
+    "round": lambda m, x: m.round(x),
+    "trunc": lambda m, x: m.trunc(x),
+    "relu": lambda m, x: m.relu(x),
+    "relu_inplace": lambda m, x: _F(m).relu(x * 1, inplace=True),
+    "sigmoid": lambda m, x: m.sigmoid(x),
+    "tanh": lambda m, x: m.tanh(x),
+    "leaky_relu": lambda m, x: _F(m).leaky_relu(x, 0.1),
+    "gelu": lambda m, x: _F(m).gelu(x),
+    "gelu_tanh": lambda m, x: _F(m).gelu(x, approximate="tanh"),
+    "softplus": lambda m, x: _F(m).softplus(x),
+    "softplus_beta": lambda m, x: _F(m).softplus(x, beta=2.0, threshold=5.0),
+    "elu": lambda m, x: _F(m).elu(x),
+    "elu_alpha": lambda m, x: _F(m).elu(x, alpha=2.0),
+    "elu_inplace": lambda m, x: _F(m).elu(x * 1, inplace=True),
+    "silu": lambda m, x: _F(m).silu(x),
+    "clamp": lambda m, x: m.clamp(x, 0.0, 1.0),
+    "clamp_min": lambda m, x: m.clamp(x, min=0.0),
+    "clamp_max": lambda m, x: m.clamp(x, max=0.0),
+    "clamp_nan_bound": lambda m, x: m.clamp(x, min=NAN),
+    "clamp_crossed": lambda m, x: m.clamp(x, 1.0, 0.0),
+    "pow_0": lambda m, x: x ** 0,
+    "pow_1": lambda m, x: x ** 1,
+    "pow_2": lambda m, x: x ** 2,
+    "pow_3": lambda m, x: x ** 3.0,
+    "pow_half": lambda m, x: x ** 0.5,
+    "pow_minus_half": lambda m, x: x ** -0.5,
+    "pow_minus_1": lambda m, x: x ** -1,
+    "pow_minus_2": lambda m, x: x ** -2,
+    "pow_1_5": lambda m, x: x ** 1.5,
+    "rpow_2": lambda m, x: 2.0 ** x,
+    "rpow_0": lambda m, x: 0.0 ** x,
+    "rpow_1": lambda m, x: 1.0 ** x,
+    "remainder": lambda m, x: m.remainder(x, 3.0),
+    "mul_zero": lambda m, x: x * 0.0,
+    "div_zero": lambda m, x: x / 0.0,
+    "rdiv": lambda m, x: 1.0 / x,
+    "sum": lambda m, x: m.sum(x),
+    "mean": lambda m, x: m.mean(x),
+    "max": lambda m, x: m.max(x),
+    "min": lambda m, x: m.min(x),
+    "amax": lambda m, x: m.amax(x),
+    "amin": lambda m, x: m.amin(x),
+    "prod": lambda m, x: m.prod(x),
+    "cumsum": lambda m, x: m.cumsum(x, 0),
+    "cumprod": lambda m, x: m.cumprod(x, 0),
+    "logsumexp": lambda m, x: m.logsumexp(x, 0),
+    "norm_1": lambda m, x: m.norm(x, 1),
+    "norm_2": lambda m, x: m.norm(x),
+    "norm_inf": lambda m, x: m.norm(x, INF),
+    "norm_3": lambda m, x: m.norm(x, 3),
+    "norm_half": lambda m, x: m.norm(x, 0.5),
+    "l1_loss": lambda m, x: _F(m).l1_loss(x, m.ones_like(x)),
+    "smooth_l1_loss": lambda m, x: _F(m).smooth_l1_loss(x, m.ones_like(x)),
+    "smooth_l1_beta0": lambda m, x: _F(m).smooth_l1_loss(x, m.ones_like(x), beta=0.0),
+    "huber_loss": lambda m, x: _F(m).huber_loss(x, m.ones_like(x)),
+    "mse_loss": lambda m, x: _F(m).mse_loss(x, m.ones_like(x)),
+}
+# Reductions and scans see the special values one at a time (a NaN elsewhere would hide them).
+ONE_AT_A_TIME = {"sum", "mean", "max", "min", "amax", "amin", "prod", "cumprod", "cumsum", "logsumexp",
+                 "norm_1", "norm_2", "norm_inf", "norm_3", "norm_half", "l1_loss", "smooth_l1_loss",
+                 "smooth_l1_beta0", "huber_loss", "mse_loss"}
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_value_and_gradient_at_nan_inf_zero_match_torch(name, dtype):
+    fn = UNARY[name]
+    values = SPECIAL
+    if name == "gelu" and dtype == "float32":
+        # On purpose: gelu(inf) is inf; PyTorch's vectorised float32 kernel gives NaN there
+        # (its float64 kernel gives inf, as numbagrad does in both).
+        values = [v for v in SPECIAL if v != INF]
+    cases = [[v] for v in values] if name in ONE_AT_A_TIME else [values]
+    for data in cases:
+        _assert_same(_grad_run(ng, fn, [data], dtype), _grad_run(torch, fn, [data], dtype), f"{name}({data})")
+
+
+BINARY = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "pow": lambda m, a, b: a ** b,
+    "remainder": lambda m, a, b: m.remainder(a, b),
+    "maximum": lambda m, a, b: m.maximum(a, b),
+    "minimum": lambda m, a, b: m.minimum(a, b),
+    "max_binary": lambda m, a, b: m.max(a, b),
+    "min_binary": lambda m, a, b: m.min(a, b),
+    "clamp_tensor_min": lambda m, a, b: m.clamp(a, min=b),
+    "clamp_tensor_max": lambda m, a, b: m.clamp(a, max=b),
+    "clamp_tensor_both": lambda m, a, b: m.clamp(a, min=b, max=b * 0.5 + 0.25),
+    "where": lambda m, a, b: m.where(a > b, a, b),
+    "l1_loss": lambda m, a, b: _F(m).l1_loss(a, b, reduction="sum"),
+    "smooth_l1_loss": lambda m, a, b: _F(m).smooth_l1_loss(a, b, reduction="none"),
+    "huber_loss": lambda m, a, b: _F(m).huber_loss(a, b, reduction="none", delta=0.5),
+    "mse_loss": lambda m, a, b: _F(m).mse_loss(a, b, reduction="sum"),
+}
+BINARY_VALUES = [NAN, INF, -INF, 0.0, -0.0, 1.0, -1.0, 0.5, -2.0]
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_value_and_gradients_on_every_pair_of_special_values_match_torch(name, dtype):
+    a = [x for x in BINARY_VALUES for _ in BINARY_VALUES]
+    b = [y for _ in BINARY_VALUES for y in BINARY_VALUES]
+    fn = BINARY[name]
+    _assert_same(_grad_run(ng, fn, [a, b], dtype, 2), _grad_run(torch, fn, [a, b], dtype, 2), name)
+
+
+REDUCTION_INPUTS = [
+    [1.0, 3.0, 3.0, 2.0], [NAN, 1.0, NAN, 2.0], [NAN, 3.0, 3.0], [0.0, 2.0, 3.0], [0.0, 0.0, 3.0],
+    [0.0, NAN, 3.0], [0.0, 0.0, NAN], [INF, 2.0, 3.0], [0.0, INF, 2.0], [-INF, -INF, 1.0],
+    [2.0, 0.0, 3.0, 0.0, 5.0], [0.0, 2.0, 0.0, NAN, 4.0], [[1.0, 0.0, 2.0], [3.0, 4.0, 5.0]],
+    [[1.0, NAN, 2.0], [3.0, 3.0, 1.0]], [[0.0, 0.0, 2.0], [INF, 4.0, 5.0]], [[INF, 2.0], [1.0, 2.0]],
+    [[0.0, 0.0], [NAN, 1.0]], [[2.0, 2.0], [2.0, 2.0]], [5.0], [0.0], [NAN],
+]
+REDUCTIONS = {
+    "max": lambda m, x: m.max(x), "min": lambda m, x: m.min(x),
+    "amax": lambda m, x: m.amax(x), "amin": lambda m, x: m.amin(x),
+    "max_dim0": lambda m, x: m.max(x, 0)[0], "min_dim0": lambda m, x: m.min(x, 0)[0],
+    "max_dim_last": lambda m, x: m.max(x, -1, keepdim=True)[0],
+    "max_dim_indices": lambda m, x: m.max(x, 0)[1] * 1.0 + x.sum() * 0,
+    "min_dim_indices": lambda m, x: m.min(x, -1)[1] * 1.0 + x.sum() * 0,
+    "amax_dim0": lambda m, x: m.amax(x, 0), "amin_dim_last": lambda m, x: m.amin(x, -1),
+    "argmax": lambda m, x: m.argmax(x) * 1.0 + x.sum() * 0,
+    "argmin_dim0": lambda m, x: m.argmin(x, 0) * 1.0 + x.sum() * 0,
+    "prod": lambda m, x: m.prod(x), "prod_dim0": lambda m, x: m.prod(x, 0),
+    "prod_dim_last": lambda m, x: m.prod(x, -1),
+    "cumprod_dim0": lambda m, x: m.cumprod(x, 0), "cumprod_dim_last": lambda m, x: m.cumprod(x, -1),
+    "cumsum": lambda m, x: m.cumsum(x, 0),
+    "norm_1": lambda m, x: m.norm(x, 1), "norm_inf": lambda m, x: m.norm(x, INF),
+    "norm_minus_inf": lambda m, x: m.norm(x, -INF), "norm_2": lambda m, x: m.norm(x),
+    "norm_3": lambda m, x: m.norm(x, 3), "norm_half": lambda m, x: m.norm(x, 0.5),
+    "norm_1_5": lambda m, x: m.norm(x, 1.5), "norm_0": lambda m, x: m.norm(x, 0),
+    "logsumexp": lambda m, x: m.logsumexp(x, -1),
+    "std": lambda m, x: m.std(x), "var": lambda m, x: m.var(x), "std_dim0": lambda m, x: m.std(x, 0),
+    "var_dim_last": lambda m, x: m.var(x, -1), "mean": lambda m, x: m.mean(x),
+    "sort": lambda m, x: m.sort(x, -1)[0], "topk": lambda m, x: m.topk(x, 1)[0],
+    "softmax": lambda m, x: _F(m).softmax(x, -1) * m.arange(x.shape[-1]),
+    "log_softmax": lambda m, x: _F(m).log_softmax(x, -1) * m.arange(x.shape[-1]),
+    "l1_loss": lambda m, x: _F(m).l1_loss(x, m.ones_like(x) * 2),
+    "l1_loss_target": lambda m, x: _F(m).l1_loss(m.ones_like(x) * 2, x),
+    "smooth_l1_beta0": lambda m, x: _F(m).smooth_l1_loss(x, m.ones_like(x) * 2, beta=0.0),
+    "bce_with_logits": lambda m, x: _F(m).binary_cross_entropy_with_logits(x, m.ones_like(x) * 0.5),
+}
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("name", sorted(REDUCTIONS))
+def test_reduction_gradients_with_ties_zeros_nan_and_inf_match_torch(name, dtype):
+    fn = REDUCTIONS[name]
+    for data in REDUCTION_INPUTS:
+        got, want = _grad_run(ng, fn, [data], dtype), _grad_run(torch, fn, [data], dtype)
+        if name == "log_softmax" and dtype == "float32" and not isinstance(want, type):
+            want = (want[0], [w if w is None else np.round(w, 4) for w in want[1]])
+            got = (got[0], [w if w is None else np.round(w, 4) for w in got[1]])
+        _assert_same(got, want, f"{name}({data})")
+
+
+# Simple cases with PyTorch's answers written down: these run without torch.
+EXPECTED_GRADIENTS = [
+    # (name, fn, input, expected gradient of fn(x).sum())
+    ("relu at NaN passes the gradient", lambda m, x: m.relu(x), [NAN, -1.0, 0.0, 2.0], [1, 0, 0, 1]),
+    ("elu at NaN passes the gradient", lambda m, x: _F(m).elu(x), [NAN, 1.0], [1, 1]),
+    ("leaky_relu at NaN uses the slope", lambda m, x: _F(m).leaky_relu(x, 0.1), [NAN, 2.0], [0.1, 1]),
+    ("abs at NaN and 0 is 0", lambda m, x: m.abs(x), [NAN, 0.0, -3.0, 2.0], [0, 0, -1, 1]),
+    ("norm 1 at NaN is 0", lambda m, x: m.norm(x, 1), [NAN, -2.0], [0, -1]),
+    ("norm inf with NaN is 0", lambda m, x: m.norm(x, INF), [NAN, -2.0], [0, 0]),
+    ("max() splits among NaNs", lambda m, x: m.max(x), [NAN, 1.0, NAN, 2.0], [0.5, 0, 0.5, 0]),
+    ("min() ties split", lambda m, x: m.min(x), [1.0, 3.0, 1.0], [0.5, 0, 0.5]),
+    ("amax with NaN is NaN", lambda m, x: m.amax(x), [NAN, 3.0], [NAN, NAN]),
+    ("max(dim) goes to the NaN", lambda m, x: m.max(x, 0)[0], [1.0, NAN, NAN], [0, 1, 0]),
+    ("prod, no zero", lambda m, x: m.prod(x), [2.0, 3.0, 4.0], [12, 8, 6]),
+    ("prod, one zero", lambda m, x: m.prod(x), [0.0, 2.0, 3.0], [6, 0, 0]),
+    ("prod, two zeros", lambda m, x: m.prod(x), [0.0, 2.0, 0.0], [0, 0, 0]),
+    ("prod, two zeros and NaN", lambda m, x: m.prod(x), [0.0, 0.0, NAN], [0, 0, 0]),
+    ("prod, one zero and NaN", lambda m, x: m.prod(x), [0.0, NAN, 3.0], [NAN, 0, NAN]),
+    ("prod, NaN and no zero", lambda m, x: m.prod(x), [NAN, 3.0, 3.0], [NAN, NAN, NAN]),
+    ("prod, inf", lambda m, x: m.prod(x), [INF, 2.0, 3.0], [NAN, INF, INF]),
+    ("prod(dim), two zeros in a slice", lambda m, x: m.prod(x, 0), [0.0, 2.0, 0.0], [0, 0, 0]),
+    ("cumprod, one element", lambda m, x: m.cumprod(x, 0), [NAN], [1]),
+    ("cumprod, no zero", lambda m, x: m.cumprod(x, 0), [2.0, 3.0, 4.0], [1 + 3 + 12, 2 + 8, 6]),
+    ("cumprod, zeros and NaN", lambda m, x: m.cumprod(x, 0), [0.0, 2.0, 0.0, NAN, 4.0], [3, 0, 0, 0, 0]),
+    ("cumprod, two zeros then NaN", lambda m, x: m.cumprod(x, 0), [0.0, 0.0, NAN], [1, 0, 0]),
+    ("cumprod, zero then NaN", lambda m, x: m.cumprod(x, 0), [0.0, NAN, 3.0], [NAN, 0, 0]),
+    ("l1_loss at NaN is 0", lambda m, x: _F(m).l1_loss(x, m.zeros_like(x), reduction="sum"), [NAN, -2.0], [0, -1]),
+    ("pow(x, 0) at NaN is 0", lambda m, x: x ** 0, [NAN, 0.0], [0, 0]),
+    ("pow(-0.0, 0.5) is -inf", lambda m, x: x ** 0.5, [-0.0], [-INF]),
+    ("0 ** x for x < 0", lambda m, x: 0.0 ** x, [-1.0, 2.0], [-INF, 0]),
+    ("var of one element over all dims", lambda m, x: m.var(x), [3.0], [NAN]),
+]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("case", EXPECTED_GRADIENTS, ids=[c[0] for c in EXPECTED_GRADIENTS])
+def test_gradient_conventions_written_down(case, dtype):
+    _, fn, data, expected = case
+    result = _grad_run(ng, fn, [data], dtype)
+    assert not isinstance(result, type), result
+    np.testing.assert_allclose(result[1][0], np.array(expected, np.float64), rtol=1e-6, equal_nan=True)
+
+
+def test_maximum_minimum_give_both_inputs_the_gradient_at_nan_and_half_at_ties():
+    a = ng.tensor([NAN, 1.0, 2.0, 3.0, 0.0], requires_grad=True)
+    b = ng.tensor([1.0, NAN, 2.0, 1.0, NAN], requires_grad=True)
+    for op, a_wins in ((ng.maximum, [1, 1, 0.5, 1, 1]), (ng.minimum, [1, 1, 0.5, 0, 1])):
+        a.grad = b.grad = None
+        op(a, b).sum().backward()
+        np.testing.assert_array_equal(a.grad.numpy(), a_wins)
+        b_wins = [1, 1, 0.5, 0 if op is ng.maximum else 1, 1]
+        np.testing.assert_array_equal(b.grad.numpy(), b_wins)
+
+
+def test_sign_is_zero_at_nan_and_positive_zero_at_negative_zero():
+    s = ng.sign(ng.tensor([NAN, -0.0, -3.0, 2.0])).numpy()
+    np.testing.assert_array_equal(s, [0, 0, -1, 1])
+    assert not np.signbit(s[1])
+
+
+def test_clamp_tensor_bounds_share_the_gradient_as_torch():
+    x = ng.tensor([0.0, 0.0, 5.0, -5.0], requires_grad=True)
+    lo = ng.tensor([1.0, 2.0, 0.0, 0.0], requires_grad=True)
+    hi = ng.tensor([2.0, 1.0, 1.0, 1.0], requires_grad=True)  # element 1: min > max, max wins
+    ng.clamp(x, lo, hi).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0, 0])
+    np.testing.assert_array_equal(lo.grad.numpy(), [1, 0, 0, 1])
+    np.testing.assert_array_equal(hi.grad.numpy(), [0, 1, 1, 0])
+
+
+def test_norm_0_has_no_gradient():
+    x = ng.tensor([1.0, 0.0, 2.0], requires_grad=True)
+    ng.norm(x, 0).backward()
+    assert x.grad is None or np.all(x.grad.numpy() == 0)
