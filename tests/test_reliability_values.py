@@ -316,3 +316,208 @@ def test_norm_0_has_no_gradient():
     x = ng.tensor([1.0, 0.0, 2.0], requires_grad=True)
     ng.norm(x, 0).backward()
     assert x.grad is None or np.all(x.grad.numpy() == 0)
+
+
+# ---- 2. integer division by zero, integers beyond int64, wrapping integer arithmetic -----------
+def _i(m, values, dtype="int64"):
+    return m.tensor(values, dtype=getattr(m, dtype))
+
+
+ZERO_DIVISION = {
+    "floordiv operator": lambda m: _i(m, [5, 3]) // 0,
+    "floordiv by a tensor with a zero": lambda m: _i(m, [5, 3]) // _i(m, [1, 0]),
+    "rfloordiv": lambda m: 7 // _i(m, [0, 3]),
+    "mod operator int32": lambda m: _i(m, [5, 3], "int32") % 0,
+    "mod uint8 tensors": lambda m: _i(m, [5, 3], "uint8") % _i(m, [0, 1], "uint8"),
+    "rmod": lambda m: 7 % _i(m, [0, 3]),
+    "floor_divide": lambda m: m.floor_divide(_i(m, [5, 3]), 0),
+    "div floor": lambda m: m.div(_i(m, [5, 3]), 0, rounding_mode="floor"),
+    "div trunc": lambda m: m.div(_i(m, [5, 0]), _i(m, [0, 0]), rounding_mode="trunc"),
+    "remainder": lambda m: m.remainder(_i(m, [5, 3]), 0),
+    "remainder of a number": lambda m: m.remainder(5, _i(m, [0, 3])),
+    "0-d divisor": lambda m: _i(m, [5]) // _i(m, 0),
+    "mixed int dtypes": lambda m: m.div(_i(m, [5, 3], "int32"), _i(m, [0, 1], "int8"), rounding_mode="floor"),
+    "divisor wraps to zero": lambda m: _i(m, [1], "uint8") // 256,
+    "remainder divisor wraps to zero": lambda m: _i(m, [1], "int32") % 2 ** 32,
+    "bool divisor": lambda m: _i(m, [5]) % False,
+    "in place div_ floor": lambda m: _i(m, [5, 3]).div_(0, rounding_mode="floor"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_DIVISION))
+def test_integer_division_by_zero_raises_zero_division_runtime_error(name):
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        ZERO_DIVISION[name](ng)
+    if torch is not None:
+        with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+            ZERO_DIVISION[name](torch)
+
+
+def test_integer_division_by_zero_in_an_empty_result_and_float_division_do_not_raise():
+    assert (_i(ng, []) // 0).shape == (0,)
+    assert (_i(ng, [5]) // _i(ng, [])).shape == (0,)
+    np.testing.assert_array_equal((ng.tensor([5.0, -3.0]) // 0).numpy(), [INF, -INF])
+    assert np.isnan(ng.remainder(ng.tensor([5.0]), 0).numpy()).all()
+    np.testing.assert_array_equal(ng.div(_i(ng, [5, 3]), 0).numpy(), [INF, INF])
+
+
+def test_bool_floor_division_and_remainder_are_not_implemented_as_torch():
+    t, f = ng.tensor([True]), ng.tensor([False])
+    for fn in (lambda: t // f, lambda: t % t, lambda: ng.div(t, t, rounding_mode="trunc")):
+        with pytest.raises(NotImplementedError):
+            fn()
+
+
+def test_integer_trunc_division_is_exact_for_large_int64():
+    a = _i(ng, [2 ** 62 + 1, -(2 ** 62) - 1, -7, 7, -(2 ** 63)])
+    b = _i(ng, [1, 3, 2, -2, -1])
+    want = [2 ** 62 + 1, -((2 ** 62 + 1) // 3), -3, -3, -(2 ** 63)]
+    np.testing.assert_array_equal(ng.div(a, b, rounding_mode="trunc").numpy(), want)
+
+
+# (expression, expected result) for integer arithmetic that overflows: it wraps, as in PyTorch.
+WRAPS = {
+    "uint8 + 300": (lambda m: _i(m, [1, 2], "uint8") + 300, [45, 46]),
+    "uint8 + 255": (lambda m: _i(m, [1, 2], "uint8") + 255, [0, 1]),
+    "uint8 - 3": (lambda m: _i(m, [1, 2], "uint8") - 3, [254, 255]),
+    "uint8 * -1": (lambda m: _i(m, [1], "uint8") * -1, [255]),
+    "uint8 * 2": (lambda m: _i(m, [1, 200], "uint8") * 2, [2, 144]),
+    "-uint8": (lambda m: -_i(m, [1, 2], "uint8"), [255, 254]),
+    "int8 * 1000": (lambda m: _i(m, [1, 2], "int8") * 1000, [-24, -48]),
+    "int8 + 100": (lambda m: _i(m, [100], "int8") + 100, [-56]),
+    "int8 neg min": (lambda m: -_i(m, [-128], "int8"), [-128]),
+    "int8 abs min": (lambda m: m.abs(_i(m, [-128], "int8")), [-128]),
+    "int8 % 1000": (lambda m: _i(m, [7], "int8") % 1000, [-17]),
+    "int8 // 1000": (lambda m: _i(m, [7], "int8") // 1000, [-1]),
+    "uint8 // -1": (lambda m: _i(m, [7], "uint8") // -1, [0]),
+    "int16 * 100000": (lambda m: _i(m, [1, 2], "int16") * 100000, [-31072, 3392]),
+    "int32 + 2**31": (lambda m: _i(m, [1], "int32") + 2 ** 31, [-2147483647]),
+    "int32 + 2**33": (lambda m: _i(m, [1], "int32") + 2 ** 33, [1]),
+    "int32 + -2**63": (lambda m: _i(m, [1], "int32") + (-(2 ** 63)), [1]),
+    "int64 * 4": (lambda m: _i(m, [2 ** 62]) * 4, [0]),
+    "int64 max + 1": (lambda m: _i(m, [2 ** 63 - 1]) + 1, [-(2 ** 63)]),
+    "int64 + 2**63": (lambda m: _i(m, [1, 2]) + 2 ** 63, [-(2 ** 63) + 1, -(2 ** 63) + 2]),
+    "int64 + 2**64 - 1": (lambda m: _i(m, [1]) + (2 ** 64 - 1), [0]),
+    "int64 - 2**63": (lambda m: _i(m, [1, 2]) - 2 ** 63, [-(2 ** 63) + 1, -(2 ** 63) + 2]),
+    "int64 * 2**63": (lambda m: _i(m, [1, 2]) * 2 ** 63, [-(2 ** 63), 0]),
+    "int64 min // -1": (lambda m: _i(m, [-(2 ** 63)]) // -1, [-(2 ** 63)]),
+    "int32 | 0xFFFFFFFF": (lambda m: _i(m, [1], "int32") | 0xFFFFFFFF, [-1]),
+    "int32 & 0xFFFFFFFF": (lambda m: _i(m, [5], "int32") & 0xFFFFFFFF, [5]),
+    "uint8 | 256": (lambda m: _i(m, [1], "uint8") | 256, [1]),
+    "uint8 | -1": (lambda m: _i(m, [1], "uint8") | -1, [255]),
+    "int8 & 2**63": (lambda m: _i(m, [1], "int8") & 2 ** 63, [0]),
+    "int64 | 2**63": (lambda m: _i(m, [1]) | 2 ** 63, [-(2 ** 63) + 1]),
+    "uint8 == -1": (lambda m: _i(m, [255, 1], "uint8") == -1, [True, False]),
+    "uint8 < 300": (lambda m: _i(m, [1, 50], "uint8") < 300, [True, False]),
+    "int8 > -1000": (lambda m: _i(m, [1, 30], "int8") > -1000, [False, True]),
+    "int8 ** 5": (lambda m: _i(m, [3], "int8") ** 5, [-13]),
+    "int64 ** 64": (lambda m: _i(m, [2]) ** 64, [0]),
+    "300 ** uint8": (lambda m: m.pow(300, _i(m, [2], "uint8")), [144]),
+    "uint8 + numpy int8": (lambda m: _i(m, [1], "uint8") + np.int8(-1), [0]),
+    "int16 + numpy int64": (lambda m: _i(m, [1], "int16") + np.int64(2 ** 40), [1]),
+    "add alpha wraps for uint8": (lambda m: m.add(_i(m, [1], "uint8"), _i(m, [1], "uint8"), alpha=-255), [2]),
+    "uint8 add_ 300": (lambda m: _i(m, [1], "uint8").add_(300), [45]),
+    "int8 mul_ 1000": (lambda m: _i(m, [1], "int8").mul_(1000), [-24]),
+    "int32 add_ 2**40": (lambda m: _i(m, [1], "int32").add_(2 ** 40), [1]),
+    "uint8 add_ 2**63": (lambda m: _i(m, [1], "uint8").add_(2 ** 63), [1]),
+    "uint8 sub_ 2": (lambda m: _i(m, [1], "uint8").sub_(2), [255]),
+    "int16 add_ int32": (lambda m: _i(m, [5], "int16").add_(_i(m, [40000], "int32")), [-25531]),
+    "uint8 clamp max -1": (lambda m: _i(m, [5], "uint8").clamp(max=-1), [5]),
+    "uint8 full -1": (lambda m: m.full((2,), -1, dtype=m.uint8), [255, 255]),
+    "uint8 full -255": (lambda m: m.full((1,), -255, dtype=m.uint8), [1]),
+    "uint8 fill_ -1": (lambda m: m.zeros(2, dtype=m.uint8).fill_(-1), [255, 255]),
+    "uint8 masked_fill -1": (lambda m: _i(m, [1], "uint8").masked_fill(m.tensor([True]), -1), [255]),
+    "uint8 where -1": (lambda m: m.where(m.tensor([False]), _i(m, [1], "uint8"), -1), [255]),
+    "uint8 tensor(-1)": (lambda m: m.tensor(-1, dtype=m.uint8), 255),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRAPS))
+def test_integer_overflow_wraps_as_torch(name):
+    fn, expected = WRAPS[name]
+    got = fn(ng)
+    np.testing.assert_array_equal(got.numpy(), np.array(expected, dtype=got.numpy().dtype))
+    if torch is not None:
+        want = fn(torch)
+        assert got.dtype.name == str(want.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+# (expression, exception type PyTorch 2.13 raises) for Python numbers that do not fit.
+OUT_OF_RANGE = {
+    "tensor(2**63)": (lambda m: m.tensor(2 ** 63), ValueError),
+    "tensor(-2**63 - 1)": (lambda m: m.tensor(-(2 ** 63) - 1), ValueError),
+    "tensor([1, 2**64])": (lambda m: m.tensor([1, 2 ** 64]), ValueError),
+    "tensor([2**63, -1])": (lambda m: m.tensor([2 ** 63, -1]), ValueError),
+    "tensor nested": (lambda m: m.tensor([[1, 2], [3, 2 ** 64]]), ValueError),
+    "tensor(2**63, uint8)": (lambda m: m.tensor(2 ** 63, dtype=m.uint8), ValueError),
+    "tensor(300, uint8)": (lambda m: m.tensor(300, dtype=m.uint8), RuntimeError),
+    "tensor([300, -1], uint8)": (lambda m: m.tensor([300, -1], dtype=m.uint8), RuntimeError),
+    "tensor(200, int8)": (lambda m: m.tensor(200, dtype=m.int8), RuntimeError),
+    "tensor(-0.5, uint8)": (lambda m: m.tensor([-0.5, 1], dtype=m.uint8), RuntimeError),
+    "tensor(1e10, int32)": (lambda m: m.tensor(1e10, dtype=m.int32), RuntimeError),
+    "tensor(nan, int64)": (lambda m: m.tensor(NAN, dtype=m.int64), RuntimeError),
+    "tensor(inf, int64)": (lambda m: m.tensor(INF, dtype=m.int64), RuntimeError),
+    "tensor(2**1100, float64)": (lambda m: m.tensor(2 ** 1100, dtype=m.float64), OverflowError),
+    "new_tensor(2**63)": (lambda m: _i(m, [1]).new_tensor(2 ** 63), ValueError),
+    "full 2**63": (lambda m: m.full((2,), 2 ** 63), RuntimeError),
+    "full 2**70 float32": (lambda m: m.full((2,), 2 ** 70, dtype=m.float32), OverflowError),
+    "full 300 uint8": (lambda m: m.full((2,), 300, dtype=m.uint8), RuntimeError),
+    "full -256 uint8": (lambda m: m.full((1,), -256, dtype=m.uint8), RuntimeError),
+    "full -1.0 uint8": (lambda m: m.full((1,), -1.0, dtype=m.uint8), RuntimeError),
+    "full 2**40 int32": (lambda m: m.full((2,), 2 ** 40, dtype=m.int32), RuntimeError),
+    "full 1e10 int32": (lambda m: m.full((2,), 1e10, dtype=m.int32), RuntimeError),
+    "full nan int64": (lambda m: m.full((2,), NAN, dtype=m.int64), RuntimeError),
+    "full 1e300 float32": (lambda m: m.full((1,), 1e300, dtype=m.float32), RuntimeError),
+    "new_full 2**63": (lambda m: _i(m, [1, 2]).new_full((2,), 2 ** 63), RuntimeError),
+    "int + 2**70": (lambda m: _i(m, [1, 2]) + 2 ** 70, OverflowError),
+    "float + 2**70": (lambda m: m.tensor([1.0, 2.0]) + 2 ** 70, OverflowError),
+    "int + 2**64": (lambda m: _i(m, [1]) + 2 ** 64, OverflowError),
+    "int + -2**63 - 1": (lambda m: _i(m, [1]) + (-(2 ** 63) - 1), OverflowError),
+    "bool * 2**70": (lambda m: m.tensor([True]) * 2 ** 70, OverflowError),
+    "bool + 2**63": (lambda m: m.tensor([True]) + 2 ** 63, RuntimeError),
+    "lt 2**64": (lambda m: _i(m, [1]) < 2 ** 64, OverflowError),
+    "add_ 2**64": (lambda m: _i(m, [1]).add_(2 ** 64), OverflowError),
+    "fill_ 2**64": (lambda m: _i(m, [5]).fill_(2 ** 64), OverflowError),
+    "fill_ 300 uint8": (lambda m: _i(m, [5], "uint8").fill_(300), RuntimeError),
+    "fill_ 200 int8": (lambda m: m.zeros(2, dtype=m.int8).fill_(200), RuntimeError),
+    "fill_ nan int32": (lambda m: m.zeros(2, dtype=m.int32).fill_(NAN), RuntimeError),
+    "fill_ 1e10 float16": (lambda m: m.zeros(2, dtype=m.float16).fill_(1e10), RuntimeError),
+    "fill_ 1e300 float32": (lambda m: m.zeros(2).fill_(1e300), RuntimeError),
+    "clamp 2**40 int32": (lambda m: _i(m, [1], "int32").clamp(0, 2 ** 40), RuntimeError),
+    "clamp -1000 int8": (lambda m: _i(m, [1], "int8").clamp(-1000), RuntimeError),
+    "clamp 1e300 float32": (lambda m: m.tensor([1.0]).clamp(max=1e300), RuntimeError),
+    "masked_fill 300 uint8": (lambda m: _i(m, [1], "uint8").masked_fill(m.tensor([True]), 300), RuntimeError),
+    "where 300 uint8": (lambda m: m.where(m.tensor([True]), _i(m, [1], "uint8"), 300), RuntimeError),
+    "where 300 first": (lambda m: m.where(m.tensor([True]), 300, _i(m, [1], "uint8")), RuntimeError),
+    "uint8 ** 300": (lambda m: _i(m, [2], "uint8") ** 300, RuntimeError),
+    "int32 ** 2**40": (lambda m: _i(m, [2], "int32") ** 2 ** 40, RuntimeError),
+    "int64 ** 2**63": (lambda m: _i(m, [2]) ** 2 ** 63, RuntimeError),
+    "add alpha 300 uint8": (lambda m: m.add(_i(m, [1], "uint8"), 1, alpha=300), RuntimeError),
+    "add_ alpha 300 uint8": (lambda m: _i(m, [1], "uint8").add_(1, alpha=300), RuntimeError),
+    "add alpha 2**70": (lambda m: m.add(_i(m, [1], "uint8"), 1, alpha=2 ** 70), OverflowError),
+    "add float alpha to ints": (lambda m: m.add(_i(m, [1]), 1, alpha=0.5), RuntimeError),
+    "arange 2**63": (lambda m: m.arange(2 ** 63), RuntimeError),
+    "arange 2**64": (lambda m: m.arange(0, 2 ** 64, 2 ** 62), OverflowError),
+    "randint 2**63": (lambda m: m.randint(2 ** 63, (2,)), ValueError),
+    "randint 300 uint8": (lambda m: m.randint(0, 300, (2,), dtype=m.uint8), RuntimeError),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_RANGE))
+def test_python_numbers_out_of_range_raise_as_torch(name):
+    fn, expected = OUT_OF_RANGE[name]
+    with pytest.raises(expected):
+        fn(ng)
+    if torch is not None:
+        with pytest.raises(expected):
+            fn(torch)
+
+
+def test_python_ints_beyond_int64_become_floats_in_floating_data():
+    np.testing.assert_array_equal(ng.tensor(2 ** 64, dtype=ng.float32).numpy(), np.float32(2.0 ** 64))
+    np.testing.assert_array_equal(ng.tensor([1.5, 2 ** 70]).numpy(), np.array([1.5, 2.0 ** 70], np.float32))
+    assert ng.tensor(2 ** 63 - 1).item() == 2 ** 63 - 1
+    assert ng.tensor(-(2 ** 63)).item() == -(2 ** 63)
+    np.testing.assert_array_equal((ng.tensor([1.0]) + 2 ** 63).numpy(), np.float32(2.0 ** 63))
+    assert ng.tensor([2.5], dtype=ng.int64).item() == 2

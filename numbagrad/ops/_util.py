@@ -32,11 +32,16 @@ def check_tensor(x, op, name="input"):
 
 
 def as_operand(x, op):
-    """A Tensor or a Python/NumPy scalar, as PyTorch's binary ops accept."""
+    """A Tensor or a Python/NumPy scalar, as PyTorch's binary ops accept (OverflowError for an
+    int beyond 64 bits, as PyTorch)."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, _NUMBER):
-        return x.item() if isinstance(x, (np.number, np.bool_)) else x
+        if isinstance(x, (np.number, np.bool_)):
+            x = x.item()
+        if type(x) is int and not -0x8000000000000000 <= x <= 0xFFFFFFFFFFFFFFFF:
+            dtypes.check_int64(x, op)
+        return x
     if isinstance(x, np.ndarray):
         return _wrap(x)
     raise TypeError(f"{op}(): unsupported operand type {type(x).__name__}; expected a Tensor or a number")
@@ -63,11 +68,28 @@ def promote(a, b, op):
     elif isinstance(b, Tensor) and b._data.dtype.kind == "f" and not isinstance(a, bool):
         return a, b, None
     result = dtypes.result_type(a, b)
+    if result._category == 1:
+        if not isinstance(a, Tensor):
+            a = _int_scalar_operand(a, b, result, op)
+        elif not isinstance(b, Tensor):
+            b = _int_scalar_operand(b, a, result, op)
     if isinstance(a, Tensor) and a._data.dtype != result.numpy:
         a = cast(a, result)
     if isinstance(b, Tensor) and b._data.dtype != result.numpy:
         b = cast(b, result)
     return a, b, result
+
+
+def _int_scalar_operand(value, other, result, op):
+    """A Python int operand of an integer op, wrapped into the result dtype as PyTorch does
+    (NumPy 2 raises OverflowError instead): int8 * 1000 multiplies by -24, int32 | 0xFFFFFFFF
+    ors with -1. An int in [2**63, 2**64) is a uint64 to PyTorch, which no bool tensor promotes with."""
+    if type(value) is not int:
+        return value
+    if value > 0x7FFFFFFFFFFFFFFF and isinstance(other, Tensor) and other._data.dtype.kind == "b":
+        raise RuntimeError(f"{op}: Promotion for uint16, uint32, uint64 types is not supported, attempted "
+                           f"to promote Bool and UInt64 (the Python int {value} does not fit in int64)")
+    return dtypes.wrap_int(value, result)
 
 
 def broadcast_error(op, a, b):

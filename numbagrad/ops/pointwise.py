@@ -180,7 +180,26 @@ class Pow(ArrayFunction):
 
 def add(input, other, *, alpha=1, out=None):
     """Mirrors `torch.add(input, other, alpha=1)`."""
+    if alpha != 1:
+        alpha = _checked_alpha(alpha, input, other, "add")
     return _binary(Add, input, other, "add", alpha)
+
+
+def _checked_alpha(alpha, a, b, op):
+    """alpha as PyTorch converts it to the result dtype: no float alpha for integer results, and
+    RuntimeError when it does not fit (an unsigned dtype takes it modulo 2**bits)."""
+    alpha = as_operand(alpha, op)
+    if isinstance(alpha, Tensor):
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not Tensor")
+    dt = dtypes.result_type(as_operand(a, op), as_operand(b, op))
+    if dt._category == 2:
+        return alpha
+    if isinstance(alpha, float):
+        raise RuntimeError(f"{op}: For integral input tensors, argument alpha must not be a floating point "
+                           f"number (alpha={alpha}).")
+    if dt._category == 1:
+        return dtypes.wrap_int(dtypes.check_scalar_fits(int(alpha), dt, op), dt)
+    return alpha
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -188,6 +207,8 @@ def sub(input, other, *, alpha=1, out=None):
     if _is_bool(input) and _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        alpha = _checked_alpha(alpha, input, other, "sub")
     return _binary(Sub, input, other, "sub", alpha)
 
 
@@ -212,12 +233,20 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-        a, b, _ = promote(input, other, "div")
+        op = "floor_divide" if rounding_mode == "floor" else "div"
+        a, b, _ = promote(input, other, op)
         av = a._data if isinstance(a, Tensor) else a
         bv = b._data if isinstance(b, Tensor) else b
-        with np.errstate(**_ERRSTATE):
-            q = np.floor_divide(av, bv) if rounding_mode == "floor" else np.trunc(np.true_divide(av, bv))
         dt = dtypes.result_type(a, b)
+        if dt._category != 2:
+            _check_integer_divisor(av, bv, dt, f"div_{rounding_mode}")
+        with np.errstate(**_ERRSTATE):
+            if rounding_mode == "floor":
+                q = np.floor_divide(av, bv)
+            elif dt._category != 2:  # exact for integers (a float quotient loses digits of int64)
+                q = np.floor_divide(np.subtract(av, np.fmod(av, bv)), bv)
+            else:
+                q = np.trunc(np.true_divide(av, bv))
         return _wrap(np.asarray(q).astype(dt.numpy))
     a = as_operand(input, "div")
     b = as_operand(other, "div")
@@ -237,11 +266,12 @@ def _is_float(x):
 
 def pow(input, exponent, *, out=None):
     """Mirrors `torch.pow(input, exponent)`; input may be a number when exponent is a tensor."""
-    a, b, result = promote(input, exponent, "pow")
-    if isinstance(b, Tensor) is False and isinstance(a, Tensor) and a._data.dtype.kind in "iu" \
-            and isinstance(b, int) and b < 0:
-        raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
-    return _binary(Pow, a, b, "pow")
+    exponent = as_operand(exponent, "pow")
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iu" and type(exponent) is int:
+        if exponent < 0:
+            raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
+        dtypes.check_scalar_fits(exponent, input.dtype, "pow")
+    return _binary(Pow, input, exponent, "pow")
 
 
 def floor_divide(input, other, *, out=None):
@@ -265,8 +295,26 @@ class Remainder(ArrayFunction):
 
 
 def remainder(input, other, *, out=None):
-    """Mirrors `torch.remainder` (Python's modulo: the sign of the divisor)."""
-    return _binary(Remainder, input, other, "remainder")
+    """Mirrors `torch.remainder` (Python's modulo: the sign of the divisor). Integer division by
+    zero raises RuntimeError('ZeroDivisionError'), as PyTorch."""
+    a, b, result = promote(input, other, "remainder")
+    dt = result if result is not None else dtypes.result_type(a, b)
+    if dt._category != 2:
+        _check_integer_divisor(a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b,
+                               dt, "remainder")
+    return _binary(Remainder, a, b, "remainder")
+
+
+def _check_integer_divisor(a, b, dt, kernel):
+    """PyTorch's errors for an integer floor/trunc division or remainder: bool operands are not
+    implemented, and a zero divisor raises RuntimeError('ZeroDivisionError') (NumPy gives 0) unless
+    the result is empty."""
+    if dt._category == 0:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    if np.size(a) and np.size(b) and np.any(np.equal(b, 0)):
+        op = {"div_floor": "floor_divide", "div_trunc": "div(rounding_mode='trunc')"}.get(kernel, kernel)
+        raise RuntimeError(f"ZeroDivisionError: {op}: integer division by zero (the {dt.name} divisor "
+                           "has a zero)")
 
 
 # ---- unary math -------------------------------------------------------------------------------------
@@ -615,7 +663,21 @@ def clamp(input, min=None, max=None, *, out=None):
     hi = as_operand(max, "clamp") if max is not None else None
     if x._data.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
         x = to_float(x)
+    lo = _checked_scalar(lo, x.dtype, "clamp")
+    hi = _checked_scalar(hi, x.dtype, "clamp")
     return Clamp.apply(x, lo, hi)
+
+
+def _checked_scalar(value, d, op):
+    """A Python scalar argument converted to dtype d as PyTorch does (checked: RuntimeError when it
+    overflows; an integer that fits by PyTorch's rule is then wrapped, e.g. -1 for uint8 is 255).
+    Tensors and None pass through."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    dtypes.check_scalar_fits(value, d, op)
+    if d._category == 1 and isinstance(value, int) and not isinstance(value, bool):
+        return dtypes.wrap_int(value, d)
+    return value
 
 
 clip = clamp
@@ -690,7 +752,11 @@ def where(condition, input=None, other=None, *, out=None):
         return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(cond._data))
     if cond._data.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.name}")
-    a, b, result = promote(input, other, "where")
+    a, b = as_operand(input, "where"), as_operand(other, "where")
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        d = dtypes.result_type(a, b)
+        a, b = _checked_scalar(a, d, "where"), _checked_scalar(b, d, "where")
+    a, b, result = promote(a, b, "where")
     try:
         out = Where.apply(cond, a, b)
     except ValueError:
