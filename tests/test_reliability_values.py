@@ -521,3 +521,150 @@ def test_python_ints_beyond_int64_become_floats_in_floating_data():
     assert ng.tensor(-(2 ** 63)).item() == -(2 ** 63)
     np.testing.assert_array_equal((ng.tensor([1.0]) + 2 ** 63).numpy(), np.float32(2.0 ** 63))
     assert ng.tensor([2.5], dtype=ng.int64).item() == 2
+
+
+# ---- 3. norm layers' dtypes, probabilities and rates -----------------------------------------------
+def _nn(m):
+    return torch.nn if m is torch else ngnn
+
+
+NORM_ERRORS = {
+    "layer_norm int64": (lambda m: _F(m).layer_norm(m.tensor([[1, 2, 3]]), (3,)), NotImplementedError),
+    "layer_norm bool": (lambda m: _F(m).layer_norm(m.tensor([[True, False]]), (2,)), NotImplementedError),
+    "LayerNorm module int64": (lambda m: _nn(m).LayerNorm(3)(m.tensor([[1, 2, 3]])), RuntimeError),
+    "layer_norm float32 input float64 weight": (
+        lambda m: _F(m).layer_norm(m.ones(1, 3), (3,), m.ones(3, dtype=m.float64)), RuntimeError),
+    "layer_norm float64 input float32 weight": (
+        lambda m: _F(m).layer_norm(m.ones(1, 3, dtype=m.float64), (3,), m.ones(3)), RuntimeError),
+    "layer_norm int64 weight": (
+        lambda m: _F(m).layer_norm(m.ones(1, 3), (3,), m.ones(3, dtype=m.int64)), RuntimeError),
+    "batch_norm int64": (lambda m: _F(m).batch_norm(m.tensor([[1, 2], [3, 4]]), None, None, training=True),
+                         NotImplementedError),
+    "BatchNorm1d module int64": (lambda m: _nn(m).BatchNorm1d(2)(m.tensor([[1, 2], [3, 4]])), NotImplementedError),
+    "batch_norm int64 running mean": (
+        lambda m: _F(m).batch_norm(m.ones(2, 2), m.zeros(2, dtype=m.int64), m.ones(2), training=True), RuntimeError),
+    "batch_norm float64 stats": (
+        lambda m: _F(m).batch_norm(m.ones(2, 2), m.zeros(2, dtype=m.float64), m.ones(2, dtype=m.float64)),
+        RuntimeError),
+    "batch_norm float64 input": (
+        lambda m: _F(m).batch_norm(m.ones(2, 2, dtype=m.float64), m.zeros(2), m.ones(2)), RuntimeError),
+}
+
+
+@pytest.mark.parametrize("name", sorted(NORM_ERRORS))
+def test_norm_layers_refuse_integer_input_and_mixed_dtypes_as_torch(name):
+    fn, expected = NORM_ERRORS[name]
+    with pytest.raises(expected):
+        fn(ng)
+    if torch is not None:
+        with pytest.raises(expected):
+            fn(torch)
+
+
+def _np_norm(x, axis, w=1.0, b=0.0, mean=None, var=None):
+    x = np.asarray(x, np.float64)
+    mean = x.mean(axis=axis, keepdims=True) if mean is None else mean
+    var = x.var(axis=axis, keepdims=True) if var is None else var
+    return (x - mean) / np.sqrt(var + 1e-5) * w + b
+
+
+HALF_NORMS = {
+    # name: (fn(m, x), NumPy reference of the values)
+    "layer_norm": (lambda m, x: _F(m).layer_norm(x, (3,)), lambda x: _np_norm(x, -1)),
+    "layer_norm half params": (lambda m, x: _F(m).layer_norm(
+        x, (3,), m.full((3,), 2.0, dtype=m.float16), m.full((3,), 0.5, dtype=m.float16)),
+        lambda x: _np_norm(x, -1, 2.0, 0.5)),
+    "layer_norm float32 params": (lambda m, x: _F(m).layer_norm(x, (3,), m.full((3,), 2.0), m.full((3,), 0.5)),
+                                  lambda x: _np_norm(x, -1, 2.0, 0.5)),
+    "LayerNorm module": (lambda m, x: _nn(m).LayerNorm(3)(x), lambda x: _np_norm(x, -1)),
+    "batch_norm": (lambda m, x: _F(m).batch_norm(x, None, None, training=True), lambda x: _np_norm(x, 0)),
+    "batch_norm float32 stats": (lambda m, x: _F(m).batch_norm(x, m.zeros(3), m.ones(3), training=True),
+                                 lambda x: _np_norm(x, 0)),
+    "BatchNorm1d module half": (lambda m, x: _nn(m).BatchNorm1d(3).half()(x), lambda x: _np_norm(x, 0)),
+    "batch_norm eval": (lambda m, x: _F(m).batch_norm(x, m.full((3,), 1e4), m.full((3,), 1e8)),
+                        lambda x: _np_norm(x, 0, mean=1e4, var=1e8)),
+}
+# Values around 1e4: their squares overflow float16, so a float16 variance would be inf.
+HALF_INPUT = [[1e4, -1e4, 3e4], [2e4, 1e4, -3e4], [-2e4, 5e3, 1e3]]
+
+
+@pytest.mark.parametrize("name", sorted(HALF_NORMS))
+def test_float16_norms_compute_in_float32_and_are_right_for_large_values(name):
+    fn, reference = HALF_NORMS[name]
+    x = ng.tensor(HALF_INPUT, dtype=ng.float16, requires_grad=True)
+    out = fn(ng, x)
+    assert out.dtype == ng.float16
+    got = out.detach().numpy().astype(np.float64)
+    np.testing.assert_allclose(got, reference(HALF_INPUT), rtol=2e-3, atol=2e-3)
+    out.sum().backward()
+    assert x.grad.dtype == ng.float16 and np.isfinite(x.grad.numpy().astype(np.float64)).all()
+    if torch is not None:
+        want = fn(torch, torch.tensor(HALF_INPUT, dtype=torch.float16))
+        np.testing.assert_allclose(got, want.detach().numpy(), atol=2e-3)
+
+
+def test_float16_layer_norm_written_down():
+    out = NF.layer_norm(ng.tensor([[1e4, -1e4, 3e4]], dtype=ng.float16), (3,))
+    np.testing.assert_allclose(out.numpy().astype(np.float64), [[0.0, -1.2247, 1.2247]], atol=1e-3)
+
+
+def test_float16_batch_norm_updates_float16_running_stats():
+    data = np.array(HALF_INPUT) / 100  # squares up to 9e4 overflow float16; the variances do not
+    bn = ngnn.BatchNorm1d(3).half()
+    bn(ng.tensor(data, dtype=ng.float16))
+    assert bn.running_mean.dtype == ng.float16
+    mean = np.mean(data, axis=0)
+    np.testing.assert_allclose(bn.running_mean.numpy().astype(np.float64), 0.1 * mean, rtol=1e-3)
+    var = np.var(data, axis=0, ddof=1)
+    np.testing.assert_allclose(bn.running_var.numpy().astype(np.float64), 0.9 + 0.1 * var, rtol=1e-3)
+
+
+RATE_ERRORS = {
+    "dropout p nan": (lambda m: _F(m).dropout(m.ones(3), p=NAN), RuntimeError),
+    "dropout p nan, not training": (lambda m: _F(m).dropout(m.ones(3), p=NAN, training=False), RuntimeError),
+    "dropout p -0.1": (lambda m: _F(m).dropout(m.ones(3), p=-0.1), ValueError),
+    "dropout p 1.1": (lambda m: _F(m).dropout(m.ones(3), p=1.1), ValueError),
+    "dropout p inf": (lambda m: _F(m).dropout(m.ones(3), p=INF), ValueError),
+    "dropout p str": (lambda m: _F(m).dropout(m.ones(3), p="0.5"), TypeError),
+    "dropout p None": (lambda m: _F(m).dropout(m.ones(3), p=None), TypeError),
+    "Dropout(-1)": (lambda m: _nn(m).Dropout(-1), ValueError),
+    "Dropout(2)": (lambda m: _nn(m).Dropout(2), ValueError),
+    "Dropout(nan) forward": (lambda m: _nn(m).Dropout(NAN)(m.ones(3)), RuntimeError),
+    "dropout of int64": (lambda m: _F(m).dropout(m.ones(3, dtype=m.int64), p=0.5), RuntimeError),
+    "leaky_relu slope str": (lambda m: _F(m).leaky_relu(m.ones(3), negative_slope="a"), TypeError),
+    "leaky_relu slope None": (lambda m: _F(m).leaky_relu(m.ones(3), negative_slope=None), TypeError),
+    "LeakyReLU(None) forward": (lambda m: _nn(m).LeakyReLU(None)(m.ones(2)), TypeError),
+    "elu alpha str": (lambda m: _F(m).elu(m.ones(3), alpha="a"), TypeError),
+    "softplus beta str": (lambda m: _F(m).softplus(m.ones(3), beta="a"), TypeError),
+    "label_smoothing 1.5": (lambda m: _F(m).cross_entropy(m.zeros(2, 3), m.tensor([0, 1]), label_smoothing=1.5),
+                            RuntimeError),
+    "label_smoothing str": (lambda m: _F(m).cross_entropy(m.zeros(2, 3), m.tensor([0, 1]), label_smoothing="a"),
+                            TypeError),
+    "BCE input 1.5": (lambda m: _F(m).binary_cross_entropy(m.tensor([1.5]), m.tensor([1.0])), RuntimeError),
+    "BCE input -0.5": (lambda m: _F(m).binary_cross_entropy(m.tensor([-0.5]), m.tensor([1.0])), RuntimeError),
+    "BCE input nan": (lambda m: _F(m).binary_cross_entropy(m.tensor([NAN]), m.tensor([1.0])), RuntimeError),
+    "BCELoss input 1.5": (lambda m: _nn(m).BCELoss()(m.tensor([1.5]), m.tensor([1.0])), RuntimeError),
+    "BCE target 1.5": (lambda m: _F(m).binary_cross_entropy(m.tensor([0.5]), m.tensor([1.5])), RuntimeError),
+    "BCE target nan": (lambda m: _F(m).binary_cross_entropy(m.tensor([0.5]), m.tensor([NAN])), RuntimeError),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RATE_ERRORS))
+def test_probabilities_and_rates_are_checked_as_torch(name):
+    fn, expected = RATE_ERRORS[name]
+    with pytest.raises(expected):
+        fn(ng)
+    if torch is not None:
+        with pytest.raises(expected):
+            fn(torch)
+
+
+def test_dropout_edge_probabilities_give_torch_values():
+    x = ng.tensor([NAN, INF, 1.0])
+    out = NF.dropout(x, p=1.0).numpy()
+    assert np.isnan(out[0]) and np.isnan(out[1]) and out[2] == 0  # input * 0, as PyTorch
+    np.testing.assert_array_equal(NF.dropout(ng.ones(3, dtype=ng.int64), p=1.0).numpy(), [0, 0, 0])
+    assert NF.dropout(ng.ones(3, dtype=ng.int64), p=1.0).dtype == ng.int64
+    kept = NF.dropout(ng.ones(1000), p=ng.tensor(0.5)).numpy()  # a tensor p is a number
+    assert set(np.unique(kept)) <= {0.0, 2.0} and 300 < np.count_nonzero(kept) < 700
+    np.testing.assert_array_equal(NF.leaky_relu(-ng.ones(2), negative_slope=ng.tensor(0.25)).numpy(), [-0.25, -0.25])

@@ -287,8 +287,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size.")
     x = input._data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or np.isnan(x).any()):
+    if x.size and not np.all((x >= 0) & (x <= 1)):  # False at NaN too
         raise RuntimeError("all elements of input should be between 0 and 1")
+    y = target._data
+    if y.size and y.dtype.kind == "f" and not np.all((y >= 0) & (y <= 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     _check_weight(weight, x.shape, "binary_cross_entropy")
     if target._data.dtype != x.dtype:
         target = target.to(input.dtype)
