@@ -668,3 +668,188 @@ def test_dropout_edge_probabilities_give_torch_values():
     kept = NF.dropout(ng.ones(1000), p=ng.tensor(0.5)).numpy()  # a tensor p is a number
     assert set(np.unique(kept)) <= {0.0, 2.0} and 300 < np.count_nonzero(kept) < 700
     np.testing.assert_array_equal(NF.leaky_relu(-ng.ones(2), negative_slope=ng.tensor(0.25)).numpy(), [-0.25, -0.25])
+
+
+# ---- 4. zero-size tensors and dims of 0-d tensors ---------------------------------------------------
+def _e(m, *shape):
+    return m.zeros(*shape, requires_grad=True)
+
+
+EMPTY = {
+    # name: (fn(m) -> tensor or tuple, expected shape or value written down, or an exception type)
+    "prod of nothing": (lambda m: m.prod(_e(m, 0)), 1.0),
+    "prod over an empty dim": (lambda m: m.prod(_e(m, 2, 0), 1), [1.0, 1.0]),
+    "prod over a full dim of an empty tensor": (lambda m: m.prod(_e(m, 2, 0), 0), (0,)),
+    "prod of empty int64": (lambda m: m.prod(m.zeros(0, dtype=m.int64)), 1),
+    "sum of nothing": (lambda m: m.sum(_e(m, 0)), 0.0),
+    "mean of nothing": (lambda m: m.mean(_e(m, 0)), NAN),
+    "mean over an empty dim": (lambda m: m.mean(_e(m, 2, 0), 1), [NAN, NAN]),
+    "var of nothing": (lambda m: m.var(_e(m, 0)), NAN),
+    "std over an empty dim": (lambda m: m.std(_e(m, 0, 3), 0), [NAN, NAN, NAN]),
+    "softmax of nothing": (lambda m: _F(m).softmax(_e(m, 0), 0), (0,)),
+    "softmax over an empty dim": (lambda m: _F(m).softmax(_e(m, 2, 0), 1), (2, 0)),
+    "softmax over a full dim of an empty tensor": (lambda m: _F(m).softmax(_e(m, 2, 0), 0), (2, 0)),
+    "log_softmax over an empty dim": (lambda m: _F(m).log_softmax(_e(m, 0, 3), 0), (0, 3)),
+    "log_softmax of no rows": (lambda m: _F(m).log_softmax(_e(m, 0, 3), -1), (0, 3)),
+    "argmax of nothing": (lambda m: m.argmax(_e(m, 0)), IndexError),
+    "argmax over an empty dim": (lambda m: m.argmax(_e(m, 2, 0), 1), IndexError),
+    "argmin over an empty dim": (lambda m: m.argmin(_e(m, 0, 3), 0), IndexError),
+    "argmax over a full dim of an empty tensor": (lambda m: m.argmax(_e(m, 2, 0), 0), (0,)),
+    "argmax of no rows": (lambda m: m.argmax(_e(m, 0, 3), 1), (0,)),
+    "max of nothing": (lambda m: m.max(_e(m, 0)), RuntimeError),
+    "min of nothing": (lambda m: m.min(_e(m, 0)), RuntimeError),
+    "max over an empty dim": (lambda m: m.max(_e(m, 2, 0), 1), IndexError),
+    "max over a full dim of an empty tensor": (lambda m: m.max(_e(m, 2, 0), 0)[0], (0,)),
+    "min indices of no rows": (lambda m: m.min(_e(m, 0, 3), 1)[1], (0,)),
+    "amax of nothing": (lambda m: m.amax(_e(m, 0)), RuntimeError),
+    "amax over an empty dim": (lambda m: m.amax(_e(m, 2, 0), 1), IndexError),
+    "amin over a full dim of an empty tensor": (lambda m: m.amin(_e(m, 0, 3), 1), (0,)),
+    "inf norm of nothing": (lambda m: m.norm(_e(m, 0), INF), RuntimeError),
+    "-inf norm over an empty dim": (lambda m: m.norm(_e(m, 2, 0), p=-INF, dim=1), RuntimeError),
+    "2-norm of nothing": (lambda m: m.norm(_e(m, 0)), 0.0),
+    "logsumexp over an empty dim": (lambda m: m.logsumexp(_e(m, 2, 0), 1), [-INF, -INF]),
+    "cumprod of empty rows": (lambda m: m.cumprod(_e(m, 2, 0), 1), (2, 0)),
+    "sort of nothing": (lambda m: m.sort(_e(m, 0))[0], (0,)),
+    "cross_entropy, all ignored, mean": (
+        lambda m: _F(m).cross_entropy(m.ones(2, 3, requires_grad=True), m.tensor([-100, -100])), NAN),
+    "cross_entropy, all ignored, sum": (
+        lambda m: _F(m).cross_entropy(m.ones(2, 3, requires_grad=True), m.tensor([-100, -100]), reduction="sum"), 0.0),
+    "cross_entropy, all ignored by ignore_index": (
+        lambda m: _F(m).cross_entropy(m.ones(2, 3, requires_grad=True), m.tensor([1, 1]), ignore_index=1), NAN),
+    "cross_entropy, all ignored, smoothing": (
+        lambda m: _F(m).cross_entropy(m.ones(2, 3, requires_grad=True), m.tensor([-100, -100]),
+                                      label_smoothing=0.1), NAN),
+    "cross_entropy, no rows": (lambda m: _F(m).cross_entropy(_e(m, 0, 3), m.zeros(0, dtype=m.int64)), NAN),
+    "cross_entropy, no rows, none": (
+        lambda m: _F(m).cross_entropy(_e(m, 0, 3), m.zeros(0, dtype=m.int64), reduction="none"), (0,)),
+    "cross_entropy, no classes, all ignored": (
+        lambda m: _F(m).cross_entropy(_e(m, 2, 0), m.tensor([-100, -100])), NAN),
+    "cross_entropy, no classes, none": (
+        lambda m: _F(m).cross_entropy(_e(m, 2, 0), m.tensor([-100, -100]), reduction="none"), [0.0, 0.0]),
+    "cross_entropy, no classes, a real target": (
+        lambda m: _F(m).cross_entropy(_e(m, 2, 0), m.tensor([0, -100])), IndexError),
+    "cross_entropy, probabilities, no rows": (lambda m: _F(m).cross_entropy(_e(m, 0, 3), m.zeros(0, 3)), NAN),
+    "nll_loss, all ignored": (
+        lambda m: _F(m).nll_loss(m.ones(2, 3, requires_grad=True), m.tensor([-100, -100])), NAN),
+    "nll_loss, no rows": (lambda m: _F(m).nll_loss(_e(m, 0, 3), m.zeros(0, dtype=m.int64)), NAN),
+    "nll_loss, no classes": (lambda m: _F(m).nll_loss(_e(m, 2, 0), m.tensor([-100, -100]), reduction="sum"), 0.0),
+    "mse of nothing": (lambda m: _F(m).mse_loss(_e(m, 0), m.zeros(0)), NAN),
+    "mse of nothing, sum": (lambda m: _F(m).mse_loss(_e(m, 0), m.zeros(0), reduction="sum"), 0.0),
+    "l1 of nothing": (lambda m: _F(m).l1_loss(_e(m, 2, 0), m.zeros(2, 0)), NAN),
+    "bce of nothing": (lambda m: _F(m).binary_cross_entropy(_e(m, 0), m.zeros(0)), NAN),
+    "layer_norm of no rows": (lambda m: _F(m).layer_norm(_e(m, 0, 3), (3,)), (0, 3)),
+    "layer_norm of an empty shape": (lambda m: _F(m).layer_norm(_e(m, 2, 0), (0,)), (2, 0)),
+    "batch_norm of an empty batch": (lambda m: _F(m).batch_norm(_e(m, 0, 3), None, None, training=True), (0, 3)),
+    "batch_norm of no channels": (lambda m: _F(m).batch_norm(_e(m, 2, 0), None, None, training=True), (2, 0)),
+}
+
+
+def _check_empty_result(out, expected):
+    out = out[0] if isinstance(out, tuple) else out
+    if isinstance(expected, tuple):
+        assert tuple(out.shape) == expected
+    else:
+        np.testing.assert_allclose(np.asarray(out.detach().numpy(), np.float64), np.asarray(expected, np.float64),
+                                   equal_nan=True)
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY))
+def test_zero_size_tensors_give_torch_values_and_errors(name):
+    fn, expected = EMPTY[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no NumPy warnings leak out either
+        if isinstance(expected, type):
+            with pytest.raises(expected):
+                fn(ng)
+            if torch is not None:
+                with pytest.raises(expected):
+                    fn(torch)
+            return
+        out = fn(ng)
+    _check_empty_result(out, expected)
+    out = out[0] if isinstance(out, tuple) else out
+    if out.requires_grad:  # backward through an empty or all-ignored op works too
+        out.sum().backward()
+    if torch is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = fn(torch)
+        _check_empty_result(want, expected)
+
+
+def test_all_ignored_targets_give_zero_gradients_as_torch():
+    for loss in (lambda x: NF.cross_entropy(x, ng.tensor([-100, -100])),
+                 lambda x: NF.nll_loss(x, ng.tensor([-100, -100])),
+                 lambda x: NF.cross_entropy(x, ng.tensor([-100, -100]), label_smoothing=0.2)):
+        x = ng.ones(2, 3, requires_grad=True)
+        loss(x).backward()
+        np.testing.assert_array_equal(x.grad.numpy(), np.zeros((2, 3)))
+
+
+def test_nll_loss_zero_weight_target_gives_nan_gradient_as_torch():
+    x = ng.zeros(2, 3, requires_grad=True)
+    NF.nll_loss(x, ng.tensor([0, -100]), weight=ng.tensor([0.0, 1.0, 1.0])).backward()
+    g = x.grad.numpy()
+    assert np.isnan(g[0, 0]) and np.all(g.reshape(-1)[1:] == 0)
+
+
+def test_gradients_of_empty_reductions_are_empty_and_match_torch():
+    for fn in (lambda m, x: m.prod(x, 1), lambda m, x: m.mean(x, 1), lambda m, x: _F(m).softmax(x, 1),
+               lambda m, x: m.amax(x, 0), lambda m, x: m.cumprod(x, 1), lambda m, x: m.logsumexp(x, 1)):
+        x = _e(ng, 2, 0) if fn is not None else None
+        fn(ng, x).sum().backward()
+        assert x.grad.shape == (2, 0)
+
+
+SCALAR_DIM_OPS = {
+    "sum": lambda m, x, d: m.sum(x, d), "sum tuple": lambda m, x, d: m.sum(x, (d,)),
+    "mean": lambda m, x, d: m.mean(x, d), "prod": lambda m, x, d: m.prod(x, d),
+    "var": lambda m, x, d: m.var(x, d), "std": lambda m, x, d: m.std(x, d),
+    "amax": lambda m, x, d: m.amax(x, d), "amin": lambda m, x, d: m.amin(x, (d,)),
+    "max": lambda m, x, d: m.max(x, d)[0], "min indices": lambda m, x, d: m.min(x, d, keepdim=True)[1],
+    "argmax": lambda m, x, d: m.argmax(x, d), "argmin": lambda m, x, d: m.argmin(x, d, keepdim=True),
+    "logsumexp": lambda m, x, d: m.logsumexp(x, d), "norm": lambda m, x, d: m.norm(x, dim=d),
+    "all": lambda m, x, d: m.all(x, d), "any": lambda m, x, d: m.any(x, d),
+    "count_nonzero": lambda m, x, d: m.count_nonzero(x, d),
+    "softmax": lambda m, x, d: _F(m).softmax(x, d), "log_softmax": lambda m, x, d: _F(m).log_softmax(x, d),
+    "cumsum": lambda m, x, d: m.cumsum(x, d), "cumprod": lambda m, x, d: m.cumprod(x, d),
+    "sort": lambda m, x, d: m.sort(x, d)[0], "argsort": lambda m, x, d: m.argsort(x, d),
+    "topk": lambda m, x, d: m.topk(x, 1, d)[0],
+    "squeeze": lambda m, x, d: m.squeeze(x, d), "unsqueeze": lambda m, x, d: m.unsqueeze(x, d),
+    "flatten": lambda m, x, d: m.flatten(x, d), "transpose": lambda m, x, d: m.transpose(x, d, 0),
+}
+# unsqueeze of a 0-d tensor takes dims [-1, 0] of the 1-d result: [-1, 1] is wrong by one.
+SCALAR_BAD_DIMS = {"unsqueeze": (2, -3)}
+
+
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom:UserWarning")  # PyTorch's, for var/std
+@pytest.mark.parametrize("name", sorted(SCALAR_DIM_OPS))
+def test_dims_0_and_minus_1_work_on_0d_tensors_and_others_raise_index_error(name):
+    fn = SCALAR_DIM_OPS[name]
+    for d in (0, -1):
+        x = ng.tensor(2.5, requires_grad=True)
+        out = fn(ng, x, d)
+        assert out.numel() == 1
+        if out.requires_grad:
+            out.sum().backward()
+        if torch is not None:
+            want = fn(torch, torch.tensor(2.5), d)
+            assert tuple(out.shape) == tuple(want.shape), (name, d)
+            np.testing.assert_allclose(np.asarray(out.detach().numpy(), np.float64),
+                                       np.asarray(want.numpy(), np.float64), equal_nan=True)
+    for d in SCALAR_BAD_DIMS.get(name, (1, -2)):
+        with pytest.raises(IndexError):
+            fn(ng, ng.tensor(2.5), d)
+        if torch is not None:
+            with pytest.raises(IndexError):
+                fn(torch, torch.tensor(2.5), d)
+
+
+def test_0d_reductions_written_down():
+    x = ng.tensor(2.5)
+    assert ng.sum(x, 0).item() == 2.5 and ng.mean(x, -1).item() == 2.5 and ng.prod(x, 0).item() == 2.5
+    assert math.isnan(ng.var(x, 0).item())
+    assert ng.argmax(x, 0).item() == 0 and ng.max(x, -1)[1].item() == 0
+    assert ng.unsqueeze(x, -1).shape == (1,) and ng.squeeze(x, 0).shape == ()
+    with pytest.raises(RuntimeError):
+        ng.split(x, 1, 0)

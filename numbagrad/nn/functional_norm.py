@@ -43,6 +43,10 @@ def _check_dtypes(op, kernel, input, params, params_first=False):
 class BatchNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, use_batch_stats, momentum, eps):
+        if x.size == 0:  # an empty batch (or no channels): an empty result, running stats unchanged
+            ctx.empty = (x.shape, x.shape[1], x.dtype)
+            return np.empty_like(x)
+        ctx.empty = None
         axes = (0,) + tuple(range(2, x.ndim))
         bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         if use_batch_stats:
@@ -70,6 +74,9 @@ class BatchNorm(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.empty is not None:
+            shape, c, dt = ctx.empty
+            return np.zeros(shape, dt), np.zeros(c, dt), np.zeros(c, dt), None, None, None, None, None
         xhat, rstd, weight = ctx.saved_tensors
         axes, bshape, use_batch_stats = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
@@ -102,7 +109,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected 2D or higher input (got {x.ndim}D input)")
     c = x.shape[1]
     if training:
-        if x.size // c == 1:
+        if c and x.size // c == 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {_size_str(x.shape)}")
     elif running_mean is None or running_var is None:
@@ -149,10 +156,11 @@ class LayerNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        var = np.mean(centred * centred, axis=axes, keepdims=True)
-        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        d = np.asarray(math.prod(x.shape[a] for a in axes), dtype=x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):  # empty normalized dims: NaN, no warning
+            centred = x - np.sum(x, axis=axes, keepdims=True) / d
+            var = np.sum(centred * centred, axis=axes, keepdims=True) / d
+            rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
         xhat = centred * rstd
         out = xhat * weight if weight is not None else xhat.copy()
         if bias is not None:

@@ -95,6 +95,8 @@ def split(tensor, split_size_or_sections, dim=0):
     """Mirrors `torch.split`: chunks of `split_size` (the last may be smaller), or sizes given as
     a list. The pieces are views of the input."""
     x = tensor
+    if x._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d tensor)")
     d = wrap_dim(dim, x._data.ndim, "split")
     n = x._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -116,6 +118,8 @@ def chunk(input, chunks, dim=0):
     """Mirrors `torch.chunk`: at most `chunks` pieces of size ceil(n / chunks)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d tensor)")
     d = wrap_dim(dim, input._data.ndim, "chunk")
     n = input._data.shape[d]
     size = max(-(-n // chunks), 1)

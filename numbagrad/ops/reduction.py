@@ -28,12 +28,29 @@ def _expand_back(g, in_shape, axes, keepdim):
 
 
 def _reduce_args(x, dim, op):
+    """The reduced axes: all for dim None or (); a 0-d tensor takes dim 0 and -1 (IndexError for
+    others, as PyTorch) and reduces over nothing."""
     nd = x._data.ndim
     if dim is None:
         return tuple(range(nd))
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         return tuple(range(nd))
-    return wrap_dims(dim, nd, op)
+    axes = wrap_dims(dim, nd, op)
+    return axes if nd else ()
+
+
+def _check_identityless(x, axes, full, op):
+    """A reduction without an identity (max, min, inf-norms) over an empty slice: PyTorch's
+    RuntimeError when reducing everything, IndexError naming an empty reduced dim."""
+    if x._data.size:
+        return
+    if full:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           f"Specify the reduction dim with the 'dim' argument (input shape {tuple(x.shape)}).")
+    for a in axes:
+        if x._data.shape[a] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {a} to have non-zero size "
+                             f"(input shape {tuple(x.shape)}).")
 
 
 # ---- sum, mean, prod ------------------------------------------------------------------------------
@@ -235,20 +252,25 @@ def min(input, dim=None, keepdim=False, *, out=None):
 def amax(input, dim=(), keepdim=False):
     """Mirrors `torch.amax`: the gradient is shared evenly between ties."""
     x = check_tensor(input, "amax")
-    return named(ExtremeAll.apply(x, _reduce_args(x, dim, "amax"), keepdim, True, False), "AmaxBackward0")
+    axes = _reduce_args(x, dim, "amax")
+    _check_identityless(x, axes, _all_dims(dim), "amax")
+    return named(ExtremeAll.apply(x, axes, keepdim, True, False), "AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
     """Mirrors `torch.amin`."""
     x = check_tensor(input, "amin")
-    return named(ExtremeAll.apply(x, _reduce_args(x, dim, "amin"), keepdim, False, False), "AminBackward0")
+    axes = _reduce_args(x, dim, "amin")
+    _check_identityless(x, axes, _all_dims(dim), "amin")
+    return named(ExtremeAll.apply(x, axes, keepdim, False, False), "AminBackward0")
 
 
 def _arg_extreme(input, dim, keepdim, is_max, op):
     x = check_tensor(input, op)
-    if x._data.size == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     data = x._data
+    if dim is None and data.size == 0:
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0 "
+                         f"(input shape {tuple(x.shape)}).")
     fn = np.argmax if is_max else np.argmin
     if data.dtype.kind == "f" and np.isnan(data).any():
         data = np.where(np.isnan(data), np.inf if is_max else -np.inf, data)
@@ -260,6 +282,7 @@ def _arg_extreme(input, dim, keepdim, is_max, op):
     axis = wrap_dim(dim, data.ndim, op)
     if data.ndim == 0:
         return _wrap(np.zeros((), np.int64))
+    _check_identityless(x, (axis,), False, op)
     return _wrap(np.asarray(fn(data, axis=axis, keepdims=keepdim)).astype(np.int64))
 
 
@@ -281,8 +304,8 @@ class Var(ArrayFunction):
         for a in axes:
             n *= x.shape[a]
         denom = n - correction if n > correction else 0
-        centered = x - np.mean(x, axis=axes, keepdims=True)
-        with np.errstate(**_ERRSTATE):
+        with np.errstate(**_ERRSTATE):  # an empty slice: NaN, without NumPy's warning
+            centered = x - np.sum(x, axis=axes, keepdims=True) / np.asarray(n, dtype=x.dtype)
             out = np.asarray(np.sum(centered * centered, axis=axes, keepdims=keepdim)
                              / np.asarray(denom, dtype=x.dtype))
         ctx.save_for_backward(centered)
@@ -453,7 +476,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2
     if isinstance(p, str):
         raise RuntimeError(f"norm(): p='{p}' is not supported (use a number, inf or 'fro')")
-    return Norm.apply(x, float(p), _reduce_args(x, dim, "norm"), keepdim)
+    axes = _reduce_args(x, dim, "norm")
+    if x._data.size == 0 and float(p) in (np.inf, -np.inf) and (
+            _all_dims(dim) or 0 in [x._data.shape[a] for a in axes]):
+        raise RuntimeError(f"norm: cannot compute the {float(p)} norm over an empty dimension: the operation "
+                           f"has no identity (input shape {tuple(x.shape)}, dim {dim})")
+    return Norm.apply(x, float(p), axes, keepdim)
 
 
 # ---- all, any (no gradient) ---------------------------------------------------------------------

@@ -27,9 +27,10 @@ def cumsum(input, dim, *, dtype=None):
         x = cast(x, dtypes.to_dtype(dtype))
     elif x._data.dtype.kind in "biu":
         x = cast(x, dtypes.int64)
+    axis = wrap_dim(dim, x._data.ndim, "cumsum")  # a 0-d tensor takes dim 0 and -1
     if x._data.ndim == 0:
         return x.clone()
-    return CumSum.apply(x, wrap_dim(dim, x._data.ndim, "cumsum"))
+    return CumSum.apply(x, axis)
 
 
 class CumProd(ArrayFunction):
@@ -85,6 +86,7 @@ def cumprod(input, dim, *, dtype=None):
         x = cast(x, dtypes.to_dtype(dtype))
     elif x._data.dtype.kind in "biu":
         x = cast(x, dtypes.int64)
+    axis = wrap_dim(dim, x._data.ndim, "cumprod")
     if x._data.ndim == 0:
         return x.clone()
-    return CumProd.apply(x, wrap_dim(dim, x._data.ndim, "cumprod"))
+    return CumProd.apply(x, axis)

@@ -95,6 +95,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     x = check_tensor(input, "flatten")
     shp = x._data.shape
     if x._data.ndim == 0:
+        wrap_dim(start_dim, 0, "flatten")
+        wrap_dim(end_dim, 0, "flatten")
         return reshape(x, 1)
     s = wrap_dim(start_dim, len(shp), "flatten")
     e = wrap_dim(end_dim, len(shp), "flatten")
@@ -168,10 +170,10 @@ def transpose(input, dim0, dim1):
     """Mirrors `torch.transpose(input, dim0, dim1)`: a view."""
     x = check_tensor(input, "transpose")
     nd = x._data.ndim
-    if nd == 0:
-        return _view_of(Reshape.apply(x, (), True), x)
     d0 = wrap_dim(dim0, nd, "transpose")
     d1 = wrap_dim(dim1, nd, "transpose")
+    if nd == 0:
+        return _view_of(Reshape.apply(x, (), True), x)
     dims = list(range(nd))
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return named(_view_of(Permute.apply(x, tuple(dims)), x), "TransposeBackward0")
