@@ -853,3 +853,84 @@ def test_0d_reductions_written_down():
     assert ng.unsqueeze(x, -1).shape == (1,) and ng.squeeze(x, 0).shape == ()
     with pytest.raises(RuntimeError):
         ng.split(x, 1, 0)
+
+
+# ---- 5. impossible allocations -------------------------------------------------------------------
+# Every size below needs at least 2**58 bytes (256 PiB): more than any 64-bit address space maps,
+# so the allocation fails even where the kernel overcommits memory. They still run in a child
+# process, so that a mistake here cannot take the test run down with it.
+HUGE = 1 << 56  # float32 elements: 2**58 bytes
+IMPOSSIBLE = {
+    # name: (expression over m, op named in the message, bytes named in the message or None)
+    "zeros 2**40 x 2**40": ("m.zeros(2**40, 2**40)", "zeros", None),
+    "zeros": ("m.zeros(2**28, 2**28)", "zeros", 1 << 58),
+    "ones": (f"m.ones({HUGE})", "ones", 1 << 58),
+    "empty": (f"m.empty({HUGE})", "empty", 1 << 58),
+    "full": (f"m.full(({HUGE},), 1.0)", "full", 1 << 58),
+    "randn": (f"m.randn({HUGE})", "randn", 1 << 58),
+    "rand": ("m.rand(2**28, 2**28)", "rand", 1 << 58),
+    "randint": (f"m.randint(0, 5, ({HUGE},))", "randint", 1 << 59),
+    "randperm": (f"m.randperm({HUGE})", "randperm", 1 << 59),
+    "arange": (f"m.arange({HUGE})", "arange", 1 << 59),
+    "linspace": (f"m.linspace(0, 1, {HUGE})", "linspace", 1 << 58),
+    "eye": ("m.eye(2**28)", "eye", 1 << 58),
+    "zeros_like of an expanded view": (f"m.zeros_like(m.zeros(1).expand({HUGE}))", "zeros_like", 1 << 58),
+    "new_zeros": (f"m.zeros(3).new_zeros({HUGE})", "zeros", 1 << 58),
+    "zeros 2**62": ("m.zeros(2**62)", "zeros", None),
+    "expand then contiguous": (f"m.zeros(1).expand({HUGE}).contiguous()", "clone", 1 << 58),
+    "expand then clone": (f"m.zeros(1).expand({HUGE}).clone()", "clone", 1 << 58),
+    "expand then add": (f"m.zeros(1).expand({HUGE}) + 1", "add", 1 << 58),
+    "expand then to float64": (f"m.zeros(1).expand({HUGE}).double()", "to", 1 << 59),
+    "repeat": (f"m.zeros(1).repeat({HUGE})", "repeat", 1 << 58),
+    "repeat overflowing": ("m.zeros(2).repeat(2**40, 2**40)", "repeat", None),
+    "repeat beyond int64": ("m.zeros(2, 2).repeat(2**62, 1)", "repeat", None),
+    "matmul": ("m.zeros(2**28, 1) @ m.zeros(1, 2**28)", "matmul", 1 << 58),
+    "cat": (f"m.cat([m.zeros(1).expand({HUGE}), m.zeros(1)])", "cat", (1 << 58) + 4),
+}
+_CHILD = """
+import json, sys
+import numbagrad as m
+out = {}
+for name, expr in json.loads(sys.argv[1]).items():
+    try:
+        eval(expr)
+        out[name] = ["no error", ""]
+    except BaseException as e:
+        out[name] = [type(e).__name__, str(e)]
+print(json.dumps(out))
+"""
+
+
+def test_impossible_allocations_raise_runtime_error_naming_op_and_bytes():
+    import json
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    exprs = {name: expr for name, (expr, _, _) in IMPOSSIBLE.items()}
+    proc = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(exprs)], capture_output=True, text=True,
+                          cwd=root, timeout=300, env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == 0, f"child died (return code {proc.returncode}):\n{proc.stderr[-3000:]}"
+    results = json.loads(proc.stdout.strip().splitlines()[-1])
+    for name, (expr, op, nbytes) in IMPOSSIBLE.items():
+        kind, message = results[name]
+        assert kind == "RuntimeError", f"{expr}: {kind}: {message}"
+        assert message.startswith(op + ":"), f"{expr}: {message}"
+        if nbytes is not None:
+            assert str(nbytes) in message, f"{expr}: {message}"
+
+
+def test_sizes_beyond_int64_raise_type_error_as_torch():
+    for fn in (lambda m: m.zeros(2 ** 63), lambda m: m.ones(2, 2 ** 64)):
+        with pytest.raises(TypeError):
+            fn(ng)
+        if torch is not None:
+            with pytest.raises(TypeError):
+                fn(torch)
+
+
+def test_allocation_helper_passes_other_value_errors_through():
+    from numbagrad.ops._util import allocate
+    with pytest.raises(ValueError, match="unrelated"):
+        allocate("zeros", (2,), np.float32, lambda: (_ for _ in ()).throw(ValueError("unrelated")))
+    assert allocate("zeros", (2, 3), np.float32, lambda: np.zeros((2, 3), np.float32)).shape == (2, 3)

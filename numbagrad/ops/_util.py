@@ -1,4 +1,6 @@
-"""Helpers shared by the ops: argument checks, dtype promotion, dims."""
+"""Helpers shared by the ops: argument checks, dtype promotion, dims, allocation errors."""
+import math
+
 import numpy as np
 
 from .. import dtypes
@@ -152,3 +154,67 @@ def run_in_float32_if_half(op_class, x, *args):
         return op_class.apply(x, *args)
     from .pointwise import to_dtype
     return to_dtype(op_class.apply(to_dtype(x, dtypes.float32), *args), dtypes.float16)
+
+
+# ---- allocations of user-given sizes ---------------------------------------------------------------
+_INT64_LIMIT = 1 << 63
+
+
+def _human_bytes(n):
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if n < 1024 or unit == "EiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.2f} {unit}"
+        n /= 1024
+
+
+def out_of_memory(op, shape, dtype):
+    """PyTorch's RuntimeError for an allocation that cannot be made, naming the op, the shape, the
+    dtype and the bytes asked for (PyTorch: '... DefaultCPUAllocator: not enough memory ...')."""
+    dtype = np.dtype(dtype)
+    nbytes = math.prod(shape) * dtype.itemsize
+    return RuntimeError(f"{op}: not enough memory: you tried to allocate {nbytes} bytes "
+                        f"({_human_bytes(nbytes)}) for a tensor of shape {list(shape)} and dtype {dtype}")
+
+
+def check_allocation(op, shape, dtype, user_sizes=True):
+    """Cheap checks of a shape before anything is allocated: TypeError for a size given by the
+    user that does not fit int64 (PyTorch cannot parse it) and RuntimeError when the bytes overflow
+    int64 (PyTorch's 'Storage size calculation overflowed')."""
+    for s in shape:
+        if s >= _INT64_LIMIT and user_sizes:
+            raise TypeError(f"{op}(): argument 'size' failed to unpack: {s} does not fit in int64 "
+                            f"(size {list(shape)})")
+    nbytes = math.prod(shape) * np.dtype(dtype).itemsize
+    if nbytes >= _INT64_LIMIT:
+        raise RuntimeError(f"{op}: storage size calculation overflowed: a tensor of shape {list(shape)} "
+                           f"and dtype {np.dtype(dtype)} needs {nbytes} bytes")
+
+
+def allocate(op, shape, dtype, make, user_sizes=True):
+    """`make()` (which allocates an array of `shape` and `dtype`), with NumPy's MemoryError and its
+    'array is too big' ValueError turned into PyTorch's RuntimeError naming the op and the bytes.
+    The one place user-given sizes are allocated (factories, repeat, contiguous copies)."""
+    check_allocation(op, shape, dtype, user_sizes)
+    try:
+        return make()
+    except MemoryError:
+        raise out_of_memory(op, shape, dtype) from None
+    except ValueError as e:
+        if is_too_big(e):
+            raise out_of_memory(op, shape, dtype) from None
+        raise
+
+
+def is_too_big(error):
+    """Whether a ValueError from NumPy means an array too big to allocate."""
+    return "too big" in str(error) or "Maximum allowed dimension" in str(error)
+
+
+def memory_error(op, error):
+    """The RuntimeError for a NumPy MemoryError raised while computing `op` (NumPy names the shape
+    and dtype it failed to allocate)."""
+    shape = getattr(error, "shape", None)
+    dtype = getattr(error, "dtype", None)
+    if shape is None or dtype is None:
+        return RuntimeError(f"{op}: not enough memory: {error}")
+    return out_of_memory(op, tuple(shape), dtype)

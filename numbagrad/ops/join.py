@@ -4,7 +4,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ._util import wrap_dim, cast
+from ._util import wrap_dim, cast, memory_error
 from .shape import _view_of
 
 
@@ -50,7 +50,10 @@ def cat(tensors, dim=0, *, out=None):
             if k != d and t._data.shape[k] != ref._data.shape[k]:
                 raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in the list.")
-    return Cat.apply(d, *kept)
+    try:
+        return Cat.apply(d, *kept)
+    except MemoryError as e:  # joined expanded views too large to allocate: PyTorch's RuntimeError
+        raise memory_error("cat", e) from None
 
 
 concat = cat

@@ -9,7 +9,8 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import promote, broadcast_error, check_tensor, to_float, as_operand, cast, torch_sign
+from ._util import (promote, broadcast_error, check_tensor, to_float, as_operand, cast, torch_sign, allocate,
+                    memory_error, is_too_big)
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -18,7 +19,13 @@ def _binary(cls, a, b, op, *extra):
     a, b, result = promote(a, b, op)
     try:
         out = cls.apply(a, b, *extra)
-    except ValueError:
+    except MemoryError as e:  # a huge broadcast (of expanded views): PyTorch's RuntimeError
+        raise memory_error(op, e) from None
+    except ValueError as e:
+        if is_too_big(e):
+            raise RuntimeError(f"{op}: not enough memory for the broadcast result of shapes "
+                               f"{tuple(np.shape(a._data if isinstance(a, Tensor) else a))} and "
+                               f"{tuple(np.shape(b._data if isinstance(b, Tensor) else b))}") from None
         raise broadcast_error(op, a, b) from None
     if result is not None and out._data.dtype != result.numpy:
         out = to_dtype(out, result)
@@ -32,7 +39,7 @@ class ToDtype(ArrayFunction):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
-        return x.astype(np_dtype)
+        return allocate("to", x.shape, np_dtype, lambda: x.astype(np_dtype), user_sizes=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -44,14 +51,15 @@ def to_dtype(x, d):
     if x._data.dtype == d.numpy:
         return x
     if x.requires_grad and not d.is_floating_point:
-        return _wrap(x._data.astype(d.numpy))
+        return _wrap(allocate("to", x._data.shape, d.numpy, lambda: x._data.astype(d.numpy), user_sizes=False))
     return ToDtype.apply(x, d.numpy)
 
 
 class Clone(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        return np.array(x, order="C", copy=True)
+        # An expanded view can be far larger than its memory: its copy is checked like a factory.
+        return allocate("clone", x.shape, x.dtype, lambda: np.array(x, order="C", copy=True), user_sizes=False)
 
     @staticmethod
     def backward(ctx, g):

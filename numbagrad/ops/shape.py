@@ -7,7 +7,7 @@ in-place change through either is seen by autograd's saved-tensor check.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import check_tensor, wrap_dim, shape_arg, named
+from ._util import check_tensor, wrap_dim, shape_arg, named, allocate, check_allocation
 
 
 def _view_of(out, base):
@@ -247,7 +247,9 @@ class Repeat(ArrayFunction):
     def forward(ctx, x, reps):
         ctx.in_shape = x.shape
         ctx.reps = reps
-        return np.tile(x, reps)
+        shape = (1,) * (len(reps) - x.ndim) + x.shape
+        return allocate("repeat", tuple(r * s for r, s in zip(reps, shape)), x.dtype, lambda: np.tile(x, reps),
+                        user_sizes=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -268,4 +270,6 @@ def repeat(input, *sizes):
                            f"dimensions of tensor (repeat dims {reps}, tensor shape {tuple(x.shape)})")
     if any(r < 0 for r in reps):
         raise RuntimeError(f"repeat: trying to create tensor with negative dimension: {reps}")
+    shape = (1,) * (len(reps) - x._data.ndim) + x._data.shape
+    check_allocation("repeat", tuple(r * s for r, s in zip(reps, shape)), x._data.dtype, user_sizes=False)
     return Repeat.apply(x, reps)
