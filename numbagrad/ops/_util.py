@@ -190,17 +190,18 @@ def check_allocation(op, shape, dtype, user_sizes=True):
                            f"and dtype {np.dtype(dtype)} needs {nbytes} bytes")
 
 
-def allocate(op, shape, dtype, make, user_sizes=True):
+def allocate(op, shape, dtype, make):
     """`make()` (which allocates an array of `shape` and `dtype`), with NumPy's MemoryError and its
-    'array is too big' ValueError turned into PyTorch's RuntimeError naming the op and the bytes.
-    The one place user-given sizes are allocated (factories, repeat, contiguous copies)."""
-    check_allocation(op, shape, dtype, user_sizes)
+    'array is too big' errors turned into PyTorch's errors naming the op and the bytes (see
+    `check_allocation`, run only once NumPy has failed, so the success path is a bare call).
+    The one place user-given sizes are allocated (factories, repeat, copies of expanded views)."""
     try:
         return make()
     except MemoryError:
         raise out_of_memory(op, shape, dtype) from None
-    except ValueError as e:
-        if is_too_big(e):
+    except (ValueError, OverflowError) as e:
+        check_allocation(op, shape, dtype)
+        if isinstance(e, ValueError) and is_too_big(e):
             raise out_of_memory(op, shape, dtype) from None
         raise
 

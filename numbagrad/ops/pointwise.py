@@ -39,7 +39,7 @@ class ToDtype(ArrayFunction):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
-        return allocate("to", x.shape, np_dtype, lambda: x.astype(np_dtype), user_sizes=False)
+        return allocate("to", x.shape, np_dtype, lambda: x.astype(np_dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -51,7 +51,7 @@ def to_dtype(x, d):
     if x._data.dtype == d.numpy:
         return x
     if x.requires_grad and not d.is_floating_point:
-        return _wrap(allocate("to", x._data.shape, d.numpy, lambda: x._data.astype(d.numpy), user_sizes=False))
+        return _wrap(allocate("to", x._data.shape, d.numpy, lambda: x._data.astype(d.numpy)))
     return ToDtype.apply(x, d.numpy)
 
 
@@ -59,7 +59,7 @@ class Clone(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         # An expanded view can be far larger than its memory: its copy is checked like a factory.
-        return allocate("clone", x.shape, x.dtype, lambda: np.array(x, order="C", copy=True), user_sizes=False)
+        return allocate("clone", x.shape, x.dtype, lambda: np.array(x, order="C", copy=True))
 
     @staticmethod
     def backward(ctx, g):

@@ -248,8 +248,7 @@ class Repeat(ArrayFunction):
         ctx.in_shape = x.shape
         ctx.reps = reps
         shape = (1,) * (len(reps) - x.ndim) + x.shape
-        return allocate("repeat", tuple(r * s for r, s in zip(reps, shape)), x.dtype, lambda: np.tile(x, reps),
-                        user_sizes=False)
+        return allocate("repeat", tuple(r * s for r, s in zip(reps, shape)), x.dtype, lambda: np.tile(x, reps))
 
     @staticmethod
     def backward(ctx, g):
