@@ -315,7 +315,7 @@ def test_clamp_tensor_bounds_share_the_gradient_as_torch():
 def test_norm_0_has_no_gradient():
     x = ng.tensor([1.0, 0.0, 2.0], requires_grad=True)
     ng.norm(x, 0).backward()
-    assert x.grad is None or np.all(x.grad.numpy() == 0)
+    assert x.grad is None  # PyTorch's norm_backward returns an undefined gradient for p = 0
 
 
 # ---- 2. integer division by zero, integers beyond int64, wrapping integer arithmetic -----------
