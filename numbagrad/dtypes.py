@@ -2,6 +2,8 @@
 
 Mirrors `torch.dtype`. Each dtype wraps a NumPy dtype; tensors store NumPy arrays of that dtype.
 """
+import math
+
 import numpy as np
 
 
@@ -147,3 +149,55 @@ def result_type(*operands):
     if scalar_cat >= 0 and (result is None or scalar_cat > result._category):
         result = _category_default(scalar_cat)
     return result
+
+
+# ---- Python scalars against a dtype's range ---------------------------------------------------
+INT64_MIN, UINT64_MAX = -(1 << 63), (1 << 64) - 1
+
+
+def check_int64(value, op):
+    """OverflowError, as PyTorch's scalar parsing, for a Python int that fits neither int64 nor
+    uint64 (PyTorch reads [2**63, 2**64) as uint64 and wraps it)."""
+    if not INT64_MIN <= value <= UINT64_MAX:
+        raise OverflowError(f"{op}: int too big to convert: {value} does not fit in 64 bits")
+    return value
+
+
+def wrap_int(value, d):
+    """A Python int wrapped into integer dtype d's range modulo 2**bits, as PyTorch casts a Python
+    scalar operand to an integer tensor's dtype (uint8 + 300 adds 44)."""
+    bits = 8 * d.itemsize
+    if d.is_signed:
+        half = 1 << (bits - 1)
+        return (value + half) % (1 << bits) - half
+    return value % (1 << bits)
+
+
+def check_scalar_fits(value, d, op):
+    """`value` itself, or RuntimeError when PyTorch's checked conversion of a Python scalar to
+    dtype d overflows (fill_, full, clamp bounds, where, an integer pow exponent, alpha).
+
+    As in PyTorch (c10::overflows): integers must lie in d's range, except that an unsigned dtype
+    also takes negatives down to -max (they wrap); floats converted to an integer dtype must lie
+    in its range and not be NaN or inf; floats converted to float16/float32 must not exceed its
+    finite range (inf and NaN are kept)."""
+    if isinstance(value, (bool, np.bool_)) or d is bool_:
+        return value
+    if isinstance(value, (int, np.integer)):
+        value = int(value)
+        check_int64(value, op)
+        if d._category == 2:
+            return value
+        info = np.iinfo(d.numpy)
+        low = -int(info.max) if not d.is_signed else int(info.min)
+        bad = value < low or value > int(info.max)
+    else:
+        v = float(value)
+        if d._category == 2:
+            bad = d is not float64 and math.isfinite(v) and abs(v) > float(np.finfo(d.numpy).max)
+        else:
+            info = np.iinfo(d.numpy)
+            bad = not (info.min <= v <= info.max)  # False for NaN too
+    if bad:
+        raise RuntimeError(f"{op}: value {value} cannot be converted to type {d.name} without overflow")
+    return value

@@ -10,14 +10,14 @@ import numpy as np
 from . import dtypes
 from .random import numpy_generator
 from .tensor import Tensor, Size, _wrap, _sizes, _unwrap_nested, _check_device
+from .ops._util import allocate
 
 
-def _allocate(op, sizes, make):
-    """Run `make()`; a size NumPy cannot allocate becomes RuntimeError naming the op, as PyTorch."""
-    try:
-        return make()
-    except (ValueError, MemoryError) as e:
-        raise RuntimeError(f"{op}: can't allocate memory for a tensor of size {list(sizes)}: {e}") from None
+def _allocate(op, sizes, dtype, make):
+    """Run `make()`, which allocates a tensor of `sizes` and NumPy `dtype`: an impossible size
+    raises PyTorch's RuntimeError (TypeError beyond int64) naming the op and the bytes, never
+    NumPy's MemoryError (see `ops._util.allocate`)."""
+    return allocate(op, sizes, dtype, make)
 
 
 def _finish(data, requires_grad=False, device=None):
@@ -59,12 +59,66 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
             raw = np.array(_unwrap_nested(data))
         except ValueError as e:
             raise ValueError(f"tensor(): data has an irregular (ragged) shape: {e}") from None
+        target = dtypes.to_dtype(dtype) if dtype else None
+        if raw.dtype == object or raw.dtype == np.uint64 or (
+                raw.dtype == np.float64 and raw.size and not np.all(np.abs(raw) < 2.0 ** 63)):
+            raw = _python_ints_beyond_int64(raw, target, data)
         if raw.dtype == object or raw.dtype.kind in "USV":
             raise TypeError(f"tensor(): could not convert data of type {type(data).__name__} to a tensor")
-        arr = np.array(raw, dtype=dtypes.to_dtype(dtype).numpy if dtype else _infer_dtype(raw))
+        if target is not None and target._category == 1 and raw.size:
+            _check_python_data_fits(raw, target)
+        arr = np.array(raw, dtype=target.numpy if target else _infer_dtype(raw))
     if not arr.flags.c_contiguous:
         arr = arr.copy(order="C")
     return _finish(arr, requires_grad, device)
+
+
+def _python_ints_beyond_int64(raw, target, data):
+    """Python data holding an int outside int64 (NumPy made it uint64 or object): as PyTorch,
+    floating data (a float dtype given, or a float among the values) takes it as a float, any other
+    raises ValueError. Object arrays of something else are returned for the TypeError."""
+    values = list(_leaves(_unwrap_nested(data)))
+    if not all(isinstance(v, (int, float)) for v in values):
+        return raw
+    big = [v for v in values if type(v) is int and not dtypes.INT64_MIN <= v < (1 << 63)]
+    if not big:
+        return raw
+    floating = (target is not None and target.is_floating_point) or (
+        target is None and any(isinstance(v, float) for v in values))
+    if not floating:
+        raise ValueError(f"tensor(): Overflow when unpacking long long: the Python int {big[0]} does not "
+                         "fit in int64")
+    try:
+        return np.array(values, dtype=np.float64).reshape(raw.shape)
+    except OverflowError:
+        raise OverflowError(f"tensor(): int too large to convert to float: {big[0]}") from None
+
+
+def _leaves(data):
+    """The scalars of nested Python data (lists, tuples, NumPy scalars as Python numbers)."""
+    if isinstance(data, (list, tuple)):
+        for d in data:
+            yield from _leaves(d)
+    elif isinstance(data, (np.generic, np.ndarray)):
+        yield from np.asarray(data).reshape(-1).tolist()
+    else:
+        yield data
+
+
+def _check_python_data_fits(raw, target):
+    """PyTorch's checked conversion of Python numbers to an integer dtype: RuntimeError for values
+    out of range (an unsigned dtype also takes negatives down to -max), NaN and inf."""
+    info = np.iinfo(target.numpy)
+    low = -int(info.max) if not target.is_signed else int(info.min)
+    if raw.dtype.kind == "f":
+        bad = ~((raw >= info.min) & (raw <= info.max))
+    elif raw.dtype.kind in "iu":
+        bad = (raw < low) | (raw > info.max)
+    else:
+        return
+    if bad.any():
+        value = raw[bad].reshape(-1)[0].item()
+        raise RuntimeError(f"tensor(): value {value} cannot be converted to type {target.name} without overflow")
 
 
 def from_numpy(ndarray):
@@ -89,21 +143,24 @@ def as_tensor(data, dtype=None, device=None):
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     """Mirrors `torch.zeros`."""
     sizes = _sizes(size)
-    data = _allocate("zeros", sizes, lambda: np.zeros(sizes, _np_dtype(dtype)))
+    d = _np_dtype(dtype)
+    data = _allocate("zeros", sizes, d, lambda: np.zeros(sizes, d))
     return _finish(data, requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     """Mirrors `torch.ones`."""
     sizes = _sizes(size)
-    data = _allocate("ones", sizes, lambda: np.ones(sizes, _np_dtype(dtype)))
+    d = _np_dtype(dtype)
+    data = _allocate("ones", sizes, d, lambda: np.ones(sizes, d))
     return _finish(data, requires_grad, device)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None):
     """Mirrors `torch.empty`."""
     sizes = _sizes(size)
-    data = _allocate("empty", sizes, lambda: np.empty(sizes, _np_dtype(dtype)))
+    d = _np_dtype(dtype)
+    data = _allocate("empty", sizes, d, lambda: np.empty(sizes, d))
     return _finish(data, requires_grad, device)
 
 
@@ -111,29 +168,55 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.full`: the dtype is inferred from fill_value when not given."""
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
+    fill_value = _checked_fill(fill_value, dtypes.to_dtype(dtype), "full")
     sizes = _sizes((size,) if isinstance(size, int) else (tuple(size),))
-    data = _allocate("full", sizes, lambda: np.full(sizes, fill_value, _np_dtype(dtype)))
+    d = _np_dtype(dtype)
+    data = _allocate("full", sizes, d, lambda: np.full(sizes, fill_value, d))
     return _finish(data, requires_grad, device)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Mirrors `torch.zeros_like`."""
-    return _finish(np.zeros(input.shape, _np_dtype(dtype, input.dtype)), requires_grad, device)
+    d = _np_dtype(dtype, input.dtype)
+    return _finish(_allocate("zeros_like", tuple(input.shape), d, lambda: np.zeros(input.shape, d)),
+                   requires_grad, device)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Mirrors `torch.ones_like`."""
-    return _finish(np.ones(input.shape, _np_dtype(dtype, input.dtype)), requires_grad, device)
+    d = _np_dtype(dtype, input.dtype)
+    return _finish(_allocate("ones_like", tuple(input.shape), d, lambda: np.ones(input.shape, d)),
+                   requires_grad, device)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Mirrors `torch.empty_like`."""
-    return _finish(np.empty(input.shape, _np_dtype(dtype, input.dtype)), requires_grad, device)
+    d = _np_dtype(dtype, input.dtype)
+    return _finish(_allocate("empty_like", tuple(input.shape), d, lambda: np.empty(input.shape, d)),
+                   requires_grad, device)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
     """Mirrors `torch.full_like`."""
-    return _finish(np.full(input.shape, fill_value, _np_dtype(dtype, input.dtype)), requires_grad, device)
+    d = dtypes.to_dtype(dtype) if dtype is not None else input.dtype
+    fill_value = _checked_fill(fill_value, d, "full_like")
+    return _finish(_allocate("full_like", tuple(input.shape), d.numpy,
+                             lambda: np.full(input.shape, fill_value, d.numpy)), requires_grad, device)
+
+
+def _checked_fill(value, d, op):
+    """fill_value converted as PyTorch's full does: RuntimeError when it overflows d (a float16
+    fill keeps its inf), an integer wrapped into d's range (-1 for uint8 is 255)."""
+    if isinstance(value, Tensor):
+        value = value.item()
+    if isinstance(value, (np.number, np.bool_)):
+        value = value.item()
+    if d is dtypes.float16 and isinstance(value, float):
+        return value
+    dtypes.check_scalar_fits(value, d, op)
+    if d._category == 1 and type(value) is int:
+        return dtypes.wrap_int(value, d)
+    return value
 
 
 def _float_dtype(dtype, op):
@@ -147,7 +230,8 @@ def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.rand`: uniform on [0, 1)."""
     d = _float_dtype(dtype, "rand")
     sizes = _sizes(size)
-    data = _allocate("rand", sizes, lambda: numpy_generator(generator).random(sizes, dtype=np.float64).astype(d.numpy))
+    data = _allocate("rand", sizes, d.numpy,
+                     lambda: numpy_generator(generator).random(sizes, dtype=np.float64).astype(d.numpy))
     return _finish(data, requires_grad, device)
 
 
@@ -155,7 +239,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.randn`: standard normal."""
     d = _float_dtype(dtype, "randn")
     sizes = _sizes(size)
-    data = _allocate("randn", sizes, lambda: numpy_generator(generator).standard_normal(sizes).astype(d.numpy))
+    data = _allocate("randn", sizes, d.numpy, lambda: numpy_generator(generator).standard_normal(sizes).astype(d.numpy))
     return _finish(data, requires_grad, device)
 
 
@@ -182,10 +266,21 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
         low, high = args
     else:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
+    for bound in (low, high):
+        if isinstance(bound, (int, np.integer)) and not dtypes.INT64_MIN <= int(bound) < (1 << 63):
+            raise ValueError(f"randint(): Overflow when unpacking long long: {bound} does not fit in int64")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.int64
+    if d._category == 1:
+        info = np.iinfo(d.numpy)
+        if low < info.min:
+            raise RuntimeError(f"randint: from is out of bounds for {d.name} (from={low})")
+        if high - 1 > info.max:
+            raise RuntimeError(f"randint: to - 1 is out of bounds for {d.name} (to={high})")
     sizes = _sizes(tuple(size))
-    data = _allocate("randint", sizes, lambda: numpy_generator(generator).integers(low, high, size=sizes, dtype=np.int64))
+    data = _allocate("randint", sizes, d.numpy,
+                     lambda: numpy_generator(generator).integers(low, high, size=sizes, dtype=np.int64))
     return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
 
 
@@ -200,7 +295,7 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.randperm`: a random permutation of 0..n-1 (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    data = numpy_generator(generator).permutation(int(n))
+    data = _allocate("randperm", (int(n),), np.int64, lambda: numpy_generator(generator).permutation(int(n)))
     return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
 
 
@@ -209,6 +304,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
+    for x in (start, end, step):
+        if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+            dtypes.check_scalar_fits(int(x), dtypes.int64, "arange")
     if step == 0:
         raise RuntimeError("arange: step must be nonzero")
     if (end - start) / step < 0:
@@ -219,7 +317,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         dtype = dtypes.int64 if all_int else dtypes.get_default_dtype()
     d = dtypes.to_dtype(dtype)
     n = max(0, math.ceil((end - start) / step))
-    data = (start + np.arange(n, dtype=np.float64 if d.is_floating_point else np.int64) * step)
+    data = _allocate("arange", (n,), d.numpy,
+                     lambda: start + np.arange(n, dtype=np.float64 if d.is_floating_point else np.int64) * step)
     return _finish(data.astype(d.numpy), requires_grad, device)
 
 
@@ -228,11 +327,14 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
-    return _finish(np.linspace(start, end, int(steps)).astype(d.numpy), requires_grad, device)
+    steps = int(steps)
+    data = _allocate("linspace", (steps,), d.numpy, lambda: np.linspace(start, end, steps).astype(d.numpy))
+    return _finish(data, requires_grad, device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     """Mirrors `torch.eye`."""
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
-    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad, device)
+    d = _np_dtype(dtype)
+    return _finish(_allocate("eye", (n, n if m is None else m), d, lambda: np.eye(n, m, dtype=d)), requires_grad, device)

@@ -37,7 +37,7 @@ def relu_forward(x, out):
 @njit(cache=True, error_model="numpy")
 def _relu_backward(g, y, out):
     for i in range(g.size):
-        out[i] = g[i] if y[i] > 0 else 0
+        out[i] = 0 if y[i] <= 0 else g[i]  # a NaN output passes the gradient, as in PyTorch
 
 
 def relu_backward(g, y, out):
@@ -62,7 +62,7 @@ def relu_forward_parallel(x, out):
 @njit(cache=True, parallel=True, error_model="numpy")
 def _relu_backward_parallel(g, y, out):
     for i in prange(g.size):
-        out[i] = g[i] if y[i] > 0 else 0
+        out[i] = 0 if y[i] <= 0 else g[i]
 
 
 def relu_backward_parallel(g, y, out):
@@ -222,7 +222,7 @@ def elu_forward(x, alpha, out):
 def _elu_backward(g, x, alpha, out):
     for i in range(g.size):
         v = x[i]
-        out[i] = g[i] if v > 0 else g[i] * alpha * math.exp(v)
+        out[i] = g[i] * alpha * math.exp(v) if v <= 0 else g[i]  # NaN: g, as in PyTorch
 
 
 def elu_backward(g, x, alpha, out):

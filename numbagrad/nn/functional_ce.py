@@ -49,7 +49,7 @@ def _class_layout(x, t, weight, ignore_index, op):
         if tuple(t.shape) != expected:
             raise RuntimeError(f"{op}: Expected target size {list(expected)}, got {list(t.shape)}")
         moved = np.moveaxis(x, 1, -1) if x.ndim > 2 else x
-        x2 = np.ascontiguousarray(moved).reshape(-1, c)
+        x2 = np.ascontiguousarray(moved).reshape(moved.size // c if c else int(np.prod(moved.shape[:-1])), c)
         t2, out_shape = t.reshape(-1), tuple(t.shape)
     t2 = np.ascontiguousarray(t2, dtype=np.int64)
     if t2.size and (t2.min() < 0 or t2.max() >= c):
@@ -183,8 +183,19 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             target = target.to(input.dtype)
         return CrossEntropyProbs.apply(input, target, w, float(label_smoothing), reduction)
     x2, t2, out_shape, w = _class_layout(x, t, weight, ignore_index, "cross_entropy")
+    if x2.shape[1] == 0:
+        return _no_classes(input, reduction)
     return CrossEntropyIndices.apply(input, x2, t2, w, out_shape, int(ignore_index),
                                      float(label_smoothing), reduction)
+
+
+def _no_classes(input, reduction):
+    """The loss over zero classes (every target was ignore_index, or there are no rows): 0 per
+    row, NaN for 'mean', as PyTorch, without a kernel reading a row that has no elements."""
+    per_row = input.sum(dim=1 if input.ndim > 1 else 0)
+    if reduction == "none":
+        return per_row
+    return per_row.sum() * (float("nan") if reduction == "mean" else 1.0)
 
 
 class NLL(ArrayFunction):
@@ -196,7 +207,7 @@ class NLL(ArrayFunction):
         wt = (w[safe] if w is not None else np.ones(m, dtype=x2.dtype)) * valid
         loss = -x2[np.arange(m), safe] * wt
         ctx.save_for_backward(x)
-        ctx.state = (x.shape, x2.shape, safe, wt, wt.sum(dtype=np.float64), out_shape, reduction)
+        ctx.state = (x.shape, x2.shape, safe, valid, wt, wt.sum(dtype=np.float64), out_shape, reduction)
         if reduction == "none":
             return loss.reshape(out_shape)
         total = loss.sum(dtype=np.float64)
@@ -208,11 +219,12 @@ class NLL(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         ctx.saved_tensors
-        x_shape, (m, c), safe, wt, denom, out_shape, reduction = ctx.state
+        x_shape, (m, c), safe, safe_valid, wt, denom, out_shape, reduction = ctx.state
         if reduction == "none":
             scale = -wt * g.reshape(m)
         elif reduction == "mean":
-            scale = -wt * (g / denom)
+            with np.errstate(divide="ignore", invalid="ignore"):  # ignored targets get 0, as PyTorch
+                scale = np.where(safe_valid, -wt * (g / denom), np.zeros((), g.dtype))
         else:
             scale = -wt * g
         g2 = np.zeros((m, c), dtype=g.dtype)
@@ -230,4 +242,6 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
         return nll_loss(input.float(), target, None if weight is None else weight.float(),
                         ignore_index=ignore_index, reduction=reduction).half()
     x2, t2, out_shape, w = _class_layout(input._data, target._data, weight, ignore_index, "nll_loss")
+    if x2.shape[1] == 0:
+        return _no_classes(input, reduction)
     return NLL.apply(input, x2, t2, w, out_shape, int(ignore_index), reduction)

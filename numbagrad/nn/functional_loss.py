@@ -11,7 +11,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ..ops._util import promote
+from ..ops._util import promote, torch_sign
 from . import _reduction
 
 _ERR = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
@@ -78,7 +78,7 @@ class L1(_ElementwiseLoss):
 
     @staticmethod
     def grads(x, y, extra, param, need_x, need_y):
-        s = np.sign(x - y)
+        s = torch_sign(x - y)  # 0 at NaN, as PyTorch
         return s, -s
 
 
@@ -96,7 +96,7 @@ class SmoothL1(_ElementwiseLoss):
     def grads(x, y, extra, beta, need_x, need_y):
         d = x - y
         if beta == 0:
-            s = np.sign(d)
+            s = torch_sign(d)
         else:
             s = np.where(np.abs(d) < beta, d / beta, np.sign(d)).astype(d.dtype, copy=False)
         return s, -s
@@ -287,8 +287,11 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
             f"Using a target size ({target.shape}) that is different to the input size "
             f"({input.shape}) is deprecated. Please ensure they have the same size.")
     x = input._data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1 or np.isnan(x).any()):
+    if x.size and not np.all((x >= 0) & (x <= 1)):  # False at NaN too
         raise RuntimeError("all elements of input should be between 0 and 1")
+    y = target._data
+    if y.size and y.dtype.kind == "f" and not np.all((y >= 0) & (y <= 1)):
+        raise RuntimeError("all elements of target should be between 0 and 1")
     _check_weight(weight, x.shape, "binary_cross_entropy")
     if target._data.dtype != x.dtype:
         target = target.to(input.dtype)

@@ -15,9 +15,38 @@ def _size_str(shape):
     return f"numbagrad.Size({list(shape)})"
 
 
+def _check_dtypes(op, kernel, input, params, params_first=False):
+    """PyTorch's dtype rules for the CPU norm kernels: a floating input (NotImplementedError for
+    integer/bool input, as PyTorch's kernel dispatch), parameters and running statistics of the
+    input's dtype, except that a float16 input may come with float32 ones (mixed precision).
+    `params_first`: a mismatch with the parameters is reported before an integer input
+    (layer_norm's order in PyTorch; batch_norm reports the input first)."""
+    x = input._data.dtype
+    given = [(name, t) for name, t in params if t is not None]
+    if x.kind != "f":
+        if given and params_first:
+            raise RuntimeError(f"{op}: mixed dtype (CPU): all inputs must share same datatype "
+                               f"(input {input.dtype.name}, {given[0][0]} {given[0][1].dtype.name})")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{input.dtype.name}\' ({op} needs a '
+                                  f"floating point input; got {input.dtype.name} of shape {tuple(input.shape)})")
+    for name, t in given:
+        d = t._data.dtype
+        if d == x or (x == np.float16 and d == np.float32):
+            continue
+        if x == np.float32 or x == np.float16:
+            raise RuntimeError(f"{op}: mixed dtype (CPU): expect parameter to have scalar type of "
+                               f"{input.dtype.name} ({name} is {t.dtype.name})")
+        raise RuntimeError(f"{op}: mixed dtype (CPU): all inputs must share same datatype (input "
+                           f"{input.dtype.name}, {name} {t.dtype.name})")
+
+
 class BatchNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, use_batch_stats, momentum, eps):
+        if x.size == 0:  # an empty batch (or no channels): an empty result, running stats unchanged
+            ctx.empty = (x.shape, x.shape[1], x.dtype)
+            return np.empty_like(x)
+        ctx.empty = None
         axes = (0,) + tuple(range(2, x.ndim))
         bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
         if use_batch_stats:
@@ -45,6 +74,9 @@ class BatchNorm(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.empty is not None:
+            shape, c, dt = ctx.empty
+            return np.zeros(shape, dt), np.zeros(c, dt), np.zeros(c, dt), None, None, None, None, None
         xhat, rstd, weight = ctx.saved_tensors
         axes, bshape, use_batch_stats = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
@@ -77,7 +109,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected 2D or higher input (got {x.ndim}D input)")
     c = x.shape[1]
     if training:
-        if x.size // c == 1:
+        if c and x.size // c == 1:
             raise ValueError("Expected more than 1 value per channel when training, got input "
                              f"size {_size_str(x.shape)}")
     elif running_mean is None or running_var is None:
@@ -86,6 +118,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                     ("weight", weight), ("bias", bias)):
         if t is not None and t._data.shape != (c,):
             raise RuntimeError(f"batch_norm: {name} should contain {c} elements not {t._data.size}")
+    _check_dtypes("batch_norm", "batch_norm", input, (("running_mean", running_mean), ("running_var", running_var),
+                                                     ("weight", weight), ("bias", bias)))
+    if x.dtype == np.float16:
+        return _batch_norm_half(input, running_mean, running_var, weight, bias, training, momentum, eps)
     rm = running_mean._data if running_mean is not None else None
     rv = running_var._data if running_var is not None else None
     out = BatchNorm.apply(input, weight, bias, rm, rv, bool(training), float(momentum), float(eps))
@@ -96,14 +132,35 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
+def _batch_norm_half(input, running_mean, running_var, weight, bias, training, momentum, eps):
+    """float16 batch norm computed in float32 (the variance of values ~1e4 overflows float16),
+    rounded back to float16; float16 running statistics are updated from float32 copies."""
+    stats = [None if t is None else (t if t._data.dtype == np.float32 else t.float())
+             for t in (running_mean, running_var)]
+    out = batch_norm(input.float(), stats[0], stats[1], _as_float32(weight), _as_float32(bias),
+                     training, momentum, eps)
+    if training:
+        for t, t32 in zip((running_mean, running_var), stats):
+            if t is not None and t32 is not t:
+                with np.errstate(over="ignore"):  # a statistic beyond float16's range is inf, as in PyTorch
+                    t._data[...] = t32._data
+                t._version[0] += 1
+    return out.half()
+
+
+def _as_float32(t):
+    return t if t is None or t._data.dtype == np.float32 else t.float()
+
+
 class LayerNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, k, eps):
         axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        centred = x - mean
-        var = np.mean(centred * centred, axis=axes, keepdims=True)
-        rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
+        d = np.asarray(math.prod(x.shape[a] for a in axes), dtype=x.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):  # empty normalized dims: NaN, no warning
+            centred = x - np.sum(x, axis=axes, keepdims=True) / d
+            var = np.sum(centred * centred, axis=axes, keepdims=True) / d
+            rstd = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False)
         xhat = centred * rstd
         out = xhat * weight if weight is not None else xhat.copy()
         if bias is not None:
@@ -151,4 +208,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         if t is not None and tuple(t._data.shape) != normalized_shape:
             raise RuntimeError(f"layer_norm: {name} of shape {tuple(t._data.shape)} does not match "
                                f"normalized_shape {normalized_shape}")
+    _check_dtypes("layer_norm", "LayerNormKernelImpl", input, (("weight", weight), ("bias", bias)), True)
+    if x.dtype == np.float16:
+        # Computed in float32 and rounded back, as PyTorch's CPU kernel: the variance of values
+        # around 1e4 overflows float16.
+        return LayerNorm.apply(input.float(), _as_float32(weight), _as_float32(bias), k, float(eps)).half()
     return LayerNorm.apply(input, weight, bias, k, float(eps))

@@ -22,6 +22,17 @@ def _float_input(input, op):
     return x
 
 
+def _number(value, op, name):
+    """A Number argument (slope, alpha, beta, threshold) as a float; TypeError naming the argument
+    for anything else, as PyTorch's argument parser (a one-element tensor counts as a number)."""
+    if isinstance(value, (int, float, np.number, np.bool_)):
+        return float(value)
+    from ..tensor import Tensor
+    if isinstance(value, Tensor) and value._data.size == 1:
+        return float(value.item())
+    raise TypeError(f"{op}(): argument '{name}' must be Number, not {type(value).__name__}")
+
+
 def _run(kernel, shape, dtype, *arrays_and_args):
     out = np.empty(shape, dtype=dtype)
     kernel(*arrays_and_args, out.reshape(-1))
@@ -94,10 +105,11 @@ class LeakyReLU(ArrayFunction):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """Mirrors `F.leaky_relu(input, negative_slope=0.01, inplace=False)`."""
     x = _float_input(input, "leaky_relu")
+    slope = _number(negative_slope, "leaky_relu", "negative_slope")
     if inplace:
         from .inplace import apply_inplace
-        return apply_inplace(x, "leaky_relu_", lambda t: run_in_float32_if_half(LeakyReLU, t, float(negative_slope)))
-    return run_in_float32_if_half(LeakyReLU, x, float(negative_slope))
+        return apply_inplace(x, "leaky_relu_", lambda t: run_in_float32_if_half(LeakyReLU, t, slope))
+    return run_in_float32_if_half(LeakyReLU, x, slope)
 
 
 class Sigmoid(ArrayFunction):
@@ -183,7 +195,8 @@ class Softplus(ArrayFunction):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """Mirrors `F.softplus(input, beta=1, threshold=20)`: linear where beta*x > threshold."""
-    return run_in_float32_if_half(Softplus, _float_input(input, "softplus"), float(beta), float(threshold))
+    return run_in_float32_if_half(Softplus, _float_input(input, "softplus"), _number(beta, "softplus", "beta"),
+                                  _number(threshold, "softplus", "threshold"))
 
 
 class ELU(ArrayFunction):
@@ -205,10 +218,11 @@ class ELU(ArrayFunction):
 def elu(input, alpha=1.0, inplace=False):
     """Mirrors `F.elu(input, alpha=1.0, inplace=False)`."""
     x = _float_input(input, "elu")
+    alpha = _number(alpha, "elu", "alpha")
     if inplace:
         from .inplace import apply_inplace
-        return apply_inplace(x, "elu_", lambda t: run_in_float32_if_half(ELU, t, float(alpha)))
-    return run_in_float32_if_half(ELU, x, float(alpha))
+        return apply_inplace(x, "elu_", lambda t: run_in_float32_if_half(ELU, t, alpha))
+    return run_in_float32_if_half(ELU, x, alpha)
 
 
 class SiLU(ArrayFunction):

@@ -231,6 +231,8 @@ def masked_fill(input, mask, value):
     value = as_operand(value, "masked_fill")
     if isinstance(value, Tensor):
         value = value.item()
+    from .pointwise import _checked_scalar
+    value = _checked_scalar(value, x.dtype, "masked_fill")  # PyTorch's overflow check; -1 is 255 in uint8
     return MaskedFill.apply(x, m._data, value)
 
 

@@ -112,7 +112,9 @@ def _ufunc_inplace(x, other, ufunc, op, fallback, alpha=None):
     _check_cast(x, dtypes.result_type(x, other), op)
     value = other._data if isinstance(other, Tensor) else other
     if alpha is not None and alpha != 1:
-        value = value * alpha
+        value = value * pointwise._checked_alpha(alpha, x, other, op)
+    if type(value) is int and x._data.dtype.kind in "iu":
+        value = dtypes.wrap_int(value, x.dtype)  # uint8.add_(300) adds 44, as PyTorch
     try:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             ufunc(x._data, value, out=x._data, casting="unsafe")
@@ -225,6 +227,7 @@ def fill_(self, value):
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
         value = value.item()
+    value = pointwise._checked_scalar(as_operand(value, "fill_"), self.dtype, "fill_")
     if self.requires_grad and _grad_state["enabled"]:
         return apply_inplace(self, "fill_", Fill.apply, value)
     self._data.fill(value)

@@ -4,7 +4,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ._util import wrap_dim, cast
+from ._util import wrap_dim, cast, memory_error
 from .shape import _view_of
 
 
@@ -50,7 +50,10 @@ def cat(tensors, dim=0, *, out=None):
             if k != d and t._data.shape[k] != ref._data.shape[k]:
                 raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
                                    f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in the list.")
-    return Cat.apply(d, *kept)
+    try:
+        return Cat.apply(d, *kept)
+    except MemoryError as e:  # joined expanded views too large to allocate: PyTorch's RuntimeError
+        raise memory_error("cat", e) from None
 
 
 concat = cat
@@ -95,6 +98,8 @@ def split(tensor, split_size_or_sections, dim=0):
     """Mirrors `torch.split`: chunks of `split_size` (the last may be smaller), or sizes given as
     a list. The pieces are views of the input."""
     x = tensor
+    if x._data.ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor (got a 0-d tensor)")
     d = wrap_dim(dim, x._data.ndim, "split")
     n = x._data.shape[d]
     if isinstance(split_size_or_sections, (list, tuple)):
@@ -116,6 +121,8 @@ def chunk(input, chunks, dim=0):
     """Mirrors `torch.chunk`: at most `chunks` pieces of size ceil(n / chunks)."""
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._data.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor (got a 0-d tensor)")
     d = wrap_dim(dim, input._data.ndim, "chunk")
     n = input._data.shape[d]
     size = max(-(-n // chunks), 1)

@@ -6,7 +6,7 @@ views (`.T`), which BLAS reads as a layout flag, not copied.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import check_tensor, promote, named
+from ._util import check_tensor, promote, named, memory_error
 
 
 class MatMul(ArrayFunction):
@@ -73,7 +73,10 @@ def matmul(input, other, *, out=None):
     _check_matmul(a, b, "matmul")
     kind = {(2, 2): "MmBackward0", (1, 1): "DotBackward0", (2, 1): "MvBackward0"}.get(
         (a._data.ndim, b._data.ndim), "MatMulBackward0")
-    return named(MatMul.apply(a, b), kind)
+    try:
+        return named(MatMul.apply(a, b), kind)
+    except MemoryError as e:  # an output too large to allocate: PyTorch's RuntimeError
+        raise memory_error("matmul", e) from None
 
 
 def mm(input, mat2, *, out=None):

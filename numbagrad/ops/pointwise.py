@@ -9,7 +9,8 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import promote, broadcast_error, check_tensor, to_float, as_operand, cast
+from ._util import (promote, broadcast_error, check_tensor, to_float, as_operand, cast, torch_sign, allocate,
+                    memory_error, is_too_big)
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -18,7 +19,13 @@ def _binary(cls, a, b, op, *extra):
     a, b, result = promote(a, b, op)
     try:
         out = cls.apply(a, b, *extra)
-    except ValueError:
+    except MemoryError as e:  # a huge broadcast (of expanded views): PyTorch's RuntimeError
+        raise memory_error(op, e) from None
+    except ValueError as e:
+        if is_too_big(e):
+            raise RuntimeError(f"{op}: not enough memory for the broadcast result of shapes "
+                               f"{tuple(np.shape(a._data if isinstance(a, Tensor) else a))} and "
+                               f"{tuple(np.shape(b._data if isinstance(b, Tensor) else b))}") from None
         raise broadcast_error(op, a, b) from None
     if result is not None and out._data.dtype != result.numpy:
         out = to_dtype(out, result)
@@ -32,7 +39,7 @@ class ToDtype(ArrayFunction):
     @staticmethod
     def forward(ctx, x, np_dtype):
         ctx.in_dtype = x.dtype
-        return x.astype(np_dtype)
+        return allocate("to", x.shape, np_dtype, lambda: x.astype(np_dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -44,14 +51,15 @@ def to_dtype(x, d):
     if x._data.dtype == d.numpy:
         return x
     if x.requires_grad and not d.is_floating_point:
-        return _wrap(x._data.astype(d.numpy))
+        return _wrap(allocate("to", x._data.shape, d.numpy, lambda: x._data.astype(d.numpy)))
     return ToDtype.apply(x, d.numpy)
 
 
 class Clone(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
-        return np.array(x, order="C", copy=True)
+        # An expanded view can be far larger than its memory: its copy is checked like a factory.
+        return allocate("clone", x.shape, x.dtype, lambda: np.array(x, order="C", copy=True))
 
     @staticmethod
     def backward(ctx, g):
@@ -120,11 +128,39 @@ class Div(ArrayFunction):
         return ga, gb
 
 
+def scalar_power(a, e):
+    """a ** e for an array a and a Python number e, as PyTorch's CPU kernel computes it: e = 0
+    gives 1, e = 1 a copy, 0.5 / -0.5 sqrt / rsqrt, 2 / 3 / -1 / -2 products and reciprocals,
+    and std::pow otherwise. (The special forms differ from pow at -0.0 and -inf.)"""
+    with np.errstate(**_ERRSTATE):
+        if a.dtype.kind != "f":
+            return np.power(a, e)
+        if e == 0:
+            return np.ones(a.shape, a.dtype)
+        if e == 1:
+            return a.copy()
+        one = np.ones((), a.dtype)
+        if e == 0.5:
+            return np.sqrt(a)
+        if e == -0.5:
+            return one / np.sqrt(a)
+        if e == 2:
+            return a * a
+        if e == 3:
+            return a * a * a
+        if e == -1:
+            return one / a
+        if e == -2:
+            return one / (a * a)
+        return np.power(a, np.asarray(e, a.dtype))
+
+
 class Pow(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
+        b_scalar = not isinstance(b, np.ndarray)
         with np.errstate(**_ERRSTATE):
-            out = np.power(a, b)
+            out = scalar_power(a, b) if b_scalar else np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -133,19 +169,45 @@ class Pow(ArrayFunction):
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
+        zero = np.zeros((), out.dtype)
         with np.errstate(**_ERRSTATE):
             if need_a:
-                # PyTorch defines the gradient as 0 where the exponent is 0 (even at a == 0).
-                ga = np.where(b == 0, 0, g * b * np.power(a, b - 1)).astype(out.dtype, copy=False)
+                # PyTorch: 0 where the exponent is 0 (even at a == 0, or a NaN a), else
+                # g * b * a ** (b - 1), with the power computed as in forward.
+                if not isinstance(b, np.ndarray):
+                    ga = np.zeros_like(out) if b == 0 else g * (b * scalar_power(a, b - 1))
+                else:
+                    ga = np.where(b == 0, zero, g * (b * np.power(a, b - 1)))
             if need_b:
-                # d/db a**b = a**b * log(a), defined as 0 where a == 0 (PyTorch's convention).
-                gb = np.where(a == 0, 0, g * out * np.log(np.where(a == 0, 1, a))).astype(out.dtype, copy=False)
-        return ga, gb
+                # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0.
+                log_a = np.log(a) if isinstance(a, np.ndarray) else np.log(np.asarray(a, out.dtype))
+                gb = np.where((a == 0) & (b >= 0), zero, g * (out * log_a))
+        return (ga.astype(out.dtype, copy=False) if ga is not None else None,
+                gb.astype(out.dtype, copy=False) if gb is not None else None)
 
 
 def add(input, other, *, alpha=1, out=None):
     """Mirrors `torch.add(input, other, alpha=1)`."""
+    if alpha != 1:
+        alpha = _checked_alpha(alpha, input, other, "add")
     return _binary(Add, input, other, "add", alpha)
+
+
+def _checked_alpha(alpha, a, b, op):
+    """alpha as PyTorch converts it to the result dtype: no float alpha for integer results, and
+    RuntimeError when it does not fit (an unsigned dtype takes it modulo 2**bits)."""
+    alpha = as_operand(alpha, op)
+    if isinstance(alpha, Tensor):
+        raise TypeError(f"{op}(): argument 'alpha' must be Number, not Tensor")
+    dt = dtypes.result_type(as_operand(a, op), as_operand(b, op))
+    if dt._category == 2:
+        return alpha
+    if isinstance(alpha, float):
+        raise RuntimeError(f"{op}: For integral input tensors, argument alpha must not be a floating point "
+                           f"number (alpha={alpha}).")
+    if dt._category == 1:
+        return dtypes.wrap_int(dtypes.check_scalar_fits(int(alpha), dt, op), dt)
+    return alpha
 
 
 def sub(input, other, *, alpha=1, out=None):
@@ -153,6 +215,8 @@ def sub(input, other, *, alpha=1, out=None):
     if _is_bool(input) and _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                            "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        alpha = _checked_alpha(alpha, input, other, "sub")
     return _binary(Sub, input, other, "sub", alpha)
 
 
@@ -177,12 +241,20 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode is not None:
         if rounding_mode not in ("floor", "trunc"):
             raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
-        a, b, _ = promote(input, other, "div")
+        op = "floor_divide" if rounding_mode == "floor" else "div"
+        a, b, _ = promote(input, other, op)
         av = a._data if isinstance(a, Tensor) else a
         bv = b._data if isinstance(b, Tensor) else b
-        with np.errstate(**_ERRSTATE):
-            q = np.floor_divide(av, bv) if rounding_mode == "floor" else np.trunc(np.true_divide(av, bv))
         dt = dtypes.result_type(a, b)
+        if dt._category != 2:
+            _check_integer_divisor(av, bv, dt, f"div_{rounding_mode}")
+        with np.errstate(**_ERRSTATE):
+            if rounding_mode == "floor":
+                q = np.floor_divide(av, bv)
+            elif dt._category != 2:  # exact for integers (a float quotient loses digits of int64)
+                q = np.floor_divide(np.subtract(av, np.fmod(av, bv)), bv)
+            else:
+                q = np.trunc(np.true_divide(av, bv))
         return _wrap(np.asarray(q).astype(dt.numpy))
     a = as_operand(input, "div")
     b = as_operand(other, "div")
@@ -202,11 +274,12 @@ def _is_float(x):
 
 def pow(input, exponent, *, out=None):
     """Mirrors `torch.pow(input, exponent)`; input may be a number when exponent is a tensor."""
-    a, b, result = promote(input, exponent, "pow")
-    if isinstance(b, Tensor) is False and isinstance(a, Tensor) and a._data.dtype.kind in "iu" \
-            and isinstance(b, int) and b < 0:
-        raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
-    return _binary(Pow, a, b, "pow")
+    exponent = as_operand(exponent, "pow")
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iu" and type(exponent) is int:
+        if exponent < 0:
+            raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
+        dtypes.check_scalar_fits(exponent, input.dtype, "pow")
+    return _binary(Pow, input, exponent, "pow")
 
 
 def floor_divide(input, other, *, out=None):
@@ -230,8 +303,26 @@ class Remainder(ArrayFunction):
 
 
 def remainder(input, other, *, out=None):
-    """Mirrors `torch.remainder` (Python's modulo: the sign of the divisor)."""
-    return _binary(Remainder, input, other, "remainder")
+    """Mirrors `torch.remainder` (Python's modulo: the sign of the divisor). Integer division by
+    zero raises RuntimeError('ZeroDivisionError'), as PyTorch."""
+    a, b, result = promote(input, other, "remainder")
+    dt = result if result is not None else dtypes.result_type(a, b)
+    if dt._category != 2:
+        _check_integer_divisor(a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b,
+                               dt, "remainder")
+    return _binary(Remainder, a, b, "remainder")
+
+
+def _check_integer_divisor(a, b, dt, kernel):
+    """PyTorch's errors for an integer floor/trunc division or remainder: bool operands are not
+    implemented, and a zero divisor raises RuntimeError('ZeroDivisionError') (NumPy gives 0) unless
+    the result is empty."""
+    if dt._category == 0:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    if np.size(a) and np.size(b) and np.any(np.equal(b, 0)):
+        op = {"div_floor": "floor_divide", "div_trunc": "div(rounding_mode='trunc')"}.get(kernel, kernel)
+        raise RuntimeError(f"ZeroDivisionError: {op}: integer division by zero (the {dt.name} divisor "
+                           "has a zero)")
 
 
 # ---- unary math -------------------------------------------------------------------------------------
@@ -266,11 +357,11 @@ class Abs(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
-        return g * np.sign(x)
+        return g * torch_sign(x)
 
 
 def abs(input, *, out=None):
-    """Mirrors `torch.abs` (gradient 0 at 0, as PyTorch)."""
+    """Mirrors `torch.abs` (gradient 0 at 0 and at NaN, as PyTorch)."""
     return Abs.apply(check_tensor(input, "abs"))
 
 
@@ -477,7 +568,7 @@ class _NoGradUnary(ArrayFunction):
 class Sign(_NoGradUnary):
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        return torch_sign(x)
 
 
 class Floor(_NoGradUnary):
@@ -509,7 +600,7 @@ class Trunc(_NoGradUnary):
 
 
 def sign(input, *, out=None):
-    """Mirrors `torch.sign` (zero gradient)."""
+    """Mirrors `torch.sign` (zero gradient; 0 at NaN, as PyTorch)."""
     x = check_tensor(input, "sign")
     if x._data.dtype.kind == "b":
         return _wrap(x._data.copy())
@@ -559,9 +650,15 @@ class Clamp(ArrayFunction):
             mask &= x >= lo
         if hi is not None:
             mask &= x <= hi
-        gx = np.where(mask, g, 0).astype(g.dtype, copy=False)
-        g_lo = np.where(x < lo, g, 0).astype(g.dtype) if (lo is not None and ctx.needs_input_grad[1]) else None
-        g_hi = np.where(x > hi, g, 0).astype(g.dtype) if (hi is not None and ctx.needs_input_grad[2]) else None
+        zero = np.zeros((), g.dtype)
+        gx = np.where(mask, g, zero)
+        g_lo = g_hi = None
+        # A tensor bound gets the gradient where it is the result; where min >= max the result
+        # is max, and PyTorch gives max the gradient only where max < min (or x > max).
+        if lo is not None and ctx.needs_input_grad[1]:
+            g_lo = np.where((x < lo) & (lo < hi) if hi is not None else x < lo, g, zero)
+        if hi is not None and ctx.needs_input_grad[2]:
+            g_hi = np.where((x > hi) | (hi < lo) if lo is not None else x > hi, g, zero)
         return gx, g_lo, g_hi
 
 
@@ -574,7 +671,21 @@ def clamp(input, min=None, max=None, *, out=None):
     hi = as_operand(max, "clamp") if max is not None else None
     if x._data.dtype.kind != "f" and (isinstance(lo, float) or isinstance(hi, float)):
         x = to_float(x)
+    lo = _checked_scalar(lo, x.dtype, "clamp")
+    hi = _checked_scalar(hi, x.dtype, "clamp")
     return Clamp.apply(x, lo, hi)
+
+
+def _checked_scalar(value, d, op):
+    """A Python scalar argument converted to dtype d as PyTorch does (checked: RuntimeError when it
+    overflows; an integer that fits by PyTorch's rule is then wrapped, e.g. -1 for uint8 is 255).
+    Tensors and None pass through."""
+    if value is None or isinstance(value, Tensor):
+        return value
+    dtypes.check_scalar_fits(value, d, op)
+    if d._category == 1 and isinstance(value, int) and not isinstance(value, bool):
+        return dtypes.wrap_int(value, d)
+    return value
 
 
 clip = clamp
@@ -589,9 +700,7 @@ class Maximum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        # Ties split the gradient evenly, as PyTorch does.
-        wa = (a > b) + 0.5 * (a == b)
-        return g * wa, g * (1 - wa)
+        return _tie_split(g, a, b, a < b, a > b)
 
 
 class Minimum(ArrayFunction):
@@ -603,12 +712,20 @@ class Minimum(ArrayFunction):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        wa = (a < b) + 0.5 * (a == b)
-        return g * wa, g * (1 - wa)
+        return _tie_split(g, a, b, a > b, a < b)
+
+
+def _tie_split(g, a, b, a_loses, b_loses):
+    """PyTorch's gradient of maximum/minimum: half to each side of a tie, all to the winner, and
+    (as no comparison with NaN is true) the full gradient to BOTH sides where either is NaN."""
+    zero = np.zeros((), g.dtype)
+    shared = np.where(a == b, g * np.asarray(0.5, g.dtype), g)
+    return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
 
 
 def maximum(input, other, *, out=None):
-    """Mirrors `torch.maximum` (elementwise; NaN propagates; ties share the gradient)."""
+    """Mirrors `torch.maximum` (elementwise; NaN propagates; ties share the gradient; at a NaN
+    both inputs get the full gradient, as PyTorch)."""
     check_tensor(input, "maximum")
     check_tensor(other, "maximum", "other")
     return _binary(Maximum, input, other, "maximum")
@@ -643,7 +760,11 @@ def where(condition, input=None, other=None, *, out=None):
         return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(cond._data))
     if cond._data.dtype.kind != "b":
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.name}")
-    a, b, result = promote(input, other, "where")
+    a, b = as_operand(input, "where"), as_operand(other, "where")
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        d = dtypes.result_type(a, b)
+        a, b = _checked_scalar(a, d, "where"), _checked_scalar(b, d, "where")
+    a, b, result = promote(a, b, "where")
     try:
         out = Where.apply(cond, a, b)
     except ValueError:

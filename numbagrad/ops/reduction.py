@@ -9,7 +9,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from ._util import check_tensor, wrap_dims, wrap_dim, cast, named
+from ._util import check_tensor, wrap_dims, wrap_dim, cast, named, torch_sign
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -28,12 +28,29 @@ def _expand_back(g, in_shape, axes, keepdim):
 
 
 def _reduce_args(x, dim, op):
+    """The reduced axes: all for dim None or (); a 0-d tensor takes dim 0 and -1 (IndexError for
+    others, as PyTorch) and reduces over nothing."""
     nd = x._data.ndim
     if dim is None:
         return tuple(range(nd))
     if isinstance(dim, (tuple, list)) and len(dim) == 0:
         return tuple(range(nd))
-    return wrap_dims(dim, nd, op)
+    axes = wrap_dims(dim, nd, op)
+    return axes if nd else ()
+
+
+def _check_identityless(x, axes, full, op):
+    """A reduction without an identity (max, min, inf-norms) over an empty slice: PyTorch's
+    RuntimeError when reducing everything, IndexError naming an empty reduced dim."""
+    if x._data.size:
+        return
+    if full:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                           f"Specify the reduction dim with the 'dim' argument (input shape {tuple(x.shape)}).")
+    for a in axes:
+        if x._data.shape[a] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {a} to have non-zero size "
+                             f"(input shape {tuple(x.shape)}).")
 
 
 # ---- sum, mean, prod ------------------------------------------------------------------------------
@@ -93,26 +110,43 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 class Prod(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, axes, keepdim):
+    def forward(ctx, x, axes, keepdim, full):
         out = np.asarray(np.prod(x, axis=axes, keepdims=keepdim))
-        ctx.save_for_backward(x)
-        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.save_for_backward(x, out)
+        ctx.axes, ctx.keepdim, ctx.full = axes, keepdim, full
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        axes = ctx.axes
-        # The product of all other elements: exclusive products along the flattened axes
-        # (exact with zeros, unlike out / x).
-        moved = np.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
-        flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
-        ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        # PyTorch's prod_backward, branch for branch (its NaN/inf results depend on the branch):
+        # no zero in the input: g * out / x; a full reduction with two or more zeros: 0;
+        # otherwise the exact product of all other elements of each slice.
+        x, out = ctx.saved_tensors
+        if x.ndim == 0:
+            return g, None, None, None
+        axes, keepdim = ctx.axes, ctx.keepdim
+        zeros = int(np.count_nonzero(x == 0))
+        gb = _expand_back(g, x.shape, axes, keepdim)
+        if zeros == 0:
+            with np.errstate(**_ERRSTATE):
+                return gb * (_expand_back(out, x.shape, axes, keepdim) / x), None, None, None
+        if ctx.full and zeros > 1:
+            return np.zeros_like(x), None, None, None
+        return gb * _products_of_others(x, axes), None, None, None
+
+
+def _products_of_others(x, axes):
+    """For each element, the product of the other elements of its slice over `axes` (exclusive
+    products from both ends, exact with zeros; PyTorch's prod_safe_zeros_backward)."""
+    tail = tuple(range(x.ndim - len(axes), x.ndim))
+    moved = np.moveaxis(x, axes, tail)
+    flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+    ones = np.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+    with np.errstate(**_ERRSTATE):
         left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
         right = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], axis=-1), axis=-1), -1)
         others = (left * right).reshape(moved.shape)
-        others = np.moveaxis(others, tuple(range(x.ndim - len(axes), x.ndim)), axes)
-        return _expand_back(g, x.shape, axes, ctx.keepdim) * others, None, None
+    return np.moveaxis(others, tail, axes)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
@@ -125,27 +159,36 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     if x._data.dtype.kind in "bui" and dtype is None:
         return _wrap(np.asarray(np.prod(x._data, axis=None if dim is None else wrap_dim(dim, x.ndim, "prod"),
                                         keepdims=keepdim, dtype=np.int64)))
-    return Prod.apply(x, _reduce_args(x, dim, "prod"), keepdim)
+    return Prod.apply(x, _reduce_args(x, dim, "prod"), keepdim, dim is None)
 
 
 # ---- max, min, argmax, argmin ------------------------------------------------------------------------
 class ExtremeAll(ArrayFunction):
-    """max/min/amax/amin over dims: the gradient is shared evenly between tied extremes."""
+    """max/min/amax/amin over dims: the gradient is shared evenly between tied extremes.
+
+    `nan_picks`: max()/min() over everything (PyTorch's evenly_distribute_backward), where a NaN
+    result gives the gradient to the NaN elements. Otherwise (amax/amin, PyTorch's
+    scale_grad_by_count) no element equals a NaN result and the slice's gradient is NaN."""
 
     @staticmethod
-    def forward(ctx, x, axes, keepdim, is_max):
+    def forward(ctx, x, axes, keepdim, is_max, nan_picks):
         out = np.asarray((np.max if is_max else np.min)(x, axis=axes, keepdims=keepdim))
         ctx.save_for_backward(x, out)
-        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.axes, ctx.keepdim, ctx.nan_picks = axes, keepdim, nan_picks
         return out
 
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        hit = x == _expand_back(out, x.shape, ctx.axes, ctx.keepdim)
-        count = np.sum(hit, axis=ctx.axes, keepdims=True)
-        gx = np.where(hit, _expand_back(g, x.shape, ctx.axes, ctx.keepdim) / count, 0)
-        return gx.astype(x.dtype, copy=False), None, None, None
+        axes, keepdim = ctx.axes, ctx.keepdim
+        if ctx.nan_picks and out.dtype.kind == "f" and np.isnan(out).any():
+            hit = np.isnan(x) | (x == _expand_back(out, x.shape, axes, keepdim))
+        else:
+            hit = x == _expand_back(out, x.shape, axes, keepdim)
+        count = np.sum(hit, axis=axes, keepdims=True).astype(g.dtype)
+        with np.errstate(**_ERRSTATE):
+            gx = (_expand_back(g, x.shape, axes, keepdim) / count) * hit
+        return gx.astype(x.dtype, copy=False), None, None, None, None
 
 
 class ExtremeDim(ArrayFunction):
@@ -184,11 +227,11 @@ def _extreme(input, dim, keepdim, is_max, op, result_type):
         if x._data.size == 0:
             raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
-        return named(ExtremeAll.apply(x, tuple(range(x._data.ndim)), False, is_max),
+        return named(ExtremeAll.apply(x, tuple(range(x._data.ndim)), False, is_max, True),
                      "MaxBackward1" if is_max else "MinBackward1")
     axis = wrap_dim(dim, x._data.ndim, op)
     if x._data.ndim == 0:
-        return result_type(ExtremeAll.apply(x, (), keepdim, is_max), _wrap(np.zeros((), np.int64)))
+        return result_type(ExtremeAll.apply(x, (), keepdim, is_max, True), _wrap(np.zeros((), np.int64)))
     if x._data.shape[axis] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {axis} to have non-zero size.")
     values, idx = ExtremeDim.apply(x, axis, keepdim, is_max)
@@ -209,20 +252,25 @@ def min(input, dim=None, keepdim=False, *, out=None):
 def amax(input, dim=(), keepdim=False):
     """Mirrors `torch.amax`: the gradient is shared evenly between ties."""
     x = check_tensor(input, "amax")
-    return named(ExtremeAll.apply(x, _reduce_args(x, dim, "amax"), keepdim, True), "AmaxBackward0")
+    axes = _reduce_args(x, dim, "amax")
+    _check_identityless(x, axes, _all_dims(dim), "amax")
+    return named(ExtremeAll.apply(x, axes, keepdim, True, False), "AmaxBackward0")
 
 
 def amin(input, dim=(), keepdim=False):
     """Mirrors `torch.amin`."""
     x = check_tensor(input, "amin")
-    return named(ExtremeAll.apply(x, _reduce_args(x, dim, "amin"), keepdim, False), "AminBackward0")
+    axes = _reduce_args(x, dim, "amin")
+    _check_identityless(x, axes, _all_dims(dim), "amin")
+    return named(ExtremeAll.apply(x, axes, keepdim, False, False), "AminBackward0")
 
 
 def _arg_extreme(input, dim, keepdim, is_max, op):
     x = check_tensor(input, op)
-    if x._data.size == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     data = x._data
+    if dim is None and data.size == 0:
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0 "
+                         f"(input shape {tuple(x.shape)}).")
     fn = np.argmax if is_max else np.argmin
     if data.dtype.kind == "f" and np.isnan(data).any():
         data = np.where(np.isnan(data), np.inf if is_max else -np.inf, data)
@@ -234,6 +282,7 @@ def _arg_extreme(input, dim, keepdim, is_max, op):
     axis = wrap_dim(dim, data.ndim, op)
     if data.ndim == 0:
         return _wrap(np.zeros((), np.int64))
+    _check_identityless(x, (axis,), False, op)
     return _wrap(np.asarray(fn(data, axis=axis, keepdims=keepdim)).astype(np.int64))
 
 
@@ -250,26 +299,34 @@ def argmin(input, dim=None, keepdim=False):
 # ---- var, std ---------------------------------------------------------------------------------------
 class Var(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, axes, correction, keepdim):
+    def forward(ctx, x, axes, correction, keepdim, all_dims):
         n = 1
         for a in axes:
             n *= x.shape[a]
         denom = n - correction if n > correction else 0
-        centered = x - np.mean(x, axis=axes, keepdims=True)
-        with np.errstate(**_ERRSTATE):
+        with np.errstate(**_ERRSTATE):  # an empty slice: NaN, without NumPy's warning
+            centered = x - np.sum(x, axis=axes, keepdims=True) / np.asarray(n, dtype=x.dtype)
             out = np.asarray(np.sum(centered * centered, axis=axes, keepdims=keepdim)
                              / np.asarray(denom, dtype=x.dtype))
         ctx.save_for_backward(centered)
-        ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
+        ctx.axes, ctx.keepdim, ctx.denom, ctx.all_dims = axes, keepdim, denom, all_dims
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (centered,) = ctx.saved_tensors
-        with np.errstate(**_ERRSTATE):
-            scale = np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, dtype=centered.dtype)
-            gx = _expand_back(g, centered.shape, ctx.axes, ctx.keepdim) * centered * scale
-        return gx, None, None, None
+        return _var_backward(ctx, _expand_back(g, centered.shape, ctx.axes, ctx.keepdim), centered), None, None, None, None
+
+
+def _var_backward(ctx, g, centered):
+    """PyTorch's var_backward: 2 g (x - mean) / (n - correction). With no degrees of freedom
+    over all dims it is g * (NaN where x equals the mean, else inf), as in PyTorch."""
+    dt = centered.dtype
+    with np.errstate(**_ERRSTATE):
+        if ctx.denom == 0 and ctx.all_dims:
+            return g * np.where(centered == 0, np.asarray(np.nan, dt), np.asarray(np.inf, dt))
+        scale = np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, dtype=dt)
+        return (g * centered * scale).astype(dt, copy=False)
 
 
 def _correction(unbiased, correction):
@@ -287,13 +344,14 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim, unbiased = None, dim
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"var(): input dtype should be floating point, got {x.dtype.name}")
-    return Var.apply(x, _reduce_args(x, dim, "var"), _correction(unbiased, correction), keepdim)
+    return Var.apply(x, _reduce_args(x, dim, "var"), _correction(unbiased, correction), keepdim,
+                     _all_dims(dim) or x._data.ndim == 0)
 
 
 class Std(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, axes, correction, keepdim):
-        out = Var.forward(ctx, x, axes, correction, keepdim)
+    def forward(ctx, x, axes, correction, keepdim, all_dims):
+        out = Var.forward(ctx, x, axes, correction, keepdim, all_dims)
         out = np.sqrt(out)
         ctx.std = out
         return out
@@ -303,10 +361,14 @@ class Std(ArrayFunction):
         (centered,) = ctx.saved_tensors
         std = ctx.std
         with np.errstate(**_ERRSTATE):
-            # d std = d var / (2 std); PyTorch defines it as 0 where std == 0.
-            scale = np.where(std == 0, 0, g / (std * np.asarray(ctx.denom, dtype=centered.dtype)))
-        gx = _expand_back(scale.astype(centered.dtype, copy=False), centered.shape, ctx.axes, ctx.keepdim) * centered
-        return gx, None, None, None
+            # PyTorch's std_backward: var_backward of g / (2 std), taken as 0 where std == 0.
+            g_var = np.where(std == 0, np.zeros((), std.dtype), g / (std + std))
+        g_var = _expand_back(g_var.astype(centered.dtype, copy=False), centered.shape, ctx.axes, ctx.keepdim)
+        return _var_backward(ctx, g_var, centered), None, None, None, None
+
+
+def _all_dims(dim):
+    return dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -316,7 +378,8 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
         dim, unbiased = None, dim
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"std(): input dtype should be floating point, got {x.dtype.name}")
-    return Std.apply(x, _reduce_args(x, dim, "std"), _correction(unbiased, correction), keepdim)
+    return Std.apply(x, _reduce_args(x, dim, "std"), _correction(unbiased, correction), keepdim,
+                     _all_dims(dim) or x._data.ndim == 0)
 
 
 # ---- logsumexp, norm -----------------------------------------------------------------------------------
@@ -374,22 +437,30 @@ class Norm(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's norm_backward, case by case: sgn(x) (0 at NaN) for p = 1 and inf; terms
+        # taken as 0 where the norm (or, for p < 1, x) is 0; no gradient at all for p = 0.
         x, out = ctx.saved_tensors
         p = ctx.p
+        if p == 0:
+            return None, None, None, None
         if not ctx.keepdim:
             g = np.expand_dims(g, ctx.axes)
+        zero = np.zeros((), x.dtype)
         with np.errstate(**_ERRSTATE):
-            if p == 0:
-                gx = np.zeros_like(x)
-            elif p == 1:
-                gx = g * np.sign(x)
+            if p == 1:
+                gx = g * torch_sign(x)
             elif p == 2:
-                gx = np.where(out == 0, 0, g * x / out)
+                gx = g * np.where(out == 0, zero, x / out)
             elif p in (np.inf, -np.inf):
-                hit = np.abs(x) == out
-                gx = g * np.sign(x) * hit / np.sum(hit, axis=ctx.axes, keepdims=True)
+                hit = (np.abs(x) == out) | np.isnan(x)
+                gx = torch_sign(x) * ((g / np.sum(hit, axis=ctx.axes, keepdims=True)) * hit)
+            elif p < 1:
+                scaled = torch_sign(x) * np.where(x == 0, zero, np.power(np.abs(x), p - 1))
+                gx = scaled * g * np.power(out, 1 - p)
+            elif p < 2:
+                gx = torch_sign(x) * np.power(np.abs(x), p - 1) * np.where(out == 0, zero, g / np.power(out, p - 1))
             else:
-                gx = np.where(out == 0, 0, g * np.sign(x) * np.power(np.abs(x), p - 1) / np.power(out, p - 1))
+                gx = x * np.power(np.abs(x), p - 2) * np.where(out == 0, zero, g / np.power(out, p - 1))
         return gx.astype(x.dtype, copy=False), None, None, None
 
 
@@ -405,7 +476,12 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2
     if isinstance(p, str):
         raise RuntimeError(f"norm(): p='{p}' is not supported (use a number, inf or 'fro')")
-    return Norm.apply(x, float(p), _reduce_args(x, dim, "norm"), keepdim)
+    axes = _reduce_args(x, dim, "norm")
+    if x._data.size == 0 and float(p) in (np.inf, -np.inf) and (
+            _all_dims(dim) or 0 in [x._data.shape[a] for a in axes]):
+        raise RuntimeError(f"norm: cannot compute the {float(p)} norm over an empty dimension: the operation "
+                           f"has no identity (input shape {tuple(x.shape)}, dim {dim})")
+    return Norm.apply(x, float(p), axes, keepdim)
 
 
 # ---- all, any (no gradient) ---------------------------------------------------------------------

@@ -5,6 +5,8 @@ from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ._util import check_tensor, wrap_dim, cast
 
+_ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+
 
 class CumSum(ArrayFunction):
     @staticmethod
@@ -25,9 +27,10 @@ def cumsum(input, dim, *, dtype=None):
         x = cast(x, dtypes.to_dtype(dtype))
     elif x._data.dtype.kind in "biu":
         x = cast(x, dtypes.int64)
+    axis = wrap_dim(dim, x._data.ndim, "cumsum")  # a 0-d tensor takes dim 0 and -1
     if x._data.ndim == 0:
         return x.clone()
-    return CumSum.apply(x, wrap_dim(dim, x._data.ndim, "cumsum"))
+    return CumSum.apply(x, axis)
 
 
 class CumProd(ArrayFunction):
@@ -42,21 +45,38 @@ class CumProd(ArrayFunction):
     def backward(ctx, g):
         x, out = ctx.saved_tensors
         axis = ctx.axis
-        if np.any(x == 0):
-            # Exact where inputs are zero: d out_j / d x_i = prod_{k<=j, k!=i} x_k, summed over j >= i.
-            xm = np.moveaxis(x, axis, -1)
-            gm = np.moveaxis(g, axis, -1)
-            n = xm.shape[-1]
-            gx = np.zeros_like(xm)
-            for i in range(n):
-                others = xm.copy()
-                others[..., i] = 1
-                prods = np.cumprod(others, axis=-1)
-                gx[..., i] = np.sum((gm * prods)[..., i:], axis=-1)
-            return np.moveaxis(gx, -1, axis), None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rev = np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis)
-            return rev / x, None
+        if x.size <= 1 or x.shape[axis] == 1:
+            return g, None
+        with np.errstate(**_ERRSTATE):
+            if not np.any(x == 0):
+                return _reversed_cumsum(out * g, axis) / x, None
+            return _cumprod_backward_with_zeros(g, x, out, axis), None
+
+
+def _reversed_cumsum(a, axis):
+    return np.flip(np.cumsum(np.flip(a, axis), axis=axis), axis)
+
+
+def _cumprod_backward_with_zeros(g, x, out, axis):
+    """PyTorch's O(n) cumprod_backward for inputs with zeros (its NaN/inf results follow from
+    the order of its operations, so they are reproduced step by step): before the first zero of a
+    slice, the reversed cumsum of out * g over x; at the first zero, the exact sum of the products
+    up to the second zero; after it, 0."""
+    zero = np.zeros((), g.dtype)
+    zeros_so_far = np.cumsum(x == 0, axis=axis)
+    before = zeros_so_far == 0
+    gx = np.where(before, _reversed_cumsum(np.where(before, out * g, zero), axis) / x, zero)
+    up_to_second = zeros_so_far == 1
+    first = np.argmax(up_to_second, axis=axis, keepdims=True)
+    first_mask = np.zeros(x.shape, dtype=bool)
+    np.put_along_axis(first_mask, first, True, axis=axis)
+    first_mask &= up_to_second
+    between = up_to_second & ~first_mask
+    products = np.cumprod(np.where(between, x, np.ones((), x.dtype)), axis=axis)
+    total = np.sum(products * np.where(up_to_second, g, zero), axis=axis, keepdims=True)
+    before_first = np.take_along_axis(out, np.maximum(first - 1, 0), axis=axis)
+    before_first = np.where(first == 0, np.ones((), out.dtype), before_first)
+    return np.where(first_mask, total * before_first, gx)
 
 
 def cumprod(input, dim, *, dtype=None):
@@ -66,6 +86,7 @@ def cumprod(input, dim, *, dtype=None):
         x = cast(x, dtypes.to_dtype(dtype))
     elif x._data.dtype.kind in "biu":
         x = cast(x, dtypes.int64)
+    axis = wrap_dim(dim, x._data.ndim, "cumprod")
     if x._data.ndim == 0:
         return x.clone()
-    return CumProd.apply(x, wrap_dim(dim, x._data.ndim, "cumprod"))
+    return CumProd.apply(x, axis)

@@ -7,7 +7,7 @@ in-place change through either is seen by autograd's saved-tensor check.
 import numpy as np
 
 from ..autograd.function import ArrayFunction
-from ._util import check_tensor, wrap_dim, shape_arg, named
+from ._util import check_tensor, wrap_dim, shape_arg, named, allocate, check_allocation
 
 
 def _view_of(out, base):
@@ -95,6 +95,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     x = check_tensor(input, "flatten")
     shp = x._data.shape
     if x._data.ndim == 0:
+        wrap_dim(start_dim, 0, "flatten")
+        wrap_dim(end_dim, 0, "flatten")
         return reshape(x, 1)
     s = wrap_dim(start_dim, len(shp), "flatten")
     e = wrap_dim(end_dim, len(shp), "flatten")
@@ -168,10 +170,10 @@ def transpose(input, dim0, dim1):
     """Mirrors `torch.transpose(input, dim0, dim1)`: a view."""
     x = check_tensor(input, "transpose")
     nd = x._data.ndim
-    if nd == 0:
-        return _view_of(Reshape.apply(x, (), True), x)
     d0 = wrap_dim(dim0, nd, "transpose")
     d1 = wrap_dim(dim1, nd, "transpose")
+    if nd == 0:
+        return _view_of(Reshape.apply(x, (), True), x)
     dims = list(range(nd))
     dims[d0], dims[d1] = dims[d1], dims[d0]
     return named(_view_of(Permute.apply(x, tuple(dims)), x), "TransposeBackward0")
@@ -245,7 +247,8 @@ class Repeat(ArrayFunction):
     def forward(ctx, x, reps):
         ctx.in_shape = x.shape
         ctx.reps = reps
-        return np.tile(x, reps)
+        shape = (1,) * (len(reps) - x.ndim) + x.shape
+        return allocate("repeat", tuple(r * s for r, s in zip(reps, shape)), x.dtype, lambda: np.tile(x, reps))
 
     @staticmethod
     def backward(ctx, g):
@@ -266,4 +269,6 @@ def repeat(input, *sizes):
                            f"dimensions of tensor (repeat dims {reps}, tensor shape {tuple(x.shape)})")
     if any(r < 0 for r in reps):
         raise RuntimeError(f"repeat: trying to create tensor with negative dimension: {reps}")
+    shape = (1,) * (len(reps) - x._data.ndim) + x._data.shape
+    check_allocation("repeat", tuple(r * s for r, s in zip(reps, shape)), x._data.dtype, user_sizes=False)
     return Repeat.apply(x, reps)

@@ -21,6 +21,10 @@ def _as_rows(x, dim):
 
 
 def _rowwise_forward(kernel, ctx, x, dim):
+    if x.size == 0:  # nothing to normalise (an empty dim, or no rows): an empty result, as PyTorch
+        ctx.empty = True
+        return np.empty_like(x)
+    ctx.empty = False
     ctx.scalar = x.ndim == 0
     if ctx.scalar:
         x = x.reshape(1)
@@ -34,6 +38,8 @@ def _rowwise_forward(kernel, ctx, x, dim):
 
 
 def _rowwise_backward(kernel, ctx, g):
+    if ctx.empty:
+        return np.zeros_like(g), None
     (y_rows,) = ctx.saved_tensors
     if ctx.scalar:
         g = g.reshape(1)

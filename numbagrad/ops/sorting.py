@@ -43,6 +43,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     """Mirrors `torch.sort(input, dim=-1, descending=False)`: a (values, indices) namedtuple.
     The sort is always stable."""
     x = check_tensor(input, "sort")
+    wrap_dim(dim, x._data.ndim, "sort")  # a 0-d tensor takes dim 0 and -1 only
     if x._data.ndim == 0:
         return SortResult(x.clone(), _wrap(np.zeros((), np.int64)))
     axis = wrap_dim(dim, x._data.ndim, "sort")
@@ -59,7 +60,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """Mirrors `torch.topk(input, k, dim=-1, largest=True, sorted=True)`: (values, indices)."""
     x = check_tensor(input, "topk")
     nd = x._data.ndim
-    axis = wrap_dim(dim, nd, "topk") if nd else 0
+    axis = wrap_dim(dim, nd, "topk")
     n = x._data.shape[axis] if nd else 1
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: k ({k}) is out of range for dimension {dim} of size {n}")
