@@ -76,6 +76,7 @@ from . import rearrange as _rearrange  # noqa: F401,E402
 from . import diagonal as _diagonal  # noqa: F401,E402
 from . import counting as _counting  # noqa: F401,E402
 from . import search as _search  # noqa: F401,E402
+from . import elementwise_special as _elementwise_special  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 

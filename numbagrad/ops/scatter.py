@@ -200,7 +200,7 @@ _scatter_add_call.__name__ = "scatter_add"
                                             m.ones(2, 4, dtype=m.float64)), RuntimeError, "dtype"),
               ErrorCase(lambda m: m.scatter(m.zeros(3, 4), 2, m.zeros(1, 4, dtype=m.int64), m.ones(2, 4)),
                         IndexError, "Dimension out of range"),
-              ErrorCase(lambda m: m.scatter(m.zeros(3), 0, m.tensor([0]), m.ones(1), reduce="mean"),
+              ErrorCase(lambda m: m.scatter(m.zeros(3), 0, m.tensor([0]), 1.0, reduce="mean"),
                         RuntimeError, "add or multiply"),
               ErrorCase(lambda m: m.scatter(m.zeros(3), 0, [0], m.ones(1)), TypeError, "Tensor"),
           ])
