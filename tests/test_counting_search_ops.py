@@ -105,3 +105,16 @@ def test_searchsorted_mixed_dtypes_and_scalars_match_torch():
     _equal(*_both(lambda m: m.bucketize(4, m.tensor([1.0, 3.0, 5.0]))))
     _equal(*_both(lambda m: m.searchsorted(m.tensor([3.0, 1.0, 2.0]), m.tensor([2.5, 0.0]),
                                            sorter=m.tensor([1, 2, 0]), side="right")))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m: m.bincount(m.tensor([2 ** 50])),
+    lambda m: m.bincount(m.tensor([1]), m.tensor([1.0]), minlength=2 ** 50),
+    lambda m: m.histc(m.zeros(2), bins=2 ** 50),
+    lambda m: m.repeat_interleave(m.zeros(2), 2 ** 50),
+    lambda m: m.diag(m.zeros(2 ** 26)),
+    lambda m: m.diag_embed(m.zeros(2, 2 ** 26)),
+], ids=["bincount", "bincount_minlength", "histc", "repeat_interleave", "diag", "diag_embed"])
+def test_impossible_allocations_raise_runtime_error_like_torch(call):
+    with pytest.raises(RuntimeError, match="allocate"):
+        call(numbagrad)

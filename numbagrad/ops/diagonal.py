@@ -170,7 +170,9 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     if x._data.ndim == 0:
         raise IndexError("diag_embed(): Dimension out of range (expected to be in range of [-1, 0], but got -2)")
     d1, d2 = _two_dims("diag_embed", dim1, dim2, x._data.ndim + 1)
-    return DiagEmbed.apply(x, offset, d1, d2)
+    n = x._data.shape[-1] + abs(offset)
+    from ..factories import _allocate
+    return _allocate("diag_embed", x._data.shape[:-1] + (n, n), lambda: DiagEmbed.apply(x, offset, d1, d2))
 
 
 class DiagMatrix(ArrayFunction):
@@ -222,7 +224,9 @@ def diag(input, diagonal=0):
     x = check_tensor(input, "diag")
     diagonal = _check_int(diagonal, "diag", "diagonal")
     if x._data.ndim == 1:
-        return DiagMatrix.apply(x, diagonal)
+        from ..factories import _allocate
+        n = x._data.shape[0] + abs(diagonal)
+        return _allocate("diag", (n, n), lambda: DiagMatrix.apply(x, diagonal))
     if x._data.ndim == 2:
         return DiagCopy.apply(x, diagonal)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x._data.ndim}D")
