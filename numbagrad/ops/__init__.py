@@ -71,6 +71,7 @@ TENSOR_METHODS = [
 # ---- ops declared in the registry (numbagrad/ops/registry.py) --------------------------------------
 from . import elementwise as _elementwise  # noqa: F401,E402  (declares its ops on import)
 from . import scatter as _scatter  # noqa: F401,E402
+from . import index_update as _index_update  # noqa: F401,E402
 from . import select as _select  # noqa: F401,E402
 from . import rearrange as _rearrange  # noqa: F401,E402
 from . import diagonal as _diagonal  # noqa: F401,E402

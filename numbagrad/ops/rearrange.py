@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._util import broadcast_error, check_tensor, wrap_dim, shape_arg
-from .registry import EdgeCase, ErrorCase, Sample, register
+from .registry import ErrorCase, Sample, register
 from .shape import _view_of, expand, reshape, repeat
 
 
