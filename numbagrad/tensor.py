@@ -425,6 +425,24 @@ class Tensor:
     __ror__ = __or__
     __rxor__ = __xor__
 
+    def __lshift__(self, other):
+        return _ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        return _ops.bitwise_left_shift(other, self)
+
+    def __ilshift__(self, other):
+        return self.bitwise_left_shift_(other)
+
+    def __rshift__(self, other):
+        return _ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        return _ops.bitwise_right_shift(other, self)
+
+    def __irshift__(self, other):
+        return self.bitwise_right_shift_(other)
+
     # ---- indexing --------------------------------------------------------------------------
     def __getitem__(self, index):
         return _ops.getitem(self, index)

@@ -16,10 +16,10 @@ import os
 import numpy as np
 import pytest
 
-from numbagrad.kernels import activation, nn_kernels, optim_kernels, softmax
+from numbagrad.kernels import activation, nn_kernels, optim_kernels, softmax, special
 from numbagrad.kernels.contract import KernelContractError
 
-KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels)
+KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special)
 N = 7
 
 
@@ -77,6 +77,9 @@ VALID_CALLS = {
     "rmsprop_step": (lambda: [_flat(), _flat(), _flat(), _flat(), _flat(), 0.01, 0.99, 1e-8, 0.0,
                               0.5, True, False], (0, 1, 2, 3, 4), (0, 2, 3, 4)),
     "adagrad_step": (lambda: [_flat(), _flat(), _flat(), 0.1, 1e-10, 0.0, False], (0, 1, 2), (0, 2)),
+    "erf_forward": (lambda: [_flat(), _flat()], (0, 1), (1,)),
+    "erfc_forward": (lambda: [_flat(), _flat()], (0, 1), (1,)),
+    "erfinv_forward": (lambda: [_flat() / 2.5, _flat()], (0, 1), (1,)),
 }
 
 

@@ -6,6 +6,7 @@ PyTorch's values and gradients, error cases raise PyTorch's exception, `out=` wo
 and an elementwise op's scalar form agrees with its eager result when compiled by numba.
 """
 import inspect
+import math
 import warnings
 
 import numpy as np
@@ -85,35 +86,52 @@ def test_error_case_raises_like_torch(name, k):
 OUT_OPS = [name for name in ENTRIES if REGISTRY[name].out]
 
 
+def _call_with_out(info, sample):
+    """`call(*inputs, **keywords)` running the op on a sample's inputs so that `out=` reaches it:
+    the sample's own call when it passes keywords on (`lambda m, x, i, **kw: m.op(x, 0, i, **kw)`),
+    else the op called on the inputs as they are."""
+    parameters = inspect.signature(sample.call).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return lambda *inputs, **kw: sample.call(numbagrad, *inputs, **kw)
+    return info.function
+
+
 @pytest.mark.parametrize("name", OUT_OPS)
 def test_out_is_written_and_returned(name):
     info = REGISTRY[name]
     sample = info.samples[0]
+    call = _call_with_out(info, sample)
     rng = np.random.default_rng(0)
     from helpers import make_input
     inputs = [numbagrad.tensor(np.asarray(make_input(rng, d, s, i)))
               for i, (s, d) in enumerate(zip(sample.shapes, sample.domains))]
-    expected = info.function(*inputs)
+    expected = call(*inputs)
     out = numbagrad.empty(0, dtype=expected.dtype)
-    returned = info.function(*inputs, out=out)
+    returned = call(*inputs, out=out)
     assert returned is out
     np.testing.assert_array_equal(out.numpy(), expected.numpy())
     # a non-empty out of the wrong shape is resized with PyTorch's warning
     out = numbagrad.zeros(7, dtype=expected.dtype)
     with pytest.warns(UserWarning, match="resized"):
-        info.function(*inputs, out=out)
+        call(*inputs, out=out)
     assert out.shape == expected.shape
-    # a gradient cannot flow through out=
-    with pytest.raises(RuntimeError, match="automatic differentiation"):
-        info.function(*[t.clone().requires_grad_() for t in inputs],
-                      out=numbagrad.empty(0, dtype=expected.dtype))
-    with numbagrad.no_grad():
-        info.function(*[t.clone().requires_grad_() for t in inputs], out=out)
-    # the result dtype must cast to out's (float into int is refused, as PyTorch)
-    with pytest.raises(RuntimeError, match="can't be cast"):
-        info.function(*inputs, out=numbagrad.empty(0, dtype=numbagrad.int64))
+    floating = [t.dtype.is_floating_point for t in inputs]
+    grad_inputs = [t.clone().requires_grad_() if f else t for t, f in zip(inputs, floating)]
+    if call(*grad_inputs).requires_grad:
+        # a gradient cannot flow through out=
+        with pytest.raises(RuntimeError, match="automatic differentiation"):
+            call(*grad_inputs, out=numbagrad.empty(0, dtype=expected.dtype))
+        with numbagrad.no_grad():
+            call(*grad_inputs, out=out)
+    elif expected.dtype.is_floating_point and any(floating):
+        call(*grad_inputs, out=out)  # a result without gradient (histc) may be written
+    # the result dtype must cast to out's (float into int, int into bool are refused, as PyTorch)
+    if expected.dtype != numbagrad.bool:
+        narrower = numbagrad.int64 if expected.dtype.is_floating_point else numbagrad.bool
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            call(*inputs, out=numbagrad.empty(0, dtype=narrower))
     with pytest.raises(TypeError, match="out"):
-        info.function(*inputs, out=np.empty(expected.shape))
+        call(*inputs, out=np.empty(expected.shape))
     assert "out" in inspect.signature(info.function).parameters
 
 
@@ -147,17 +165,18 @@ def test_scalar_form_compiled_by_numba_equals_eager(name):
     from helpers import make_input
     arrays = [np.asarray(make_input(rng, d, (5,), i), dtype=np.float64)
               for i, d in enumerate(sample.domains)]
-    namespace = {"np": np}
+    namespace = {"np": np, "math": math}
     exec(f"def forward({', '.join(args)}):\n    return {form.forward}\n", namespace)  # noqa: S102
     forward = njit(namespace["forward"])
     inputs = [numbagrad.tensor(a, requires_grad=True) for a in arrays]
     y = info.function(*inputs)
-    y.backward(numbagrad.ones(5, dtype=numbagrad.float64))
+    if y.requires_grad:  # predicates (signbit) have no gradient
+        y.backward(numbagrad.ones(5, dtype=numbagrad.float64))
     for i in range(5):
         scalars = [float(a[i]) for a in arrays]
         np.testing.assert_allclose(forward(*scalars), y.detach().numpy()[i], rtol=1e-14)
         for k, grad in enumerate(form.grads):
-            if grad is None:
+            if grad is None or not y.requires_grad:
                 continue
             exec(f"def grad({', '.join(args)}, y, g):\n    return {grad}\n", namespace)  # noqa: S102
             value = njit(namespace["grad"])(*scalars, float(y.detach().numpy()[i]), 1.0)

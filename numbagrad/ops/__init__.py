@@ -70,6 +70,14 @@ TENSOR_METHODS = [
 
 # ---- ops declared in the registry (numbagrad/ops/registry.py) --------------------------------------
 from . import elementwise as _elementwise  # noqa: F401,E402  (declares its ops on import)
+from . import scatter as _scatter  # noqa: F401,E402
+from . import index_update as _index_update  # noqa: F401,E402
+from . import select as _select  # noqa: F401,E402
+from . import rearrange as _rearrange  # noqa: F401,E402
+from . import diagonal as _diagonal  # noqa: F401,E402
+from . import counting as _counting  # noqa: F401,E402
+from . import search as _search  # noqa: F401,E402
+from . import elementwise_special as _elementwise_special  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
@@ -80,7 +88,9 @@ __all__ += [name for name in _torch_functions() if name not in __all__]
 def _inplace_method(info):
     """`Tensor.<name>_`: the op's result written into the tensor (see `inplace.apply_inplace`)."""
     def method(self, *args, **kwargs):
-        return _apply_inplace(self, info.inplace, lambda x: info.function(x, *args, **kwargs))
+        # the other arguments go along so that a tensor among them that requires grad is recorded
+        others = args + tuple(kwargs.values())
+        return _apply_inplace(self, info.inplace, lambda x, *_: info.function(x, *args, **kwargs), *others)
     method.__name__ = method.__qualname__ = info.inplace
     method.__doc__ = f"Mirrors `Tensor.{info.inplace}`: in-place `{info.name}`."
     return method

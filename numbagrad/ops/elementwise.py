@@ -10,16 +10,40 @@ compiled code cannot disagree about an op's formula.
 Adding an elementwise op is one row here plus its samples (the row's `samples=`); the op tests,
 the exports, the Tensor method and the README's op list follow from the registry.
 """
+import math
+
 import numpy as np
 
 from .. import dtypes
 from ..autograd.function import ArrayFunction
+from ..kernels import special
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor, to_float, promote, broadcast_error, cast
 from .registry import Elementwise, EdgeCase, ErrorCase, Sample, register
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
-_NAMESPACE = {"np": np}
+
+
+def _on_arrays(kernel):
+    """A function of NumPy arrays (or numbers) evaluating a flat special-function kernel in
+    float64; the caller rounds the result to its dtype."""
+    def evaluate(x):
+        a = np.array(x, dtype=np.float64, order="C")  # a copy: the kernel reads it as 1-D
+        out = np.empty_like(a)
+        kernel(a.reshape(-1), out.reshape(-1))
+        return out
+    return evaluate
+
+
+class _ArrayMath:
+    """What `math.<name>` means in a scalar form evaluated by NumPy in eager mode: the functions
+    of Python's `math` that NumPy has no ufunc for, evaluated on arrays by the kernels of
+    `kernels/special.py`. (In fused code numba compiles the same `math.<name>` on scalars.)"""
+    erf = staticmethod(_on_arrays(special.erf_forward))
+    erfc = staticmethod(_on_arrays(special.erfc_forward))
+
+
+_NAMESPACE = {"np": np, "math": _ArrayMath}
 S = (3, 4)
 POS, UNIT, SEP = "positive", "unit", "separated"
 
@@ -46,7 +70,7 @@ class UnaryElementwise(ArrayFunction):
     @staticmethod
     def forward(ctx, x):
         with np.errstate(**_ERRSTATE):
-            y = np.asarray(ctx._forward(x)).astype(x.dtype, copy=False)
+            y = np.asarray(ctx._forward(x)).astype(ctx._out_dtype or x.dtype, copy=False)
         ctx.save_for_backward(x if ctx._saves_x else None, y if ctx._saves_y else None)
         return y
 
@@ -87,10 +111,11 @@ def _camel(name):
     return "".join(part.capitalize() for part in name.split("_"))
 
 
-def _unary_node(name, form):
+def _unary_node(name, form, out_dtype=None):
     grad = form.grads[0]
     return type(_camel(name), (UnaryElementwise,), {
         "form": form,
+        "_out_dtype": out_dtype,
         "backward_name": f"{_camel(name)}Backward0",
         "_forward": staticmethod(_compile(form.forward, ("x",))),
         "_grad": staticmethod(_compile(grad if grad is not None else "0 * g", ("x", "y", "g"))),
@@ -120,9 +145,10 @@ def unary(name, forward, grad, *, doc, domain="real", method=True, inplace=True,
     """Declare a unary elementwise op from its scalar form: the node, the public function
     `numbagrad.<name>` (and `Tensor.<name>`, `Tensor.<name>_` unless told otherwise), and its
     registry entry with a sample drawn from `domain` (checked against `reference`, a NumPy
-    function, or the forward expression itself) and edge cases at `edge_values`."""
+    function, or the forward expression itself) and edge cases at `edge_values`. With
+    dtype="bool" the result is bool (a predicate such as signbit: no gradient)."""
     form = Elementwise(forward, (grad,))
-    node = _unary_node(name, form)
+    node = _unary_node(name, form, np.dtype(np.bool_) if dtype == "bool" else None)
     ref = reference or _compile(forward, ("x",))
 
     def op(input):
@@ -132,10 +158,13 @@ def unary(name, forward, grad, *, doc, domain="real", method=True, inplace=True,
         return node.apply(x)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Mirrors `torch.{name}`: {doc}"
-    samples = [Sample(lambda m, x: getattr(m, name)(x), ref, (S,), (domain,), label=name)]
+    out_dtype = np.bool_ if dtype == "bool" else "same"
+    grad = (dtype != "bool",)
+    samples = [Sample(lambda m, x: getattr(m, name)(x), ref, (S,), (domain,), grad=grad, label=name,
+                      out_dtype=out_dtype)]
     if method:
-        samples.append(Sample(lambda m, x: getattr(x, name)(), ref, ((2, 3, 2),), (domain,),
-                              label=f"{name}_method"))
+        samples.append(Sample(lambda m, x: getattr(x, name)(), ref, ((2, 3, 2),), (domain,), grad=grad,
+                              label=f"{name}_method", out_dtype=out_dtype))
     edges = [EdgeCase(lambda m, x: getattr(m, name)(x), list(edge_values))] if edge_values else []
     errors = [ErrorCase(lambda m: getattr(m, name)([1.0]), TypeError, "must be Tensor")]
     public = register(name, method=method, inplace=f"{name}_" if inplace else None, dtype=dtype,
@@ -144,10 +173,12 @@ def unary(name, forward, grad, *, doc, domain="real", method=True, inplace=True,
     return public
 
 
-def binary(name, forward, grad_a, grad_b, *, doc, domains=("real", "real"), method=True,
-           dtype="promote", edge_values=None, reference=None):
+def binary(name, forward, grad_a, grad_b, *, doc, domains=("real", "real"), method=True, inplace=False,
+           dtype="promote", edge_values=None, reference=None, check=None, errors=()):
     """Declare a binary elementwise op (broadcasting, PyTorch's type promotion) from its scalar
-    form, as `unary` does. `edge_values` are (a values, b values) pairs for edge cases."""
+    form, as `unary` does. `edge_values` are (a values, b values) pairs for edge cases; `check`
+    (a, b), when given, sees the operands after promotion and raises for values the op refuses
+    (such as an integer division by zero); `errors` are more error cases."""
     form = Elementwise(forward, (grad_a, grad_b))
     node = _binary_node(name, form)
     ref = reference or _compile(forward, ("a", "b"))
@@ -160,23 +191,26 @@ def binary(name, forward, grad_a, grad_b, *, doc, domains=("real", "real"), meth
         if result is not None:
             a = cast(a, result) if isinstance(a, Tensor) else a
             b = cast(b, result) if isinstance(b, Tensor) else b
+        if check is not None:
+            check(a, b)
         try:
             return node.apply(a, b)
         except ValueError:
             raise broadcast_error(name, a, b) from None
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"Mirrors `torch.{name}`: {doc}"
-    samples = [Sample(lambda m, x, y: getattr(m, name)(x, y), ref, (S, S), domains, label=name),
-               Sample(lambda m, x, y: getattr(m, name)(x, y), ref, ((2, 3, 4), (4,)), domains,
+    grads = (True, True)  # domains may be callables (which default to no gradient)
+    samples = [Sample(lambda m, x, y: getattr(m, name)(x, y), ref, (S, S), domains, grads, label=name),
+               Sample(lambda m, x, y: getattr(m, name)(x, y), ref, ((2, 3, 4), (4,)), domains, grads,
                       label=f"{name}_broadcast")]
     edges = []
     if edge_values is not None:
         a_values, b_values = edge_values
         edges.append(EdgeCase(lambda m, x: getattr(m, name)(x, m.tensor(b_values, dtype=m.float64)),
                               list(a_values)))
-    errors = [ErrorCase(lambda m: getattr(m, name)(m.ones(2, 3), m.ones(4)), RuntimeError, "size")]
-    public = register(name, method=method, dtype=dtype, scalar=form, samples=samples,
-                      edge_cases=edges, errors=errors)(op)
+    errors = [ErrorCase(lambda m: getattr(m, name)(m.ones(2, 3), m.ones(4)), RuntimeError, "size")] + list(errors)
+    public = register(name, method=method, inplace=f"{name}_" if inplace else None, dtype=dtype, scalar=form,
+                      samples=samples, edge_cases=edges, errors=errors)(op)
     public.node = node
     return public
 
@@ -253,3 +287,42 @@ xlogy = binary("xlogy",    "np.where((a == 0) & (b == b), 0 * b, a * np.log(b))"
                "np.where(((a == 0) & (b <= 0)) | (g == 0), 0 * g, g * np.log(b))", "g * a / b",
                doc="input * log(other), 0 where input is 0 (even at other = 0).", dtype="float",
                domains=("real", POS), edge_values=([0.0, 0.0, 1.0, 0.0, 0.0], [0.0, 2.0, 0.0, np.nan, -1.0]))
+
+# ---- unary: error function (math.erf / math.erfc: NumPy has none, see _ArrayMath) -----------------
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+erf = unary("erf",     "math.erf(x)",          f"g * {_TWO_OVER_SQRT_PI!r} * np.exp(-x * x)",
+            doc="the error function, 2 / sqrt(pi) times the integral of exp(-t^2) from 0 to input.",
+            reference=np.vectorize(math.erf, otypes=[np.float64]),
+            edge_values=[0.0, -0.0, 6.0, -30.0, np.inf, -np.inf, np.nan])
+erfc = unary("erfc",   "math.erfc(x)",         f"-g * {_TWO_OVER_SQRT_PI!r} * np.exp(-x * x)",
+             doc="the complementary error function, 1 - erf(input), without cancellation for large input.",
+             reference=np.vectorize(math.erfc, otypes=[np.float64]),
+             edge_values=[0.0, 10.0, 27.0, -6.0, np.inf, -np.inf, np.nan])
+
+# ---- unary predicates (bool result, no gradient) --------------------------------------------------
+signbit = unary("signbit", "np.signbit(x)",    None,
+                doc="whether the sign bit is set (true for -0.0 and for NaNs with the sign bit).",
+                dtype="bool", inplace=False)
+
+
+# ---- binary: remainder with the dividend's sign ------------------------------------------------------
+def _fmod_check(a, b):
+    """PyTorch's refusals of fmod: bool operands, and an integer divisor of 0 (its
+    ZeroDivisionError, a RuntimeError)."""
+    a_data = a._data if isinstance(a, Tensor) else np.asarray(a)
+    b_data = b._data if isinstance(b, Tensor) else np.asarray(b)
+    if a_data.dtype.kind == "b" and b_data.dtype.kind == "b":
+        raise NotImplementedError("\"fmod_cpu\" not implemented for 'Bool'")
+    if a_data.dtype.kind in "iub" and b_data.dtype.kind in "iub" and not np.all(b_data):
+        raise RuntimeError("fmod(): ZeroDivisionError (an integer divisor is 0)")
+
+
+fmod = binary("fmod",      "np.fmod(a, b)",         "g",                                "-g * np.trunc(a / b)",
+              doc="the C remainder input - trunc(input / other) * other, with input's sign (integer "
+                  "division by 0 raises, as PyTorch).",
+              domains=("real", lambda rng, s: rng.uniform(0.6, 1.7, s) * rng.choice([-1.0, 1.0], s)),
+              edge_values=([5.0, -5.0, 0.0, np.inf, 3.0, -0.0], [3.0, 3.0, 0.0, 2.0, np.inf, 2.0]),
+              check=_fmod_check, inplace=True,
+              errors=[ErrorCase(lambda m: m.fmod(m.tensor([5, -5]), m.tensor([0, 1])), RuntimeError, "ZeroDivision"),
+                      ErrorCase(lambda m: m.fmod(m.tensor([5]), 0), RuntimeError, "ZeroDivision"),
+                      ErrorCase(lambda m: m.fmod(m.tensor([True]), m.tensor([True])), NotImplementedError, "Bool")])

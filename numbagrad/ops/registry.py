@@ -50,8 +50,11 @@ class Elementwise:
 
     Inputs are named `x` (unary) or `a`, `b` (binary); `y` is the output and `g` the gradient
     arriving at it. Expressions use `np.` functions and Python operators only, so that both NumPy
-    (on arrays) and numba (on scalars) evaluate them. `grads` has one expression per input
-    (None: no gradient flows to that input)."""
+    (on arrays) and numba (on scalars) evaluate them; the one exception is `math.erf` and
+    `math.erfc`, which NumPy lacks: numba compiles them on scalars (fused code must `import
+    math`), and eager mode evaluates them on arrays by the kernels of kernels/special.py (see
+    `elementwise._ArrayMath`). `grads` has one expression per input (None: no gradient flows to
+    that input)."""
     forward: str
     grads: Tuple[Optional[str], ...]
 
