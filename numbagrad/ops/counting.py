@@ -143,16 +143,16 @@ def bincount(input, weights=None, minlength=0):
         raise TypeError(f"bincount(): argument 'minlength' must be int, not {type(minlength).__name__}")
     if minlength < 0:
         raise RuntimeError(f"bincount(): minlength should be >= 0 (got {minlength})")
-    from ..factories import _allocate
+    from ._util import allocate
     size = max(int(a.max()) + 1 if a.size else 0, int(minlength))
     if weights is None:
-        return _wrap(_allocate("bincount", (size,), lambda: np.bincount(a, minlength=size).astype(np.int64)))
+        return _wrap(allocate("bincount", (size,), np.int64, lambda: np.bincount(a, minlength=size).astype(np.int64)))
     w = check_tensor(weights, "bincount", "weights")
     if w._data.ndim != 1 or w._data.shape[0] != a.shape[0]:
         raise RuntimeError("bincount(): weights should be 1-d and have the same length as input")
     dtype = w._data.dtype if w._data.dtype in _WEIGHTS_DTYPES else np.dtype(np.float64)
-    counts = _allocate("bincount", (size,),
-                       lambda: np.bincount(a, w._data.astype(np.float64), minlength=size).astype(dtype))
+    counts = allocate("bincount", (size,), dtype,
+                      lambda: np.bincount(a, w._data.astype(np.float64), minlength=size).astype(dtype))
     return Bincount.apply(w, counts)
 
 
@@ -205,5 +205,5 @@ def histc(input, bins=100, min=0, max=0):
     with np.errstate(over="ignore"):
         position = ((inside - left) * dtype(bins) / (right - left)).astype(np.int64)
     position[position == bins] = bins - 1
-    from ..factories import _allocate
-    return _wrap(_allocate("histc", (bins,), lambda: np.bincount(position, minlength=bins).astype(a.dtype)))
+    from ._util import allocate
+    return _wrap(allocate("histc", (bins,), a.dtype, lambda: np.bincount(position, minlength=bins).astype(a.dtype)))

@@ -171,8 +171,8 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
         raise IndexError("diag_embed(): Dimension out of range (expected to be in range of [-1, 0], but got -2)")
     d1, d2 = _two_dims("diag_embed", dim1, dim2, x._data.ndim + 1)
     n = x._data.shape[-1] + abs(offset)
-    from ..factories import _allocate
-    return _allocate("diag_embed", x._data.shape[:-1] + (n, n), lambda: DiagEmbed.apply(x, offset, d1, d2))
+    from ._util import allocate
+    return allocate("diag_embed", x._data.shape[:-1] + (n, n), x._data.dtype, lambda: DiagEmbed.apply(x, offset, d1, d2))
 
 
 class DiagMatrix(ArrayFunction):
@@ -224,9 +224,9 @@ def diag(input, diagonal=0):
     x = check_tensor(input, "diag")
     diagonal = _check_int(diagonal, "diag", "diagonal")
     if x._data.ndim == 1:
-        from ..factories import _allocate
+        from ._util import allocate
         n = x._data.shape[0] + abs(diagonal)
-        return _allocate("diag", (n, n), lambda: DiagMatrix.apply(x, diagonal))
+        return allocate("diag", (n, n), x._data.dtype, lambda: DiagMatrix.apply(x, diagonal))
     if x._data.ndim == 2:
         return DiagCopy.apply(x, diagonal)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x._data.ndim}D")

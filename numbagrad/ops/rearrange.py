@@ -348,9 +348,9 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     total = int(counts.sum())
     if output_size is not None and output_size != total:
         raise RuntimeError(f"{op}(): Invalid output_size, expected {total} but got {output_size}")
-    from ..factories import _allocate
+    from ._util import allocate
     shape = x._data.shape[:d] + (total,) + x._data.shape[d + 1:]
-    return _allocate(op, shape, lambda: RepeatInterleave.apply(x, np.ascontiguousarray(counts), d))
+    return allocate(op, shape, x._data.dtype, lambda: RepeatInterleave.apply(x, np.ascontiguousarray(counts), d))
 
 
 # ---- Tensor.unfold -------------------------------------------------------------------------------
