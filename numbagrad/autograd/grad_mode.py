@@ -1,26 +1,58 @@
-"""Grad modes: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`, `is_grad_enabled`.
+"""Grad modes: `no_grad`, `enable_grad`, `set_grad_enabled`, `inference_mode`, `is_grad_enabled`,
+`is_inference_mode_enabled`.
 
-Mirrors `torch.autograd.grad_mode`. Each is a context manager and a decorator.
+Mirrors `torch.autograd.grad_mode`. Each is a context manager and a decorator (with or without
+parentheses, as PyTorch's). The modes are per thread, as in PyTorch: a thread under `no_grad`
+does not stop another thread from recording, and every new thread starts with grad enabled and
+inference mode off. Anomaly detection (`anomaly.py`) is process-wide, as PyTorch's is.
 """
 import functools
+import threading
 
-_state = {"enabled": True}
+
+class _ThreadModes(threading.local):
+    # Class attributes are what a thread sees until it sets its own: grad on, inference off.
+    enabled = True
+    inference = False
+
+
+_state = _ThreadModes()  # function.py reads `_state.enabled` on every op: keep it an attribute
 
 
 def is_grad_enabled():
-    """Mirrors `torch.is_grad_enabled`."""
-    return _state["enabled"]
+    """Mirrors `torch.is_grad_enabled`: whether ops record a graph in this thread."""
+    return _state.enabled
+
+
+def is_inference_mode_enabled():
+    """Mirrors `torch.is_inference_mode_enabled`: whether this thread is inside `inference_mode()`."""
+    return _state.inference
 
 
 class _GradMode:
+    """Base of the modes: `_mode` is the grad mode inside; `_inference` the inference flag inside
+    (None: left as it is)."""
     _mode = True
+    _inference = None
+
+    def __new__(cls, *args, **kwargs):
+        if (cls._accepts_function and len(args) == 1 and not kwargs and callable(args[0])
+                and not isinstance(args[0], bool)):
+            return cls()(args[0])  # used as a bare decorator: @no_grad
+        return super().__new__(cls)
+
+    _accepts_function = True
 
     def __enter__(self):
-        self._prev = _state["enabled"]
-        _state["enabled"] = self._mode
+        state = _state
+        self._prev = (state.enabled, state.inference)
+        state.enabled = self._mode
+        if self._inference is not None:
+            state.inference = self._inference
+        return None
 
     def __exit__(self, *exc):
-        _state["enabled"] = self._prev
+        _state.enabled, _state.inference = self._prev
         return False
 
     def __call__(self, fn):
@@ -33,40 +65,55 @@ class _GradMode:
     def _ctor_args(self):
         return ()
 
+    def clone(self):
+        """Mirrors the `clone()` of PyTorch's grad-mode context managers: a fresh one."""
+        return self.__class__(*self._ctor_args())
+
 
 class no_grad(_GradMode):
-    """Mirrors `torch.no_grad`: ops inside record no graph."""
+    """Mirrors `torch.no_grad`: ops inside record no graph (in this thread)."""
     _mode = False
 
 
 class enable_grad(_GradMode):
-    """Mirrors `torch.enable_grad`."""
+    """Mirrors `torch.enable_grad`: ops inside record a graph again (in this thread)."""
     _mode = True
 
 
 class inference_mode(_GradMode):
-    """Mirrors `torch.inference_mode` (here the same as `no_grad`)."""
+    """Mirrors `torch.inference_mode(mode=True)`: here the same as `no_grad` plus the flag read by
+    `is_inference_mode_enabled`; `inference_mode(False)` enables grad, as in PyTorch. Difference:
+    tensors made inside are ordinary tensors (PyTorch's inference tensors refuse later autograd use)."""
 
     def __init__(self, mode=True):
-        self._mode = bool(mode) is False
+        mode = bool(mode)
+        self._mode = not mode
+        self._inference = mode
 
     def _ctor_args(self):
-        return (not self._mode,)
+        return (self._inference,)
 
 
 class set_grad_enabled(_GradMode):
-    """Mirrors `torch.set_grad_enabled`: takes effect at once, and as a context manager restores."""
+    """Mirrors `torch.set_grad_enabled(mode)`: takes effect at once in this thread, and as a
+    context manager restores the previous mode on exit."""
+
+    _accepts_function = False
 
     def __init__(self, mode):
-        self._mode = bool(mode)
-        self._prev = _state["enabled"]
-        _state["enabled"] = self._mode
+        if not isinstance(mode, bool):
+            kind = type(mode)
+            name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+            raise TypeError(f"set_grad_enabled(): argument 'enabled' (position 1) must be bool, not {name}")
+        self._mode = mode
+        self._prev = (_state.enabled, _state.inference)
+        _state.enabled = mode
 
     def __enter__(self):
-        pass
+        return None
 
     def __call__(self, fn):
-        _state["enabled"] = self._prev  # used as a decorator: the mode applies inside calls only
+        _state.enabled = self._prev[0]  # used as a decorator: the mode applies inside calls only
         return super().__call__(fn)
 
     def _ctor_args(self):

@@ -259,13 +259,13 @@ class Var(ArrayFunction):
         with np.errstate(**_ERRSTATE):
             out = np.asarray(np.sum(centered * centered, axis=axes, keepdims=keepdim)
                              / np.asarray(denom, dtype=x.dtype))
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(centered, x)  # x too: PyTorch reports an in-place change of it
         ctx.axes, ctx.keepdim, ctx.denom = axes, keepdim, denom
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        (centered,) = ctx.saved_tensors
+        centered = ctx.saved_tensors[0]
         with np.errstate(**_ERRSTATE):
             scale = np.asarray(2.0 / ctx.denom if ctx.denom else np.inf, dtype=centered.dtype)
             gx = _expand_back(g, centered.shape, ctx.axes, ctx.keepdim) * centered * scale
@@ -293,15 +293,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 class Std(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim):
-        out = Var.forward(ctx, x, axes, correction, keepdim)
-        out = np.sqrt(out)
-        ctx.std = out
+        out = np.asarray(np.sqrt(Var.forward(ctx, x, axes, correction, keepdim)))
+        ctx.save_for_backward(*ctx.saved_tensors, out)  # the output too: backward reads it
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (centered,) = ctx.saved_tensors
-        std = ctx.std
+        centered, _, std = ctx.saved_tensors
         with np.errstate(**_ERRSTATE):
             # d std = d var / (2 std); PyTorch defines it as 0 where std == 0.
             scale = np.where(std == 0, 0, g / (std * np.asarray(ctx.denom, dtype=centered.dtype)))
