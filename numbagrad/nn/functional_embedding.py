@@ -25,9 +25,9 @@ class Embedding(ArrayFunction):
         g2 = g.reshape(-1, shape[1])
         gw = np.zeros(shape, dtype=g.dtype)
         try:
-            if scale:
-                counts = np.bincount(idx, minlength=shape[0])
-                g2 = g2 / counts[idx][:, None].astype(g2.dtype)
+            if scale:  # counts of each index (np.unique: no array sized by an index value)
+                _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+                g2 = g2 / counts[inverse.reshape(-1)][:, None].astype(g2.dtype)
             np.add.at(gw, idx, g2)
         except (IndexError, ValueError) as e:
             raise RuntimeError(f"embedding backward: the recorded indices no longer fit the weight "

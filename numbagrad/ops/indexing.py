@@ -178,18 +178,19 @@ def _check_bounds(idx, size, dim, op, error=IndexError):
 
 class Gather(ArrayFunction):
     """idx: the index with negative entries wrapped (the index's own array when it has none);
-    index: the index tensor, saved so that an in-place change of it raises at backward."""
+    index: the index tensor. Both are saved, and x too (backward does not read it, but PyTorch
+    saves it), so an in-place change of any of them raises at backward as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x, dim, idx, index):
         ctx.in_shape, ctx.dim = x.shape, dim
-        ctx.save_for_backward(idx, index)
+        ctx.save_for_backward(idx, index, x)
         region = x[tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(idx.shape))]
         return np.take_along_axis(region, idx, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
-        idx, _ = ctx.saved_tensors
+        idx = ctx.saved_tensors[0]
         gx = np.zeros(ctx.in_shape, dtype=g.dtype)
         grid = list(np.indices(idx.shape, sparse=True))
         grid[ctx.dim] = idx
