@@ -4,6 +4,7 @@ Mirrors `torch.Tensor`. `_data` is the NumPy array (C order is not required: ops
 their inputs contiguous where they need to). The methods are thin: each calls the op of the same
 name in `numbagrad.ops`, where forward and backward live.
 """
+import itertools
 import weakref
 
 import numpy as np
@@ -471,11 +472,10 @@ class Size(tuple):
 
 
 class _HookHandle:
-    _next_id = 0
+    _ids = itertools.count(1)  # next() on a count is atomic: threads never share an id
 
     def __init__(self, table, hook):
-        _HookHandle._next_id += 1
-        self.id = _HookHandle._next_id
+        self.id = next(_HookHandle._ids)
         self._table = table
         table[self.id] = hook
 

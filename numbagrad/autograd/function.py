@@ -74,11 +74,11 @@ class Function:
 
     def _check_versions(self):
         """RuntimeError, as PyTorch's, when a tensor whose memory backward reads changed in place."""
-        for counter, version, shape, dtype in self._saved_versions:
+        for counter, version, array in self._saved_versions:
             if counter[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [{dtype} tensor of shape {list(shape)}], saved by "
+                    f"inplace operation: [{array.dtype} tensor of shape {list(array.shape)}], saved by "
                     f"{self.name()}, is at version {counter[0]}; expected version {version} instead. "
                     "Hint: the tensor (or a view of it) was changed in place after the op used it; "
                     "use the out-of-place op, or .clone() the tensor before changing it.")
@@ -219,8 +219,7 @@ def _record(ctx, args, needs, outputs, arrays=None):
     if not saved:
         ctx._saved_versions = ()
     elif arrays is None:
-        ctx._saved_versions = [(t._version, t._version[0], t._data.shape, t._data.dtype)
-                               for t in saved if isinstance(t, Tensor)]
+        ctx._saved_versions = [(t._version, t._version[0], t._data) for t in saved if isinstance(t, Tensor)]
     else:
         ctx._saved_versions = _array_version_records(saved, args, arrays, outputs)
     if _anomaly["enabled"]:
@@ -229,16 +228,17 @@ def _record(ctx, args, needs, outputs, arrays=None):
 
 
 def _array_version_records(saved, args, arrays, outputs):
-    """(counter, version, shape, dtype) of each tensor whose memory a saved array may read.
+    """(counter, version, array) for each tensor whose memory a saved array may read.
 
-    First by identity: the saved array is an argument's or an output's array, or the array an
-    output is a view of. Otherwise by memory owner (`memory_root`): every output, Tensor argument
-    or Tensor inside a tuple argument whose array has the same owner (views, reshapes, and the
-    index tensors of `x[index]`). A saved array matching nothing is private to the node."""
+    First by identity: the saved array is an output's array or the array an output is a view
+    of, else an argument's array. Otherwise by memory owner (`memory_root`): every output, Tensor
+    argument or Tensor inside a tuple argument whose array has the same owner (views, reshapes,
+    and the index tensors of `x[index]`). A saved array matching nothing is private to the node."""
     records = []
     arg_ids = None
-    sources = None
     for value in saved:
+        if value is None:
+            continue
         if isinstance(value, np.ndarray):
             items = (value,)
         elif type(value) is tuple:
@@ -248,26 +248,39 @@ def _array_version_records(saved, args, arrays, outputs):
         for array in items:
             if not isinstance(array, np.ndarray):
                 continue
-            if arg_ids is None:
-                arg_ids = list(map(id, arrays))
-            found = False
-            key = id(array)
-            if key in arg_ids:
-                for i, k in enumerate(arg_ids):
-                    if k == key and isinstance(args[i], Tensor):
-                        _add_record(records, args[i])
-                        found = True
+            owner = None
             for t in outputs:
                 d = t._data
                 if d is array or d.base is array:
-                    _add_record(records, t)
-                    found = True
-            if found:
+                    owner = t
+                    break
+            if owner is None:
+                if arg_ids is None:
+                    arg_ids = list(map(id, arrays))
+                key = id(array)
+                if key in arg_ids:
+                    owner = args[arg_ids.index(key)]
+                    if not isinstance(owner, Tensor):
+                        owner = None
+            if owner is not None:  # the common case, inlined: one record per version counter
+                counter = owner._version
+                for rec in records:
+                    if rec[0] is counter:
+                        break
+                else:
+                    records.append((counter, counter[0], owner._data))
                 continue
-            if sources is None:
-                sources = _source_tensors(args, outputs)
+            key = id(array)
+            if key in arg_ids:
+                found = False
+                for k, a in zip(arg_ids, args):  # the array was also passed bare, before its Tensor
+                    if k == key and isinstance(a, Tensor):
+                        _add_record(records, a)
+                        found = True
+                if found:
+                    continue
             root = memory_root(array)
-            for t in sources:
+            for t in _source_tensors(args, outputs):
                 if memory_root(t._data) is root:
                     _add_record(records, t)
     return records
@@ -278,7 +291,7 @@ def _add_record(records, t):
     for rec in records:
         if rec[0] is counter:
             return
-    records.append((counter, counter[0], t._data.shape, t._data.dtype))
+    records.append((counter, counter[0], t._data))
 
 
 def _source_tensors(args, outputs):
