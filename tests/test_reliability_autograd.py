@@ -434,6 +434,40 @@ def test_version_error_names_the_node_shape_and_versions():
     assert "is at version 2; expected version 0" in msg
 
 
+def test_detach_shares_the_version_counter_as_torch():
+    for m in _libraries():
+        x = m.tensor(X, requires_grad=True)
+        y = m.softmax(x, 1)
+        y.detach().mul_(2)
+        with pytest.raises(RuntimeError, match=VERSION_ERROR):
+            y.sum().backward()
+
+
+def test_user_function_saved_index_is_version_checked():
+    class Pick(numbagrad.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, idx):
+            ctx.save_for_backward(idx)
+            ctx.n = x.shape[0]
+            return x[idx]
+
+        @staticmethod
+        def backward(ctx, g):
+            (idx,) = ctx.saved_tensors
+            gx = numbagrad.zeros(ctx.n, dtype=g.dtype)
+            gx[idx] = g
+            return gx, None
+
+    x = numbagrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    idx = numbagrad.tensor([2, 0])
+    Pick.apply(x, idx).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
+    y = Pick.apply(x, idx)
+    idx[0] = 1
+    with pytest.raises(RuntimeError, match=VERSION_ERROR):
+        y.sum().backward()
+
+
 def test_labels_changed_through_data_do_not_change_the_gradient():
     """Changes through .data are not tracked (as PyTorch); the backward of cross_entropy and
     nll_loss then uses the labels of the forward (PyTorch would read the new ones)."""

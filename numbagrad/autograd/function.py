@@ -231,59 +231,45 @@ def _array_version_records(saved, args, arrays, outputs):
     """(counter, version, array) for each tensor whose memory a saved array may read.
 
     First by identity: the saved array is an output's array or the array an output is a view
-    of, else an argument's array. Otherwise by memory owner (`memory_root`): every output, Tensor
-    argument or Tensor inside a tuple argument whose array has the same owner (views, reshapes,
-    and the index tensors of `x[index]`). A saved array matching nothing is private to the node."""
+    of, else a Tensor argument's array. Otherwise by memory owner (`memory_root`): every output,
+    Tensor argument or Tensor inside a tuple argument whose array has the same owner (views,
+    reshapes, and the index tensors of `x[index]`). A saved array matching nothing is private."""
     records = []
-    arg_ids = None
     for value in saved:
         if value is None:
             continue
-        if isinstance(value, np.ndarray):
-            items = (value,)
-        elif type(value) is tuple:
-            items = value
-        else:
-            continue
-        for array in items:
-            if not isinstance(array, np.ndarray):
-                continue
-            owner = None
-            for t in outputs:
-                d = t._data
-                if d is array or d.base is array:
-                    owner = t
-                    break
-            if owner is None:
-                if arg_ids is None:
-                    arg_ids = list(map(id, arrays))
-                key = id(array)
-                if key in arg_ids:
-                    owner = args[arg_ids.index(key)]
-                    if not isinstance(owner, Tensor):
-                        owner = None
-            if owner is not None:  # the common case, inlined: one record per version counter
-                counter = owner._version
-                for rec in records:
-                    if rec[0] is counter:
-                        break
-                else:
-                    records.append((counter, counter[0], owner._data))
-                continue
-            key = id(array)
-            if key in arg_ids:
-                found = False
-                for k, a in zip(arg_ids, args):  # the array was also passed bare, before its Tensor
-                    if k == key and isinstance(a, Tensor):
-                        _add_record(records, a)
-                        found = True
-                if found:
-                    continue
-            root = memory_root(array)
-            for t in _source_tensors(args, outputs):
-                if memory_root(t._data) is root:
-                    _add_record(records, t)
+        if type(value) is tuple:
+            for item in value:
+                if isinstance(item, np.ndarray):
+                    _match(item, args, arrays, outputs, records)
+        elif isinstance(value, np.ndarray):
+            _match(value, args, arrays, outputs, records)
     return records
+
+
+def _match(array, args, arrays, outputs, records):
+    owner = None
+    for t in outputs:
+        d = t._data
+        if d is array or d.base is array:
+            owner = t
+            break
+    else:
+        for i, d in enumerate(arrays):
+            if d is array and isinstance(args[i], Tensor):
+                owner = args[i]
+                break
+    if owner is None:
+        root = memory_root(array)
+        for t in _source_tensors(args, outputs):
+            if memory_root(t._data) is root:
+                _add_record(records, t)
+        return
+    counter = owner._version
+    for rec in records:
+        if rec[0] is counter:
+            return
+    records.append((counter, counter[0], owner._data))
 
 
 def _add_record(records, t):
