@@ -845,6 +845,33 @@ def test_set_grad_enabled_in_a_thread_leaves_other_threads_alone():
     assert box["v"] is False
 
 
+def test_one_no_grad_instance_shared_by_threads_and_nested():
+    shared = numbagrad.no_grad()
+    with shared:
+        with shared:
+            assert not numbagrad.is_grad_enabled()
+        assert not numbagrad.is_grad_enabled()
+    assert numbagrad.is_grad_enabled()
+    barrier = threading.Barrier(2, timeout=60)
+
+    def use(start_enabled):
+        numbagrad.set_grad_enabled(start_enabled)
+        barrier.wait()
+        with shared:
+            barrier.wait()  # both threads are inside the same instance now
+            inside = numbagrad.is_grad_enabled()
+        barrier.wait()
+        return inside, numbagrad.is_grad_enabled()
+
+    results = {}
+    threads = [threading.Thread(target=lambda v=v: results.__setitem__(v, use(v))) for v in (True, False)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {True: (False, True), False: (False, False)}
+
+
 def test_anomaly_mode_is_process_wide_as_torch():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -11,9 +11,13 @@ import threading
 
 
 class _ThreadModes(threading.local):
-    # Class attributes are what a thread sees until it sets its own: grad on, inference off.
-    enabled = True
-    inference = False
+    """Per thread: `__init__` runs in each thread on its first use, so every thread starts with
+    grad on and inference off, and has its own stack of the modes to restore on exit."""
+
+    def __init__(self):
+        self.enabled = True
+        self.inference = False
+        self.previous = []
 
 
 _state = _ThreadModes()  # function.py reads `_state.enabled` on every op: keep it an attribute
@@ -44,15 +48,18 @@ class _GradMode:
     _accepts_function = True
 
     def __enter__(self):
+        # The modes to restore go on this thread's stack, not on self: one instance can be
+        # entered by several threads, or nested in one, and each exit restores its own entry.
         state = _state
-        self._prev = (state.enabled, state.inference)
+        state.previous.append((state.enabled, state.inference))
         state.enabled = self._mode
         if self._inference is not None:
             state.inference = self._inference
         return None
 
     def __exit__(self, *exc):
-        _state.enabled, _state.inference = self._prev
+        state = _state
+        state.enabled, state.inference = state.previous.pop()
         return False
 
     def __call__(self, fn):
@@ -111,6 +118,10 @@ class set_grad_enabled(_GradMode):
 
     def __enter__(self):
         return None
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev[0]
+        return False
 
     def __call__(self, fn):
         _state.enabled = self._prev[0]  # used as a decorator: the mode applies inside calls only
