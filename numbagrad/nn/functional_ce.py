@@ -104,7 +104,8 @@ class CrossEntropyIndices(ArrayFunction):
                 t2 = t2.copy()
             # x2 is x itself or a view of it for contiguous (N, C) and (C,) logits: then the
             # kernel reads x's memory and x is version-checked; otherwise x2 is a private copy.
-            ctx.save_for_backward(x if memory_root(x2) is memory_root(x) else None, target, weight_arg)
+            reads_x = x2 is x or memory_root(x2) is memory_root(x)
+            ctx.save_for_backward(x if reads_x else None, target, weight_arg)
             ctx.state = (x.shape, x2, t2, weight, lse, denom, ignore_index, smoothing, reduction)
         if reduction == "none":
             return loss.reshape(out_shape).astype(x.dtype)
