@@ -39,13 +39,12 @@ class _GradMode:
     _mode = True
     _inference = None
 
-    def __new__(cls, *args, **kwargs):
-        if (cls._accepts_function and len(args) == 1 and not kwargs and callable(args[0])
-                and not isinstance(args[0], bool)):
-            return cls()(args[0])  # used as a bare decorator: @no_grad
-        return super().__new__(cls)
-
     _accepts_function = True
+
+    def __new__(cls, *args, **kwargs):
+        if args and cls._accepts_function and callable(args[0]):
+            return cls()(args[0])  # used as a bare decorator: @no_grad
+        return object.__new__(cls)
 
     def __enter__(self):
         # The modes to restore go on this thread's stack, not on self: one instance can be
