@@ -50,15 +50,21 @@ class _GradMode:
         # The modes to restore go on this thread's stack, not on self: one instance can be
         # entered by several threads, or nested in one, and each exit restores its own entry.
         state = _state
-        state.previous.append((state.enabled, state.inference))
-        state.enabled = self._mode
-        if self._inference is not None:
+        if self._inference is None:
+            state.previous.append(state.enabled)
+        else:
+            state.previous.append((state.enabled, state.inference))
             state.inference = self._inference
+        state.enabled = self._mode
         return None
 
     def __exit__(self, *exc):
         state = _state
-        state.enabled, state.inference = state.previous.pop()
+        previous = state.previous.pop()
+        if type(previous) is tuple:
+            state.enabled, state.inference = previous
+        else:
+            state.enabled = previous
         return False
 
     def __call__(self, fn):
