@@ -17,7 +17,7 @@ from .factories import (  # noqa: F401
     full_like, rand, randn, rand_like, randn_like, randint, randint_like, randperm, arange,
     linspace, eye,
 )
-from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: F401
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled  # noqa: F401,E501
 from . import autograd  # noqa: F401
 from .ops import *  # noqa: F401,F403
 from .ops import TENSOR_METHODS as _TENSOR_METHODS  # noqa: F401

@@ -4,6 +4,9 @@ Mirrors `torch.Tensor`. `_data` is the NumPy array (C order is not required: ops
 their inputs contiguous where they need to). The methods are thin: each calls the op of the same
 name in `numbagrad.ops`, where forward and backward live.
 """
+import itertools
+import weakref
+
 import numpy as np
 
 from . import dtypes
@@ -14,7 +17,7 @@ class Tensor:
     `numbagrad.Tensor(*sizes)` / `numbagrad.Tensor(data)` work as PyTorch's legacy constructor
     (float32)."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_output_nr", "_version", "_base",
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_output_nr", "_version", "_base",
                  "_view_index", "_hooks", "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to Tensor's reflected operators
     __array_priority__ = 1000
@@ -166,6 +169,24 @@ class Tensor:
         return object.__format__(self, spec) if spec else repr(self)
 
     # ---- autograd --------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """Mirrors `Tensor.grad`: the accumulated gradient (a Tensor) or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """Mirrors assigning `Tensor.grad`: None, or a Tensor of this tensor's shape and dtype
+        (RuntimeError otherwise, TypeError for a non-Tensor, as PyTorch). The engine writes the
+        slot `_grad` directly."""
+        if value is not None:
+            _check_assigned_grad(self, value)
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
     def requires_grad_(self, requires_grad=True):
         """Mirrors `Tensor.requires_grad_`; only floating-point tensors can require grad."""
         if requires_grad and self._data.dtype.kind != "f":
@@ -211,24 +232,21 @@ class Tensor:
         return _HookHandle(node._pre_hooks.setdefault(self._output_nr, {}), hook)
 
     def retain_grad(self):
-        """Mirrors `Tensor.retain_grad`: keep `.grad` of a non-leaf tensor after backward."""
+        """Mirrors `Tensor.retain_grad`: keep `.grad` of a non-leaf tensor after backward. As in
+        PyTorch, the kept gradient is the one after all of the tensor's hooks, whatever the order
+        in which the hooks and retain_grad were registered."""
         if not self.requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is None:
             return
-        if getattr(self.grad_fn, "_retains", None) is None:
-            self.grad_fn._retains = set()
-        if self._output_nr in self.grad_fn._retains:
-            return
-        self.grad_fn._retains.add(self._output_nr)
-        tensor = self
-
-        def _keep(grad):
-            if tensor.grad is None:
-                tensor.grad = _wrap(np.array(grad._data, copy=True))
-            else:
-                tensor.grad = _wrap(tensor.grad._data + grad._data)
-        self.register_hook(_keep)
+        node = self.grad_fn
+        if getattr(node, "_retains", None) is None:
+            node._retains = {}
+        if self._output_nr not in node._retains:
+            node._retains[self._output_nr] = weakref.ref(self)
+        if node._pre_hooks is None:
+            node._pre_hooks = {}
+        node._pre_hooks.setdefault(self._output_nr, {})  # the engine keeps the grad after these
 
     @property
     def retains_grad(self):
@@ -290,10 +308,9 @@ class Tensor:
         return _factories.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
 
     def type(self, dtype=None):
+        """Mirrors `Tensor.type()`: the legacy type name ("numbagrad.FloatTensor"), or a cast."""
         if dtype is None:
-            return "numbagrad." + {"float32": "FloatTensor", "float64": "DoubleTensor",
-                                   "int64": "LongTensor", "bool": "BoolTensor"}.get(
-                self.dtype.name, self.dtype.name)
+            return legacy_type_name(self._data.dtype)
         return self.to(dtype)
 
     def type_as(self, other):
@@ -473,11 +490,10 @@ class Size(tuple):
 
 
 class _HookHandle:
-    _next_id = 0
+    _ids = itertools.count(1)  # next() on a count is atomic: threads never share an id
 
     def __init__(self, table, hook):
-        _HookHandle._next_id += 1
-        self.id = _HookHandle._next_id
+        self.id = next(_HookHandle._ids)
         self._table = table
         table[self.id] = hook
 
@@ -494,7 +510,7 @@ class _HookHandle:
 def _init(t, data):
     t._data = data
     t.requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._output_nr = 0
     t._version = [0]
@@ -503,12 +519,38 @@ def _init(t, data):
     t._hooks = None
 
 
+_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                      "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                      "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+def legacy_type_name(np_dtype):
+    """PyTorch's legacy type name for a NumPy dtype: float32 -> "numbagrad.FloatTensor"."""
+    name = np.dtype(np_dtype).name
+    return "numbagrad." + _LEGACY_TYPE_NAMES.get(name, name)
+
+
+def _check_assigned_grad(t, g):
+    if not isinstance(g, Tensor):
+        raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                        f"{type(g).__name__}")
+    if g is t:
+        raise RuntimeError("can't assign Variable as its own grad")
+    if g._data.shape != t._data.shape:
+        raise RuntimeError(f"attempting to assign a gradient of size '{list(g._data.shape)}' to a "
+                           f"tensor of size '{list(t._data.shape)}'. Please ensure that the gradient "
+                           "and the tensor are the same size")
+    if g._data.dtype != t._data.dtype:
+        raise RuntimeError(f"attempting to assign a gradient with dtype '{g.dtype.name}' to a tensor "
+                           f"with dtype '{t.dtype.name}'. The gradient must match the tensor's dtype")
+
+
 def _wrap(data):
     """A new Tensor around `data` (a NumPy array), without copying and without graph."""
     t = Tensor.__new__(Tensor)
     t._data = data
     t.requires_grad = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._output_nr = 0
     t._version = [0]

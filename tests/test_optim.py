@@ -388,16 +388,18 @@ def test_non_contiguous_param_is_updated_in_place():
 
 
 def test_grad_of_other_dtype_or_layout_is_cast():
-    p = Parameter(ng.zeros(2, 3))  # float32
-    p.grad = _wrap(np.ones((3, 2), dtype=np.float64).T)
+    p = Parameter(ng.zeros(2, 3, dtype=ng.float64))
+    p.grad = _wrap(np.ones((3, 2), dtype=np.float64).T)  # a transposed layout is accepted
+    p.data = ng.zeros(2, 3)  # float32 now: the grad's dtype no longer matches
     optim.SGD([p], lr=0.25).step()
     assert p._data.dtype == np.float32
     np.testing.assert_allclose(p._data, -0.25)
 
 
 def test_grad_shape_mismatch_raises():
-    p = Parameter(ng.zeros(3))
+    p = Parameter(ng.zeros(4))
     p.grad = ng.zeros(4)
+    p.data = ng.zeros(3)  # .grad assignment refuses other shapes; replacing .data does not
     with pytest.raises(RuntimeError, match="gradient of shape"):
         optim.SGD([p], lr=0.1).step()
 

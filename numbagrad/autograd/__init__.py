@@ -2,7 +2,7 @@
 
 Mirrors `torch.autograd`.
 """
-from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: F401
+from .grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled, is_inference_mode_enabled  # noqa: F401,E501
 from .function import Function  # noqa: F401
 from .engine import backward, grad  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401

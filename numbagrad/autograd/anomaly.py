@@ -19,6 +19,8 @@ Differences from PyTorch, on purpose:
   requires grad, grad mode on) are checked, and only floating outputs.
 - The creation site is part of the error message, not a separate warning.
 Anomaly mode costs a stack walk per recorded op and a scan of every gradient: use it to debug.
+The mode is process-wide, as PyTorch's (unlike grad mode, which is per thread): turning it on in
+one thread turns it on in all.
 """
 import functools
 import os

@@ -8,7 +8,7 @@ summed in its buffer before it runs. Broadcasting is undone here, in `unbroadcas
 """
 import numpy as np
 
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor, _wrap, legacy_type_name
 from .function import Function, _anomaly
 
 
@@ -83,7 +83,13 @@ def _run_backward(tensors, grad_tensors, retain_graph, inputs, capture):
     captured = {}
     if inputs is not None:
         wanted = {}
-        for t in inputs:
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"backward: inputs must be Tensors, got {type(t).__name__}")
+            if not t.requires_grad:
+                raise RuntimeError(f"backward: inputs[{i}] does not require grad (a tensor of shape "
+                                   f"{tuple(t._data.shape)}); only tensors that require grad can "
+                                   "receive a gradient")
             key = (t.grad_fn, t._output_nr) if t.grad_fn is not None else id(t)
             wanted[key] = t
 
@@ -182,14 +188,19 @@ def _seq_of(node):
 
 
 def _run_pre_hooks(node, grads):
+    """Run the hooks registered on the node's outputs (Tensor.register_hook on non-leaves), then
+    keep the resulting gradient of outputs that called retain_grad (after every hook, as PyTorch)."""
     grads = list(grads)
+    retains = getattr(node, "_retains", None)
     for nr, hooks in node._pre_hooks.items():
-        if grads[nr] is None:
+        g = grads[nr]
+        if g is None:
             continue
         for hook in list(hooks.values()):
-            out = hook(_wrap(grads[nr]))
-            if out is not None:
-                grads[nr] = out._data if isinstance(out, Tensor) else np.asarray(out)
+            g = _call_hook(hook, g)
+        grads[nr] = g
+        if retains and nr in retains:
+            _retain(retains[nr](), g)
     return grads
 
 
@@ -197,28 +208,68 @@ def _run_leaf_hooks(leaf, g):
     hooks = leaf._hooks
     if hooks:
         for hook in list(hooks.values()):
-            out = hook(_wrap(g))
-            if out is not None:
-                g = out._data if isinstance(out, Tensor) else np.asarray(out)
+            g = _call_hook(hook, g)
     return g
 
 
+def _call_hook(hook, g):
+    """hook(grad) -> the gradient to use: the hook's Tensor of the same size and dtype, or g when
+    it returns None. Anything else raises as PyTorch does."""
+    out = hook(_wrap(g))
+    if out is None:
+        return g
+    if not isinstance(out, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}'")
+    new = out._data
+    if new.shape != g.shape:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value (was "
+                           f"{list(g.shape)} got {list(new.shape)})")
+    if new.dtype != g.dtype:
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the type of value (was "
+                           f"{legacy_type_name(g.dtype)} got {legacy_type_name(new.dtype)})")
+    return new
+
+
+def _hook_name(hook):
+    return getattr(hook, "__name__", None) or type(hook).__name__
+
+
+def _retain(tensor, g):
+    """Add g into the `.grad` of a non-leaf that called retain_grad (if it is still alive)."""
+    if tensor is None:
+        return
+    if tensor._grad is None:
+        tensor._grad = _wrap(np.array(g, copy=True))
+    else:
+        tensor._grad = _wrap(tensor._grad._data + g)
+
+
 def _accumulate(leaf, g, given):
-    """Add g into leaf.grad. A new .grad gets its own contiguous, writable array."""
-    if leaf.grad is None:
+    """Add g into leaf.grad. A new .grad gets its own contiguous, writable array. A leaf whose
+    requires_grad was turned off after it was used gets nothing, as in PyTorch."""
+    if not leaf.requires_grad:
+        return
+    if g.shape != leaf._data.shape:
+        raise RuntimeError(
+            f"backward: the gradient of shape {tuple(g.shape)} does not match the leaf tensor of "
+            f"shape {tuple(leaf._data.shape)} (was its .data replaced after it was used?)")
+    grad = leaf._grad
+    if grad is None:
         if (id(g) in given or not g.flags.c_contiguous or not g.flags.writeable
                 or not g.flags.owndata):
             g = np.array(g, order="C", copy=True)
+        if g.dtype != leaf._data.dtype:
+            g = g.astype(leaf._data.dtype)
         given.add(id(g))
-        leaf.grad = _wrap(g)
+        leaf._grad = _wrap(g)
     else:
-        acc = leaf.grad._data
+        acc = grad._data
         if acc.shape != g.shape:
             raise RuntimeError(
                 f"backward: cannot accumulate a gradient of shape {tuple(g.shape)} into .grad of "
                 f"shape {tuple(acc.shape)}")
         np.add(acc, g, out=acc, casting="unsafe")
-        leaf.grad._version[0] += 1
+        grad._version[0] += 1
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):

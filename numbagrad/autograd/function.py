@@ -15,7 +15,7 @@ import numpy as np
 from . import grad_mode
 from ..tensor import Tensor, _wrap
 
-_grad_state = grad_mode._state
+_modes = grad_mode._state  # per thread; `_modes.enabled` is the grad mode
 _sequence = itertools.count()
 _anomaly = {"enabled": False, "check_nan": True}
 
@@ -39,7 +39,7 @@ class Function:
         ctx._saved = ()
         ctx._pre_hooks = None
         ctx._non_differentiable = ()
-        if _grad_state["enabled"]:
+        if _modes.enabled:
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
         else:
             needs = (False,) * len(args)
@@ -68,14 +68,20 @@ class Function:
                 "graph are freed when you call .backward() or autograd.grad(). Specify "
                 "retain_graph=True if you need to backward through the graph a second time or if you "
                 "need to access saved tensors after calling backward.")
+        if self._saved_versions:
+            self._check_versions()
+        return saved
+
+    def _check_versions(self):
+        """RuntimeError, as PyTorch's, when a tensor whose memory backward reads changed in place."""
         for counter, version, array in self._saved_versions:
             if counter[0] != version:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by an "
-                    f"inplace operation: [Tensor of shape {list(array.shape)}, dtype {array.dtype}] "
-                    f"saved by {self.name()} is at version {counter[0]}; expected version {version} "
-                    "instead.")
-        return saved
+                    f"inplace operation: [{array.dtype} tensor of shape {list(array.shape)}], saved by "
+                    f"{self.name()}, is at version {counter[0]}; expected version {version} instead. "
+                    "Hint: the tensor (or a view of it) was changed in place after the op used it; "
+                    "use the out-of-place op, or .clone() the tensor before changing it.")
 
     def mark_non_differentiable(self, *outputs):
         """Mirrors `ctx.mark_non_differentiable`: these outputs never require grad."""
@@ -115,7 +121,8 @@ class Function:
         return tuple(r._data if isinstance(r, Tensor) else r for r in result)
 
     def _release(self):
-        self._saved = None
+        if self._saved:  # a node that saved nothing can run again, as in PyTorch
+            self._saved = None
         self._saved_versions = ()
 
 
@@ -124,7 +131,17 @@ class ArrayFunction(Function):
     (other arguments as given) and returns an array or a tuple of arrays; `backward(ctx, *grads)`
     receives arrays and returns one gradient array (or None) per forward argument. Gradients may
     have the broadcast shape: the engine sums them back to each input's shape in one place.
-    Integer and bool outputs never require grad."""
+    Integer and bool outputs never require grad.
+
+    Saved values: every array backward reads is either private to the node (made in forward and
+    shared with no tensor) or passed to `ctx.save_for_backward` (an array, or a tuple of arrays such
+    as an index). At recording, each saved array is matched by memory (the array owning its data,
+    found through `.base`) to the tensors it may come from: the outputs, the Tensor arguments and
+    the Tensors inside tuple arguments. Before backward runs, each matched tensor's version counter
+    must be unchanged, else RuntimeError, as in PyTorch. So an op hands forward the tensors whose
+    memory backward reads (an index, a mask, class weights), never bare `._data` arrays, and
+    saves the argument arrays whose in-place change PyTorch reports even when backward reads a
+    private copy of them."""
 
     _tensor_mode = False
 
@@ -134,25 +151,45 @@ class ArrayFunction(Function):
         ctx = cls.__new__(cls)
         ctx._saved = ()
         ctx._pre_hooks = None
-        if _grad_state["enabled"]:
+        if _modes.enabled:
             needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
         else:
             needs = (False,) * len(args)
         ctx.needs_input_grad = needs
-        outputs = cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args])
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        outputs = cls.forward(ctx, *arrays)
         if type(outputs) is tuple:
-            wrapped = tuple([_wrap(o if type(o) is np.ndarray else np.asarray(o)) for o in outputs])
+            wrapped = tuple([_wrap(o if type(o) is np.ndarray else _as_array(ctx, o)) for o in outputs])
             if True in needs:
-                _record(ctx, args, needs, wrapped)
+                _record(ctx, args, needs, wrapped, arrays)
             return wrapped
-        out = _wrap(outputs if type(outputs) is np.ndarray else np.asarray(outputs))
+        out = _wrap(outputs if type(outputs) is np.ndarray else _as_array(ctx, outputs))
         if True in needs:
-            _record(ctx, args, needs, (out,))
+            _record(ctx, args, needs, (out,), arrays)
         return out
 
+    @property
+    def saved_tensors(self):
+        """The saved arrays; `_run_backward` has already checked their versions."""
+        return self._saved
+
     def _run_backward(self, grads):
+        if self._saved is None:
+            Function.saved_tensors.fget(self)  # raises: the graph was freed
+        if self._saved_versions:
+            self._check_versions()
         result = type(self).backward(self, *grads)
         return result if isinstance(result, tuple) else (result,)
+
+
+def _as_array(ctx, value):
+    """A forward's non-array result (a NumPy scalar from a 0-d op) as an array; if forward saved
+    that very object, the saved entry becomes the array, so it is version-checked as the output."""
+    array = np.asarray(value)
+    saved = ctx._saved
+    if saved and any(s is value for s in saved):
+        ctx._saved = tuple([array if s is value else s for s in saved])
+    return array
 
 
 def _as_output_tensor(o, cls, args):
@@ -165,7 +202,7 @@ def _as_output_tensor(o, cls, args):
     raise TypeError(f"{cls.__name__}.forward must return Tensors, got {type(o).__name__}")
 
 
-def _record(ctx, args, needs, outputs):
+def _record(ctx, args, needs, outputs, arrays=None):
     """Link ctx into the graph: edges to the inputs, outputs pointing back at ctx."""
     ctx._edges = [None if not need else
                   (a.grad_fn if a.grad_fn is not None else a, a._output_nr, a._data.shape, a._data.dtype)
@@ -179,25 +216,83 @@ def _record(ctx, args, needs, outputs):
             o.grad_fn = ctx
             o._output_nr = i
     saved = ctx._saved
-    versions = []
-    if saved:
-        tensor_mode = ctx._tensor_mode
-        for s in saved:
-            owner = s if tensor_mode else _owner_of(s, args, outputs)
-            if owner is not None:
-                versions.append((owner._version, owner._version[0], owner._data))
-    ctx._saved_versions = versions
+    if not saved:
+        ctx._saved_versions = ()
+    elif arrays is None:
+        ctx._saved_versions = [(t._version, t._version[0], t._data) for t in saved if isinstance(t, Tensor)]
+    else:
+        ctx._saved_versions = _array_version_records(saved, args, arrays, outputs)
     if _anomaly["enabled"]:
         from .anomaly import record_creation
         record_creation(ctx, outputs)
 
 
-def _owner_of(array, args, outputs):
-    for t in outputs:
-        if t._data is array:
-            return t
-    for a in args:
-        if isinstance(a, Tensor) and a._data is array:
-            return a
-    return None
+def _array_version_records(saved, args, arrays, outputs):
+    """(counter, version, array) for each tensor whose memory a saved array may read.
 
+    First by identity: the saved array is an output's array or the array an output is a view
+    of, else a Tensor argument's array. Otherwise by memory owner (`memory_root`): every output,
+    Tensor argument or Tensor inside a tuple argument whose array has the same owner (views,
+    reshapes, and the index tensors of `x[index]`). A saved array matching nothing is private."""
+    records = []
+    for value in saved:
+        if value is None:
+            continue
+        if type(value) is tuple:
+            for item in value:
+                if isinstance(item, np.ndarray):
+                    _match(item, args, arrays, outputs, records)
+        elif isinstance(value, np.ndarray):
+            _match(value, args, arrays, outputs, records)
+    return records
+
+
+def _match(array, args, arrays, outputs, records):
+    owner = None
+    for t in outputs:
+        d = t._data
+        if d is array or d.base is array:
+            owner = t
+            break
+    else:
+        for i, d in enumerate(arrays):
+            if d is array and isinstance(args[i], Tensor):
+                owner = args[i]
+                break
+    if owner is None:
+        root = memory_root(array)
+        for t in _source_tensors(args, outputs):
+            if memory_root(t._data) is root:
+                _add_record(records, t)
+        return
+    counter = owner._version
+    for rec in records:
+        if rec[0] is counter:
+            return
+    records.append((counter, counter[0], owner._data))
+
+
+def _add_record(records, t):
+    counter = t._version
+    for rec in records:
+        if rec[0] is counter:
+            return
+    records.append((counter, counter[0], t._data))
+
+
+def _source_tensors(args, outputs):
+    sources = list(outputs)
+    for a in args:
+        if isinstance(a, Tensor):
+            sources.append(a)
+        elif type(a) is tuple:
+            sources.extend([t for t in a if isinstance(t, Tensor)])
+    return sources
+
+
+def memory_root(array):
+    """The array that owns `array`'s memory (following `.base` through views and reshapes)."""
+    base = array.base
+    while isinstance(base, np.ndarray):
+        array, base = base, base.base
+    return array

@@ -6,7 +6,7 @@ class weights included. Labels are validated in Python before any kernel reads t
 """
 import numpy as np
 
-from ..autograd.function import ArrayFunction
+from ..autograd.function import ArrayFunction, memory_root
 from ..tensor import Tensor
 from ..kernels import nn_kernels as K
 from . import _reduction
@@ -79,9 +79,19 @@ def _restore_layout(g2, x_shape):
     return np.moveaxis(g2.reshape(moved_shape), -1, 1)
 
 
+def _saved_sources(target, weight):
+    """The target tensor and a detached alias of the weight (same memory and version counter, no
+    grad): passed to the graph node so that backward finds them unchanged or raises, as PyTorch."""
+    return target, (weight.detach() if isinstance(weight, Tensor) else None)
+
+
 class CrossEntropyIndices(ArrayFunction):
+    """Saves the logits (when x2 shares their memory), the target and the weight for the
+    version check; the backward kernel indexes with a private copy of the validated labels, so
+    a change that escapes the version counter (.data, .numpy()) cannot make it read out of bounds."""
+
     @staticmethod
-    def forward(ctx, x, x2, t2, w, out_shape, ignore_index, smoothing, reduction):
+    def forward(ctx, x, target, weight_arg, x2, t2, w, out_shape, ignore_index, smoothing, reduction):
         m, c = x2.shape
         weight = w if w is not None else np.ones(c, dtype=x2.dtype)
         loss = np.empty(m, dtype=np.float64)
@@ -89,8 +99,14 @@ class CrossEntropyIndices(ArrayFunction):
         wt = np.empty(m, dtype=np.float64)
         K.cross_entropy_forward(x2, t2, weight, ignore_index, smoothing, loss, lse, wt)
         denom = wt.sum()
-        ctx.save_for_backward(x)
-        ctx.state = (x.shape, x2, t2, weight, lse, denom, ignore_index, smoothing, reduction)
+        if ctx.needs_input_grad[0]:
+            if t2.base is not None:
+                t2 = t2.copy()
+            # x2 is x itself or a view of it for contiguous (N, C) and (C,) logits: then the
+            # kernel reads x's memory and x is version-checked; otherwise x2 is a private copy.
+            reads_x = x2 is x or memory_root(x2) is memory_root(x)
+            ctx.save_for_backward(x if reads_x else None, target, weight_arg)
+            ctx.state = (x.shape, x2, t2, weight, lse, denom, ignore_index, smoothing, reduction)
         if reduction == "none":
             return loss.reshape(out_shape).astype(x.dtype)
         total = loss.sum()
@@ -100,7 +116,6 @@ class CrossEntropyIndices(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors  # raises if the graph was freed or x was modified in place
         x_shape, x2, t2, weight, lse, denom, ignore_index, smoothing, reduction = ctx.state
         m, c = x2.shape
         if reduction == "none":
@@ -114,14 +129,15 @@ class CrossEntropyIndices(ArrayFunction):
         out = np.empty_like(x2)
         K.cross_entropy_backward(x2, t2, weight, ignore_index, smoothing, float(weight.sum()),
                                  lse, gscale, out)
-        return _restore_layout(out, x_shape), None, None, None, None, None, None, None
+        return (_restore_layout(out, x_shape),) + (None,) * 9
 
 
 class CrossEntropyProbs(ArrayFunction):
     """Cross-entropy with class probabilities as target (same shape as input), in NumPy."""
 
     @staticmethod
-    def forward(ctx, x, y, w, smoothing, reduction):
+    def forward(ctx, x, y, weight, smoothing, reduction):
+        w = weight.astype(x.dtype, copy=False) if weight is not None else None
         axis = 1 if x.ndim > 1 else 0
         c = x.shape[axis]
         m = x.max(axis=axis, keepdims=True)
@@ -133,7 +149,9 @@ class CrossEntropyProbs(ArrayFunction):
         wb = w.reshape(wshape) if w is not None else None
         wy = ys * wb if wb is not None else ys
         loss = -(wy * logp).sum(axis=axis)
-        ctx.save_for_backward(x, y)
+        # Backward reads private arrays and wb (the weight's memory); y is saved for the version
+        # check as PyTorch saves the target. The logits are not read again: not saved.
+        ctx.save_for_backward(y, weight)
         ctx.state = (logp, wy, wb, axis, smoothing, reduction, loss.size)
         if reduction == "none":
             return loss
@@ -144,7 +162,6 @@ class CrossEntropyProbs(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
         logp, wy, wb, axis, smoothing, reduction, n = ctx.state
         need_x, need_y = ctx.needs_input_grad[:2]
         if reduction == "none":
@@ -178,14 +195,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if t.dtype.kind == "f" and t.shape == x.shape:
         if weight is not None and weight._data.shape != (x.shape[1 if x.ndim > 1 else 0],):
             raise RuntimeError("weight tensor should be defined either for all classes or no classes")
-        w = weight._data.astype(x.dtype, copy=False) if weight is not None else None
         if t.dtype != x.dtype:
             target = target.to(input.dtype)
-        return CrossEntropyProbs.apply(input, target, w, float(label_smoothing), reduction)
+        return CrossEntropyProbs.apply(input, target, _saved_sources(target, weight)[1],
+                                       float(label_smoothing), reduction)
     x2, t2, out_shape, w = _class_layout(x, t, weight, ignore_index, "cross_entropy")
     if x2.shape[1] == 0:
         return _no_classes(input, reduction)
-    return CrossEntropyIndices.apply(input, x2, t2, w, out_shape, int(ignore_index),
+    target, weight = _saved_sources(target, weight)
+    return CrossEntropyIndices.apply(input, target, weight, x2, t2, w, out_shape, int(ignore_index),
                                      float(label_smoothing), reduction)
 
 
@@ -199,14 +217,17 @@ def _no_classes(input, reduction):
 
 
 class NLL(ArrayFunction):
+    """Backward reads only private arrays (the labels with ignored ones zeroed, the per-row
+    weights); x, the target and the weight are saved for the version check, as PyTorch saves them."""
+
     @staticmethod
-    def forward(ctx, x, x2, t2, w, out_shape, ignore_index, reduction):
+    def forward(ctx, x, target, weight_arg, x2, t2, w, out_shape, ignore_index, reduction):
         m, c = x2.shape
         valid = t2 != ignore_index
         safe = np.where(valid, t2, 0)
         wt = (w[safe] if w is not None else np.ones(m, dtype=x2.dtype)) * valid
         loss = -x2[np.arange(m), safe] * wt
-        ctx.save_for_backward(x)
+        ctx.save_for_backward(x, target, weight_arg)
         ctx.state = (x.shape, x2.shape, safe, valid, wt, wt.sum(dtype=np.float64), out_shape, reduction)
         if reduction == "none":
             return loss.reshape(out_shape)
@@ -218,7 +239,6 @@ class NLL(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        ctx.saved_tensors
         x_shape, (m, c), safe, safe_valid, wt, denom, out_shape, reduction = ctx.state
         if reduction == "none":
             scale = -wt * g.reshape(m)
@@ -229,7 +249,7 @@ class NLL(ArrayFunction):
             scale = -wt * g
         g2 = np.zeros((m, c), dtype=g.dtype)
         g2[np.arange(m), safe] = scale
-        return _restore_layout(g2, x_shape), None, None, None, None, None, None
+        return (_restore_layout(g2, x_shape),) + (None,) * 8
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -244,4 +264,5 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     x2, t2, out_shape, w = _class_layout(input._data, target._data, weight, ignore_index, "nll_loss")
     if x2.shape[1] == 0:
         return _no_classes(input, reduction)
-    return NLL.apply(input, x2, t2, w, out_shape, int(ignore_index), reduction)
+    target, weight = _saved_sources(target, weight)
+    return NLL.apply(input, target, weight, x2, t2, w, out_shape, int(ignore_index), reduction)

@@ -8,22 +8,31 @@ from ..tensor import Tensor, _wrap
 
 
 class Embedding(ArrayFunction):
+    """indices: the index tensor's array (any integer dtype), saved with its int64 form, so an
+    in-place change of the index tensor raises at backward, as in PyTorch."""
+
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
-        ctx.indices = indices
+        idx = indices.astype(np.int64, copy=False)
+        ctx.save_for_backward(indices, idx)
         ctx.meta = (weight.shape, padding_idx, scale_grad_by_freq)
-        return weight[indices]
+        return weight[idx]
 
     @staticmethod
     def backward(ctx, g):
         shape, padding_idx, scale = ctx.meta
-        idx = ctx.indices.reshape(-1)
+        idx = ctx.saved_tensors[1].reshape(-1)
         g2 = g.reshape(-1, shape[1])
-        if scale:
-            counts = np.bincount(idx, minlength=shape[0])
-            g2 = g2 / counts[idx][:, None].astype(g2.dtype)
         gw = np.zeros(shape, dtype=g.dtype)
-        np.add.at(gw, idx, g2)
+        try:
+            if scale:  # counts of each index (np.unique: no array sized by an index value)
+                _, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
+                g2 = g2 / counts[inverse.reshape(-1)][:, None].astype(g2.dtype)
+            np.add.at(gw, idx, g2)
+        except (IndexError, ValueError) as e:
+            raise RuntimeError(f"embedding backward: the recorded indices no longer fit the weight "
+                               f"({e}); were they changed through .data or .numpy() after the "
+                               "forward?") from None
         if padding_idx is not None:
             gw[padding_idx] = 0
         return gw, None, None, None
@@ -70,8 +79,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
             w[rows] *= scale[:, None].astype(w.dtype)
             weight._version[0] += 1
-    return Embedding.apply(weight, idx.astype(np.int64, copy=False), padding_idx,
-                           bool(scale_grad_by_freq))
+    return Embedding.apply(weight, input, padding_idx, bool(scale_grad_by_freq))
 
 
 def one_hot(tensor, num_classes=-1):

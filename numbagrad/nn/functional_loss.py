@@ -33,22 +33,22 @@ def _scale(g, reduction, n):
 
 
 class _ElementwiseLoss(ArrayFunction):
-    """forward(ctx, input, target, extra, reduction, param); subclasses define
-    `loss(x, y, extra, param)` and `grads(x, y, extra, param, need_x, need_y)`."""
+    """forward(ctx, input, target, extra, reduction, param, sources=()); subclasses define
+    `loss(x, y, extra, param)` and `grads(x, y, extra, param, need_x, need_y)`. `extra` holds
+    arrays made from weight tensors (an array or a tuple of arrays, or None); `sources` is the
+    tuple of those weight tensors, so that the saved `extra` is version-checked against them."""
 
     @staticmethod
-    def forward(ctx, x, y, extra, reduction, param):
+    def forward(ctx, x, y, extra, reduction, param, sources=()):
         with np.errstate(**_ERR):
             loss = type(ctx).loss(x, y, extra, param)
-        ctx.save_for_backward(x, y)
-        ctx.extra = extra
+        ctx.save_for_backward(x, y, extra)
         ctx.meta = (reduction, param, loss.shape, loss.size)
         return _reduce(loss, reduction)
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        extra = ctx.extra
+        x, y, extra = ctx.saved_tensors
         reduction, param, shape, n = ctx.meta
         need_x, need_y = ctx.needs_input_grad[:2]
         with np.errstate(**_ERR):
@@ -56,7 +56,7 @@ class _ElementwiseLoss(ArrayFunction):
         g = _scale(g, reduction, n)
         gx = (dx * g).astype(x.dtype, copy=False) if need_x else None
         gy = (dy * g).astype(y.dtype, copy=False) if need_y else None
-        return gx, gy, None, None, None
+        return gx, gy, None, None, None, None
 
 
 class MSE(_ElementwiseLoss):
@@ -298,7 +298,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     w = None
     if weight is not None:
         w = np.broadcast_to(weight._data.astype(x.dtype, copy=False), x.shape)
-    return BCE.apply(input, target, w, reduction, None)
+    return BCE.apply(input, target, w, reduction, None, (weight,))
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
@@ -318,4 +318,4 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     pw = (np.broadcast_to(pos_weight._data.astype(x.dtype, copy=False), x.shape)
           if pos_weight is not None else None)
     extra = (w, pw) if (w is not None or pw is not None) else None
-    return BCEWithLogits.apply(input, target, extra, reduction, None)
+    return BCEWithLogits.apply(input, target, extra, reduction, None, (weight, pos_weight))

@@ -14,9 +14,13 @@ from .shape import _view_of
 
 
 def _convert_index(index):
-    """A NumPy index from a PyTorch one; (index, is_basic) where basic means the result is a view."""
+    """A NumPy index from a PyTorch one: (index, is_basic, sources), where basic means the result
+    is a view and sources are the Tensors whose arrays the index holds (backward reads them, so
+    they are version-checked). Lists and NumPy arrays are copied, as PyTorch turns them into new
+    tensors: changing them later cannot change a recorded index."""
     items = index if isinstance(index, tuple) else (index,)
     out = []
+    sources = []
     basic = True
     for it in items:
         if isinstance(it, Tensor):
@@ -27,10 +31,11 @@ def _convert_index(index):
             if arr.dtype.kind == "b" or arr.ndim > 0:
                 basic = False
                 out.append(arr)
+                sources.append(it)
             else:
                 out.append(int(arr))
         elif isinstance(it, (list, np.ndarray)):
-            arr = np.asarray(it)
+            arr = np.array(it)
             if arr.dtype.kind not in "biu":
                 raise IndexError(f"tensors used as indices must be long, int, byte or bool tensors (got {arr.dtype})")
             basic = False
@@ -45,13 +50,24 @@ def _convert_index(index):
         else:
             raise IndexError(f"only integers, slices, None, Ellipsis, and integer or boolean tensors "
                              f"are valid indices (got {type(it).__name__})")
-    return tuple(out), basic
+    return tuple(out), basic, tuple(sources)
+
+
+def _scatter_index_error(op, e):
+    return RuntimeError(f"{op} backward: the recorded index no longer fits the tensor ({e}); was the "
+                        "index changed through .data or .numpy() after the forward?")
 
 
 class GetItem(ArrayFunction):
+    """`sources`: the index tensors held by an advanced index (saved, so version-checked)."""
+
     @staticmethod
-    def forward(ctx, x, index, basic):
-        ctx.in_shape, ctx.dtype, ctx.index, ctx.basic = x.shape, x.dtype, index, basic
+    def forward(ctx, x, index, basic, sources=()):
+        ctx.in_shape, ctx.basic = x.shape, basic
+        if basic:
+            ctx.index = index  # ints, slices, None, Ellipsis only
+        else:
+            ctx.save_for_backward(index)
         out = x[index]
         return out if isinstance(out, np.ndarray) else np.asarray(out)
 
@@ -61,15 +77,18 @@ class GetItem(ArrayFunction):
         if ctx.basic:
             gx[ctx.index] = g
         else:
-            np.add.at(gx, ctx.index, g)  # repeated indices accumulate
-        return gx, None, None
+            try:
+                np.add.at(gx, ctx.saved_tensors[0], g)  # repeated indices accumulate
+            except (IndexError, ValueError) as e:
+                raise _scatter_index_error("index", e) from None
+        return gx, None, None, None
 
 
 def getitem(input, index):
     """`x[index]`: basic indexing gives a view; integer and bool tensor indexing a copy."""
-    index, basic = _convert_index(index)
+    index, basic, sources = _convert_index(index)
     try:
-        out = GetItem.apply(input, index, basic)
+        out = GetItem.apply(input, index, basic, sources)
     except IndexError as e:
         raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
     if not basic:
@@ -87,17 +106,26 @@ class SetItem(ArrayFunction):
     x; the value gets the gradient of the region it was written to."""
 
     @staticmethod
-    def forward(ctx, x, index, value):
-        ctx.index = index
+    def forward(ctx, x, index, value, sources=()):
+        if any(type(i) is np.ndarray for i in index):
+            ctx.index = None
+            ctx.save_for_backward(index)  # index arrays: version-checked against `sources`
+        else:
+            ctx.index = index
         out = x.copy()
         out[index] = value
         return out
 
     @staticmethod
     def backward(ctx, g):
+        index = ctx.index if ctx.index is not None else ctx.saved_tensors[0]
         gx = g.copy()
-        gx[ctx.index] = 0
-        return gx, None, (g[ctx.index] if ctx.needs_input_grad[2] else None)
+        try:
+            gx[index] = 0
+            gv = g[index] if ctx.needs_input_grad[2] else None
+        except (IndexError, ValueError) as e:
+            raise _scatter_index_error("setitem", e) from None
+        return gx, None, gv, None
 
 
 def setitem(input, index, value):
@@ -110,14 +138,14 @@ def setitem(input, index, value):
         records = False
     else:
         raise TypeError(f"can't assign a {type(value).__name__} to a tensor")
-    np_index, _ = _convert_index(index)
+    np_index, _, sources = _convert_index(index)
     if not input._data.flags.writeable:
         raise RuntimeError("setitem: unsupported operation: the tensor is an expanded (read-only) "
                            "view; call .clone() first")
     if records or (input.requires_grad and grad_mode.is_grad_enabled()):
         from .inplace import apply_inplace
         try:
-            apply_inplace(input, "setitem", SetItem.apply, np_index, value)
+            apply_inplace(input, "setitem", SetItem.apply, np_index, value, sources)
         except IndexError as e:
             raise IndexError(f"index out of range for tensor of shape {tuple(input.shape)}: {e}") from None
         except ValueError as e:
@@ -149,19 +177,28 @@ def _check_bounds(idx, size, dim, op, error=IndexError):
 
 
 class Gather(ArrayFunction):
+    """idx: the index with negative entries wrapped (the index's own array when it has none);
+    index: the index tensor. Both are saved, and x too (backward does not read it, but PyTorch
+    saves it), so an in-place change of any of them raises at backward as in PyTorch."""
+
     @staticmethod
-    def forward(ctx, x, dim, idx):
-        ctx.in_shape, ctx.dim, ctx.idx = x.shape, dim, idx
+    def forward(ctx, x, dim, idx, index):
+        ctx.in_shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(idx, index, x)
         region = x[tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(idx.shape))]
         return np.take_along_axis(region, idx, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
+        idx = ctx.saved_tensors[0]
         gx = np.zeros(ctx.in_shape, dtype=g.dtype)
-        grid = list(np.indices(ctx.idx.shape, sparse=True))
-        grid[ctx.dim] = ctx.idx
-        np.add.at(gx, tuple(grid), g)
-        return gx, None, None
+        grid = list(np.indices(idx.shape, sparse=True))
+        grid[ctx.dim] = idx
+        try:
+            np.add.at(gx, tuple(grid), g)
+        except (IndexError, ValueError) as e:
+            raise _scatter_index_error("gather", e) from None
+        return gx, None, None, None
 
 
 def gather(input, dim, index, *, sparse_grad=False, out=None):
@@ -179,19 +216,27 @@ def gather(input, dim, index, *, sparse_grad=False, out=None):
                                f"{idx.shape} to be smaller than self {x._data.shape} apart from dimension {d}")
     _check_bounds(idx, x._data.shape[d] if nd else 1, d, "gather", RuntimeError)
     idx = np.where(idx < 0, idx + x._data.shape[d], idx) if idx.size and idx.min() < 0 else idx
-    return Gather.apply(x, d, idx.astype(np.intp, copy=False))
+    return Gather.apply(x, d, idx.astype(np.intp, copy=False), index)
 
 
 class IndexSelect(ArrayFunction):
+    """index: the index tensor (any shape of one element or a vector); saved, so version-checked."""
+
     @staticmethod
-    def forward(ctx, x, dim, idx):
-        ctx.in_shape, ctx.dim, ctx.idx = x.shape, dim, idx
+    def forward(ctx, x, dim, index):
+        idx = index.reshape(-1)
+        ctx.in_shape, ctx.dim = x.shape, dim
+        ctx.save_for_backward(idx)
         return np.take(x, idx, axis=dim)
 
     @staticmethod
     def backward(ctx, g):
+        (idx,) = ctx.saved_tensors
         gx = np.zeros(ctx.in_shape, dtype=g.dtype)
-        np.add.at(gx, (slice(None),) * ctx.dim + (ctx.idx,), g)
+        try:
+            np.add.at(gx, (slice(None),) * ctx.dim + (idx,), g)
+        except (IndexError, ValueError) as e:
+            raise _scatter_index_error("index_select", e) from None
         return gx, None, None
 
 
@@ -203,18 +248,21 @@ def index_select(input, dim, index, *, out=None):
         raise IndexError("index_select(): Index is supposed to be a vector")
     d = wrap_dim(dim, x._data.ndim, "index_select")
     _check_bounds(idx, x._data.shape[d], d, "index_select")
-    return IndexSelect.apply(x, d, idx.reshape(-1))
+    return IndexSelect.apply(x, d, index)
 
 
 class MaskedFill(ArrayFunction):
+    """mask: the mask tensor's array, saved (version-checked)."""
+
     @staticmethod
     def forward(ctx, x, mask, value):
-        ctx.mask = mask
+        ctx.save_for_backward(mask)
         return np.where(mask, np.asarray(value, dtype=x.dtype), x)
 
     @staticmethod
     def backward(ctx, g):
-        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+        (mask,) = ctx.saved_tensors
+        return np.where(mask, np.zeros((), g.dtype), g), None, None
 
 
 def masked_fill(input, mask, value):
@@ -233,7 +281,7 @@ def masked_fill(input, mask, value):
         value = value.item()
     from .pointwise import _checked_scalar
     value = _checked_scalar(value, x.dtype, "masked_fill")  # PyTorch's overflow check; -1 is 255 in uint8
-    return MaskedFill.apply(x, m._data, value)
+    return MaskedFill.apply(x, m, value)
 
 
 def nonzero(input, *, as_tuple=False):

@@ -14,7 +14,7 @@ from ..tensor import Tensor, _wrap
 from . import pointwise
 from ._util import as_operand, check_tensor
 
-_grad_state = grad_mode._state
+_modes = grad_mode._state  # per thread
 
 
 def _check_writable(x, op):
@@ -30,7 +30,7 @@ def _check_cast(x, result, op):
 
 
 def _records_graph(x, others):
-    if not _grad_state["enabled"]:
+    if not _modes.enabled:
         return False
     return x.requires_grad or any(isinstance(o, Tensor) and o.requires_grad for o in others)
 
@@ -186,7 +186,7 @@ def abs_(self):
 def _fill_check(self, op):
     check_tensor(self, op, "self")
     _check_writable(self, op)
-    if self.requires_grad and self.grad_fn is None and _grad_state["enabled"]:
+    if self.requires_grad and self.grad_fn is None and _modes.enabled:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation.")
 
 
@@ -228,7 +228,7 @@ def fill_(self, value):
                                f"{value._data.ndim} dimensions.")
         value = value.item()
     value = pointwise._checked_scalar(as_operand(value, "fill_"), self.dtype, "fill_")
-    if self.requires_grad and _grad_state["enabled"]:
+    if self.requires_grad and _modes.enabled:
         return apply_inplace(self, "fill_", Fill.apply, value)
     self._data.fill(value)
     self._version[0] += 1

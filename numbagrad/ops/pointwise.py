@@ -631,8 +631,7 @@ def trunc(input, *, out=None):
 class Clamp(ArrayFunction):
     @staticmethod
     def forward(ctx, x, lo, hi):
-        ctx.save_for_backward(x)
-        ctx.lo, ctx.hi = lo, hi
+        ctx.save_for_backward(x, lo, hi)  # tensor bounds are read by backward too
         out = x
         if lo is not None:
             out = np.maximum(out, lo)
@@ -642,8 +641,7 @@ class Clamp(ArrayFunction):
 
     @staticmethod
     def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        lo, hi = ctx.lo, ctx.hi
+        x, lo, hi = ctx.saved_tensors
         mask = np.ones(x.shape, dtype=bool)
         # PyTorch passes the gradient where lo <= x <= hi (boundaries included).
         if lo is not None:

@@ -308,13 +308,13 @@ class Var(ArrayFunction):
             centered = x - np.sum(x, axis=axes, keepdims=True) / np.asarray(n, dtype=x.dtype)
             out = np.asarray(np.sum(centered * centered, axis=axes, keepdims=keepdim)
                              / np.asarray(denom, dtype=x.dtype))
-        ctx.save_for_backward(centered)
+        ctx.save_for_backward(centered, x)  # x too: PyTorch reports an in-place change of it
         ctx.axes, ctx.keepdim, ctx.denom, ctx.all_dims = axes, keepdim, denom, all_dims
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        (centered,) = ctx.saved_tensors
+        centered = ctx.saved_tensors[0]
         return _var_backward(ctx, _expand_back(g, centered.shape, ctx.axes, ctx.keepdim), centered), None, None, None, None
 
 
@@ -351,15 +351,13 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 class Std(ArrayFunction):
     @staticmethod
     def forward(ctx, x, axes, correction, keepdim, all_dims):
-        out = Var.forward(ctx, x, axes, correction, keepdim, all_dims)
-        out = np.sqrt(out)
-        ctx.std = out
+        out = np.asarray(np.sqrt(Var.forward(ctx, x, axes, correction, keepdim, all_dims)))
+        ctx.save_for_backward(*ctx.saved_tensors, out)  # the output too: backward reads it
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (centered,) = ctx.saved_tensors
-        std = ctx.std
+        centered, _, std = ctx.saved_tensors
         with np.errstate(**_ERRSTATE):
             # PyTorch's std_backward: var_backward of g / (2 std), taken as 0 where std == 0.
             g_var = np.where(std == 0, np.zeros((), std.dtype), g / (std + std))
