@@ -472,3 +472,29 @@ def test_user_function_gradient_shape_is_checked_as_pytorch():
         TooSmall.apply(x).sum().backward()
     Broadcast.apply(x).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 4.0))
+
+
+# ---- built-in nodes: keyword parameters, and the engine's count of gradients ------------------------
+def test_builtin_node_takes_keyword_parameters_and_returns_one_gradient_per_input():
+    from numbagrad.autograd.function import ArrayFunction
+
+    class Scale(ArrayFunction):
+        @staticmethod
+        def forward(ctx, x, *, factor):
+            ctx.factor = factor
+            return x * factor
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor
+
+    class TooMany(Scale):
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.factor, None
+
+    x = numbagrad.tensor([1.0, 2.0], requires_grad=True)
+    Scale.apply(x, factor=3.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    with pytest.raises(RuntimeError, match=r"TooManyBackward0 returned an incorrect number of gradients \(expected 1, got 2\)"):
+        TooMany.apply(x, factor=3.0).sum().backward()

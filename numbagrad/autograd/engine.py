@@ -124,6 +124,10 @@ def _run_backward(tensors, grad_tensors, retain_graph, inputs, capture):
                 shape, dtype = node._out_meta[nr]
                 grads[nr] = np.zeros(shape, dtype)
         input_grads = node._run_backward(grads)
+        if len(input_grads) != len(node._edges):
+            raise RuntimeError(
+                f"function {node.name()} returned an incorrect number of gradients (expected "
+                f"{len(node._edges)}, got {len(input_grads)})")
         if _anomaly["enabled"]:
             from .anomaly import check_backward
             check_backward(node, input_grads)

@@ -110,14 +110,11 @@ class Function:
 
     # ---- backward ---------------------------------------------------------------------------
     def _run_backward(self, grads):
-        """Call the user's backward with Tensors, return arrays (one per input, or None)."""
+        """Call the user's backward with Tensors, return arrays (one per input, or None; the engine
+        checks the count)."""
         with grad_mode.no_grad():
             result = type(self).backward(self, *[_wrap(g) for g in grads])
         result = result if isinstance(result, tuple) else (result,)
-        if len(result) != len(self._edges):
-            raise RuntimeError(
-                f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(self._edges)}, got {len(result)})")
         return tuple(r._data if isinstance(r, Tensor) else r for r in result)
 
     def _release(self):
@@ -127,11 +124,14 @@ class Function:
 
 
 class ArrayFunction(Function):
-    """Base of the built-in ops: `forward(ctx, *args)` receives NumPy arrays for tensor arguments
-    (other arguments as given) and returns an array or a tuple of arrays; `backward(ctx, *grads)`
-    receives arrays and returns one gradient array (or None) per forward argument. Gradients may
-    have the broadcast shape: the engine sums them back to each input's shape in one place.
-    Integer and bool outputs never require grad.
+    """Base of the built-in ops: `Node.apply(*inputs, **params)` calls `forward(ctx, *arrays,
+    **params)` with NumPy arrays for the tensor inputs (positional arguments other than tensors
+    are passed as given) and the non-tensor parameters as keywords; forward returns an array or a
+    tuple of arrays. `backward(ctx, *grads)` receives arrays and returns exactly one gradient
+    array (or None) per positional input — keyword parameters get none, and the engine checks
+    the count. Gradients may have the broadcast shape: the engine sums them back to each input's
+    shape in one place. Integer and bool outputs never require grad. Tensors (and tuples of
+    tensors, such as an index) are always positional, so that they are recorded as inputs.
 
     Saved values: every array backward reads is either private to the node (made in forward and
     shared with no tensor) or passed to `ctx.save_for_backward` (an array, or a tuple of arrays such
@@ -146,7 +146,7 @@ class ArrayFunction(Function):
     _tensor_mode = False
 
     @classmethod
-    def apply(cls, *args):
+    def apply(cls, *args, **params):
         """Run forward on the arrays of the tensor arguments; record ctx when a gradient is needed."""
         ctx = cls.__new__(cls)
         ctx._saved = ()
@@ -157,7 +157,7 @@ class ArrayFunction(Function):
             needs = (False,) * len(args)
         ctx.needs_input_grad = needs
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        outputs = cls.forward(ctx, *arrays)
+        outputs = cls.forward(ctx, *arrays, **params)
         if type(outputs) is tuple:
             wrapped = tuple([_wrap(o if type(o) is np.ndarray else _as_array(ctx, o)) for o in outputs])
             if True in needs:

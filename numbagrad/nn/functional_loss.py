@@ -33,13 +33,13 @@ def _scale(g, reduction, n):
 
 
 class _ElementwiseLoss(ArrayFunction):
-    """forward(ctx, input, target, extra, reduction, param, sources=()); subclasses define
+    """forward(ctx, input, target, extra, reduction, param, sources); subclasses define
     `loss(x, y, extra, param)` and `grads(x, y, extra, param, need_x, need_y)`. `extra` holds
     arrays made from weight tensors (an array or a tuple of arrays, or None); `sources` is the
     tuple of those weight tensors, so that the saved `extra` is version-checked against them."""
 
     @staticmethod
-    def forward(ctx, x, y, extra, reduction, param, sources=()):
+    def forward(ctx, x, y, extra, reduction, param, sources):
         with np.errstate(**_ERR):
             loss = type(ctx).loss(x, y, extra, param)
         ctx.save_for_backward(x, y, extra)
@@ -200,7 +200,7 @@ def _regression(cls, input, target, reduction, param, op):
         shape = np.broadcast_shapes(x._data.shape, y._data.shape)
         # Broadcast both (views): each gets the elementwise gradient, the engine sums it back.
         return _Broadcasted.apply(x, y, cls, reduction, param, shape)
-    return cls.apply(x, y, None, reduction, param)
+    return cls.apply(x, y, None, reduction, param, ())
 
 
 class _Broadcasted(ArrayFunction):

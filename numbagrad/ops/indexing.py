@@ -62,7 +62,7 @@ class GetItem(ArrayFunction):
     """`sources`: the index tensors held by an advanced index (saved, so version-checked)."""
 
     @staticmethod
-    def forward(ctx, x, index, basic, sources=()):
+    def forward(ctx, x, index, basic, sources):
         ctx.in_shape, ctx.basic = x.shape, basic
         if basic:
             ctx.index = index  # ints, slices, None, Ellipsis only
@@ -106,7 +106,7 @@ class SetItem(ArrayFunction):
     x; the value gets the gradient of the region it was written to."""
 
     @staticmethod
-    def forward(ctx, x, index, value, sources=()):
+    def forward(ctx, x, index, value, sources):
         if any(type(i) is np.ndarray for i in index):
             ctx.index = None
             ctx.save_for_backward(index)  # index arrays: version-checked against `sources`

@@ -82,8 +82,8 @@ def _apply_inplace_on_view(view, op, fn, *args):
     if result._data.shape != view._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(view._data.shape)} doesn't match the "
                            f"broadcast shape {list(result._data.shape)}")
-    apply_inplace(base, op, SetItem.apply, index, result)  # writes into base, so into the view
-    fresh = GetItem.apply(base, index, True)
+    apply_inplace(base, op, SetItem.apply, index, result, ())  # writes into base, so into the view
+    fresh = GetItem.apply(base, index, True, ())
     view.requires_grad = fresh.requires_grad
     view.grad_fn = fresh.grad_fn
     view._output_nr = 0
