@@ -85,6 +85,34 @@ def test_error_case_raises_like_torch(name, k):
 OUT_OPS = [name for name in ENTRIES if REGISTRY[name].out]
 
 
+class _WithOut:
+    """`module` with the attribute path `path` (an op's registry name split at dots) replaced by
+    `function`: a sample's call made through it calls the op with `out=`."""
+
+    def __init__(self, module, path, function):
+        self._module, self._path, self._function = module, path, function
+
+    def __getattr__(self, attr):
+        if attr != self._path[0]:
+            return getattr(self._module, attr)
+        if len(self._path) == 1:
+            return self._function
+        return _WithOut(getattr(self._module, attr), self._path[1:], self._function)
+
+
+def _with_out(info, sample, inputs, out):
+    """The op's first sample called with `out=` (the first sample calls the `torch.` form)."""
+    import functools
+    return sample.call(_WithOut(numbagrad, info.name.split("."), functools.partial(info.function, out=out)),
+                       *inputs)
+
+
+def _empty_like_results(expected, dtype=None):
+    if isinstance(expected, tuple):
+        return tuple(numbagrad.empty(0, dtype=dtype or e.dtype) for e in expected)
+    return numbagrad.empty(0, dtype=dtype or expected.dtype)
+
+
 @pytest.mark.parametrize("name", OUT_OPS)
 def test_out_is_written_and_returned(name):
     info = REGISTRY[name]
@@ -93,27 +121,32 @@ def test_out_is_written_and_returned(name):
     from helpers import make_input
     inputs = [numbagrad.tensor(np.asarray(make_input(rng, d, s, i)))
               for i, (s, d) in enumerate(zip(sample.shapes, sample.domains))]
-    expected = info.function(*inputs)
-    out = numbagrad.empty(0, dtype=expected.dtype)
-    returned = info.function(*inputs, out=out)
+    expected = sample.call(numbagrad, *inputs)
+    results = expected if isinstance(expected, tuple) else (expected,)
+    out = _empty_like_results(expected)
+    returned = _with_out(info, sample, inputs, out)
     assert returned is out
-    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    for o, e in zip(out if isinstance(out, tuple) else (out,), results):
+        np.testing.assert_array_equal(o.numpy(), e.numpy())
     # a non-empty out of the wrong shape is resized with PyTorch's warning
-    out = numbagrad.zeros(7, dtype=expected.dtype)
+    out = tuple(numbagrad.zeros(7, dtype=e.dtype) for e in results)
     with pytest.warns(UserWarning, match="resized"):
-        info.function(*inputs, out=out)
-    assert out.shape == expected.shape
+        _with_out(info, sample, inputs, out if isinstance(expected, tuple) else out[0])
+    assert all(o.shape == e.shape for o, e in zip(out, results))
     # a gradient cannot flow through out=
-    with pytest.raises(RuntimeError, match="automatic differentiation"):
-        info.function(*[t.clone().requires_grad_() for t in inputs],
-                      out=numbagrad.empty(0, dtype=expected.dtype))
+    def grad_inputs():
+        return [t.clone().requires_grad_() if t.dtype.is_floating_point else t for t in inputs]
+    if any(t.dtype.is_floating_point for t in inputs) and any(e.dtype.is_floating_point for e in results):
+        with pytest.raises(RuntimeError, match="automatic differentiation"):
+            _with_out(info, sample, grad_inputs(), _empty_like_results(expected))
     with numbagrad.no_grad():
-        info.function(*[t.clone().requires_grad_() for t in inputs], out=out)
+        _with_out(info, sample, grad_inputs(), _empty_like_results(expected))
     # the result dtype must cast to out's (float into int is refused, as PyTorch)
-    with pytest.raises(RuntimeError, match="can't be cast"):
-        info.function(*inputs, out=numbagrad.empty(0, dtype=numbagrad.int64))
+    if results[0].dtype.is_floating_point:
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            _with_out(info, sample, inputs, _empty_like_results(expected, numbagrad.int64))
     with pytest.raises(TypeError, match="out"):
-        info.function(*inputs, out=np.empty(expected.shape))
+        _with_out(info, sample, inputs, np.empty(results[0].shape))
     assert "out" in inspect.signature(info.function).parameters
 
 

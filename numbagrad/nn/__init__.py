@@ -7,6 +7,10 @@ from .layers import (  # noqa: F401
     Linear, Identity, Flatten, Unflatten, ReLU, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh,
     Softplus, Softmax, LogSoftmax, Dropout, BatchNorm1d, LayerNorm, Embedding,
 )
+from .layers import (  # noqa: F401
+    CELU, SELU, ReLU6, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Mish, Softsign, Tanhshrink,
+    Softshrink, Hardshrink, Threshold, PReLU, RReLU, GLU, Softmin, CosineSimilarity, PairwiseDistance,
+)
 from .losses import (  # noqa: F401
     CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
     BCEWithLogitsLoss,

@@ -70,6 +70,11 @@ TENSOR_METHODS = [
 
 # ---- ops declared in the registry (numbagrad/ops/registry.py) --------------------------------------
 from . import elementwise as _elementwise  # noqa: F401,E402  (declares its ops on import)
+from . import elementwise_activations as _elementwise_activations  # noqa: F401,E402
+from . import slope_activations as _slope_activations  # noqa: F401,E402
+from . import dim_activations as _dim_activations  # noqa: F401,E402
+from . import norms as _norms  # noqa: F401,E402
+from . import distance as _distance  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
