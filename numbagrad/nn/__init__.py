@@ -15,5 +15,9 @@ from .losses import (  # noqa: F401
     CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
     BCEWithLogitsLoss,
 )
+from .pair_losses import (  # noqa: F401
+    KLDivLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss, MarginRankingLoss,
+    CosineEmbeddingLoss, TripletMarginLoss,
+)
 from . import functional, init  # noqa: F401
 from . import utils  # noqa: F401

@@ -22,6 +22,10 @@ from ..ops.elementwise_activations import (  # noqa: F401
 from ..ops.slope_activations import prelu, rrelu, rrelu_  # noqa: F401
 from ..ops.dim_activations import glu, softmin  # noqa: F401
 from ..ops.distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
+from .functional_ranking_losses import margin_ranking_loss, cosine_embedding_loss, triplet_margin_loss  # noqa: F401
+from .functional_likelihood_losses import (  # noqa: F401
+    kl_div, poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss,
+)
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "elu", "silu", "softmax",
@@ -31,5 +35,6 @@ __all__ = [
     "celu", "celu_", "selu", "selu_", "relu6", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish",
     "mish", "logsigmoid", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold",
     "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmin", "normalize", "cosine_similarity",
-    "pairwise_distance",
+    "pairwise_distance", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss", "kl_div",
+    "poisson_nll_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss",
 ]
