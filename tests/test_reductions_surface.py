@@ -194,3 +194,41 @@ def test_dim_zero_and_minus_one_work_on_0d_tensors(name, fn, dim):
     for m in (numbagrad,):
         with pytest.raises(IndexError):
             fn(m, m.tensor(2.5), 1)
+
+
+AXIS_FORMS = [lambda m, x, **k: m.cummax(x, **k).values, lambda m, x, **k: m.logcumsumexp(x, **k),
+              lambda m, x, **k: m.median(x, **k).values, lambda m, x, **k: x.nanmedian(**k).values,
+              lambda m, x, **k: m.nansum(x, **k), lambda m, x, **k: m.nanmean(x, **k),
+              lambda m, x, **k: m.var_mean(x, **k)[0], lambda m, x, **k: m.quantile(x, 0.3, **k),
+              lambda m, x, **k: m.kthvalue(x, 2, **k).values, lambda m, x, **k: m.mode(x, **k).values,
+              lambda m, x, **k: m.aminmax(x, **k).max, lambda m, x, **k: m.linalg.vector_norm(x, **k)]
+
+
+@pytest.mark.parametrize("k", range(len(AXIS_FORMS)))
+def test_axis_and_keepdims_are_aliases_of_dim_and_keepdim_like_torch(k):
+    torch = _torch()
+    fn = AXIS_FORMS[k]
+    x = np.random.default_rng(k).standard_normal((3, 4))
+    kwargs = {"axis": 1}
+    takes_keepdim = k not in (0, 1)
+    if takes_keepdim:
+        kwargs["keepdims"] = True
+    ng, th = fn(numbagrad, numbagrad.tensor(x), **kwargs), fn(torch, torch.tensor(x), **kwargs)
+    assert tuple(ng.shape) == tuple(th.shape)
+    np.testing.assert_allclose(ng.numpy(), th.numpy(), rtol=1e-12)
+    with pytest.raises(TypeError, match="alias"):
+        fn(numbagrad, numbagrad.tensor(x), dim=1, axis=1)
+
+
+def test_functional_only_forms_take_no_axis_alias_like_torch():
+    with pytest.raises(TypeError):
+        numbagrad.nn.functional.softmin(numbagrad.ones(2, 2), axis=1)
+
+
+def test_warnings_point_at_the_callers_line():
+    with pytest.warns(UserWarning) as record:
+        numbagrad.var_mean(numbagrad.ones(1))
+    assert record[0].filename == __file__
+    with pytest.warns(UserWarning) as record:
+        numbagrad.cross(numbagrad.ones(3), numbagrad.ones(3))
+    assert record[0].filename == __file__

@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from ..autograd import grad_mode
-from ..ops import exp, log, xlogy, clamp, unsqueeze
+from ..ops import exp, log, xlogy, unsqueeze
 from ..ops.elementwise_activations import logsigmoid
 from ..ops.registry import ErrorCase, Sample, register
 from ..tensor import Tensor

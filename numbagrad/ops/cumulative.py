@@ -30,15 +30,13 @@ def running_extreme_indices(x, axis, is_max):
     else:
         has_nan = False
     extreme = (np.maximum if is_max else np.minimum).accumulate(moved, axis=-1) if n else moved
-    # the latest position whose value equals the running extreme at its own step
+    # the latest position whose value equals the running extreme at its own step; a NaN always
+    # does (the extreme is NaN from there on, so later values never hold it again)
     holds = moved == extreme
     if has_nan:
         holds = holds | nan
     candidate = np.where(holds, positions, -1)
     index = np.maximum.accumulate(candidate, axis=-1) if n else candidate
-    if has_nan:  # once a NaN is seen, the extreme is NaN and its index the latest NaN
-        last_nan = np.maximum.accumulate(np.where(nan, positions, -1), axis=-1)
-        index = np.where(last_nan >= 0, last_nan, index)
     return np.moveaxis(index.astype(np.int64), -1, axis)
 
 

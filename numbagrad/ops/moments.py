@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ._util import check_tensor
 from .norms import reduce_axes
-from .registry import EdgeCase, ErrorCase, Sample, register
+from .registry import EdgeCase, ErrorCase, Sample, register, user_stacklevel
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
@@ -85,7 +85,8 @@ def _moments(input, dim, unbiased, keepdim, correction, take_sqrt, op):
         n *= x._data.shape[a]
     if n - correction <= 0:
         warnings.warn(f"{op}(): degrees of freedom is <= 0. Correction should be strictly less than the "
-                      "reduction factor (input numel divided by output numel).", UserWarning, stacklevel=3)
+                      "reduction factor (input numel divided by output numel).", UserWarning,
+                      stacklevel=user_stacklevel())
     full = dim is None or x._data.ndim == 0
     return VarMean.apply(x, axes, correction, keepdim, full, take_sqrt)
 
@@ -108,7 +109,8 @@ _EDGES = [[2.0, 2.0, 2.0], [1.0, float("nan"), 3.0], [1.0, 1e300, -1e300]]
                           label="var_mean_dims_correction0"),
                    Sample(lambda m, x: m.var_mean(x, -1, False), _ref(False, -1, 0), ((3, 4),),
                           label="var_mean_positional_unbiased"),
-                   Sample(lambda m, x: m.var_mean(x, False), _ref(False, None, 0), ((5,),), label="var_mean_unbiased_only"),
+                   Sample(lambda m, x: m.var_mean(x, False), _ref(False, None, 0), ((5,),),
+                          label="var_mean_unbiased_only"),
                    Sample(lambda m, x: m.var_mean(x, correction=2.5), _ref(False, None, 2.5), ((6,),),
                           label="var_mean_fractional_correction")],
           edge_cases=[EdgeCase(lambda m, x: sum(m.var_mean(x)), v) for v in _EDGES]

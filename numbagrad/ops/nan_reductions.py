@@ -79,7 +79,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     axes = reduce_axes(x, dim, "nansum")
     if x._data.dtype.kind != "f":
         from ..tensor import _wrap
-        return _wrap(np.asarray(np.sum(x._data, axis=axes, keepdims=keepdim, dtype=np.int64 if dtype is None else None)))
+        total = np.sum(x._data, axis=axes, keepdims=keepdim, dtype=np.int64 if dtype is None else None)
+        return _wrap(np.asarray(total))
     return NanReduce.apply(x, axes, keepdim, False)
 
 

@@ -294,7 +294,8 @@ def _matrix_norm_ref(ord, axes=(-2, -1)):
 
 
 @register("linalg.matrix_norm", torch=False, out=True, dtype="float_only",
-          samples=[Sample(lambda m, a: _L(m).matrix_norm(a), _matrix_norm_ref("fro"), ((3, 4),), label="matrix_norm_fro"),
+          samples=[Sample(lambda m, a: _L(m).matrix_norm(a), _matrix_norm_ref("fro"), ((3, 4),),
+                          label="matrix_norm_fro"),
                    Sample(lambda m, a: _L(m).matrix_norm(a, "nuc"), _matrix_norm_ref("nuc"), ((2, 3, 4),),
                           label="matrix_norm_nuc"),
                    Sample(lambda m, a: _L(m).matrix_norm(a, 2), _matrix_norm_ref(2), ((4, 3),),

@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ._util import check_tensor, wrap_dim
-from .norms import reduce_axes, _torch_name
+from .norms import reduce_axes
 from .registry import EdgeCase, ErrorCase, Sample, register
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
@@ -183,7 +183,8 @@ _WITH_NAN = [1.0, _NAN, 2.0, _NAN, 3.0, 0.5]
                           out_dtype=("same", np.int64), label="median_0d"),
                    Sample(lambda m, x: m.median(x), lambda x: np.asarray(np.nan), ((0,),), label="median_empty"),
                    Sample(lambda m, x: m.median(x, 0), _median_ref(False, 0), ((5, 2),),
-                          (lambda rng, s: rng.integers(-3, 3, s),), out_dtype=(np.int64, np.int64), label="median_int")],
+                          (lambda rng, s: rng.integers(-3, 3, s),), out_dtype=(np.int64, np.int64),
+                          label="median_int")],
           edge_cases=[EdgeCase(lambda m, x: m.median(x), _TIED), EdgeCase(lambda m, x: m.median(x), _WITH_NAN),
                       EdgeCase(lambda m, x: m.median(x, 0).values, _TIED),
                       EdgeCase(lambda m, x: m.median(x.reshape(2, 3), 1).values, _WITH_NAN)],
@@ -398,7 +399,10 @@ class Quantile(ArrayFunction):
         weights = np.zeros(ranks.shape, dtype=x.dtype)
         spread = None
         if interpolation in ("linear", "midpoint"):
-            weights = np.full(ranks.shape, 0.5, x.dtype) if interpolation == "midpoint" else (ranks - below).astype(x.dtype)
+            if interpolation == "midpoint":
+                weights = np.full(ranks.shape, 0.5, x.dtype)
+            else:
+                weights = (ranks - below).astype(x.dtype)
             above = np.ceil(ranks).astype(np.int64)
             values_above = np.take_along_axis(rows_b, above, axis=-1)
             with np.errstate(**_ERRSTATE):

@@ -11,7 +11,7 @@ from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._util import check_tensor, promote, wrap_dim, broadcast_error
 from .norms import _torch_name
-from .registry import EdgeCase, ErrorCase, Sample, register
+from .registry import EdgeCase, ErrorCase, Sample, register, user_stacklevel
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -278,7 +278,8 @@ def _einsum_ref(equation):
                   ErrorCase(lambda m: m.einsum("ij", m.ones(2, 2), m.ones(2, 2)), RuntimeError, "more operands"),
                   ErrorCase(lambda m: m.einsum("ijk", m.ones(2, 2)), RuntimeError, "does not match the number"),
                   ErrorCase(lambda m: m.einsum("...ijk", m.ones(2, 2)), RuntimeError, "more than the number"),
-                  ErrorCase(lambda m: m.einsum("ij,ij", m.ones(2, 3), m.ones(2, 4)), RuntimeError, "does not broadcast"),
+                  ErrorCase(lambda m: m.einsum("ij,ij", m.ones(2, 3), m.ones(2, 4)), RuntimeError,
+                            "does not broadcast"),
                   ErrorCase(lambda m: m.einsum("ij->k", m.ones(2, 2)), RuntimeError, "does not appear"),
                   ErrorCase(lambda m: m.einsum("i1", m.ones(2, 2)), RuntimeError, "invalid subscript"),
                   ErrorCase(lambda m: m.einsum("ij->ii", m.ones(2, 2)), RuntimeError, "more than once"),
@@ -572,7 +573,8 @@ def _cross(input, other, dim, op):
             raise RuntimeError(f"{op}: no dimension of size 3 in input")
         warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease either pass the dim "
                       "explicitly or simply use torch.linalg.cross.\nThe default value of dim will change to agree "
-                      "with that of linalg.cross in a future release.", UserWarning, stacklevel=3)
+                      "with that of linalg.cross in a future release.", UserWarning,
+                      stacklevel=user_stacklevel())
         axis = sized[0]
     else:
         axis = wrap_dim(dim, len(shape), op)
@@ -610,7 +612,8 @@ def cross(input, other, dim=None):
 
 
 @register("linalg.cross", torch=False, out=True, dtype="same",
-          samples=[Sample(lambda m, a, b: m.linalg.cross(a, b), _cross_ref(-1), ((2, 3), (2, 3)), label="linalg_cross")],
+          samples=[Sample(lambda m, a, b: m.linalg.cross(a, b), _cross_ref(-1), ((2, 3), (2, 3)),
+                          label="linalg_cross")],
           errors=[ErrorCase(lambda m: m.linalg.cross(m.ones(3, 2), m.ones(3, 2)), RuntimeError, "must have length 3")])
 def linalg_cross(input, other, *, dim=-1):
     """Mirrors `torch.linalg.cross(input, other, *, dim=-1)`."""
@@ -672,7 +675,8 @@ def _add_matmul(input, m1, m2, beta, alpha, summed, result_shape, op):
     in_shape = input._data.shape
     for d in range(1, len(in_shape) + 1):
         if d > len(result_shape) or in_shape[-d] not in (1, result_shape[-d]):
-            raise RuntimeError(f"{op}: The expanded size of the tensor ({result_shape[-d] if d <= len(result_shape) else 1}) "
+            target = result_shape[-d] if d <= len(result_shape) else 1
+            raise RuntimeError(f"{op}: The expanded size of the tensor ({target}) "
                                f"must match the existing size ({in_shape[-d]}) at non-singleton dimension "
                                f"{len(result_shape) - d}.  Target sizes: {list(result_shape)}.  Tensor sizes: "
                                f"{list(in_shape)}")
@@ -691,7 +695,8 @@ def _matrix(t, op, name):
           samples=[Sample(lambda m, c, a, b: m.addmm(c, a, b), lambda c, a, b: c + a @ b, ((3, 5), (3, 4), (4, 5)),
                           label="addmm"),
                    Sample(lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=-2.0),
-                          lambda c, a, b: 0.5 * c - 2 * (a @ b), ((5,), (3, 4), (4, 5)), label="addmm_broadcast_scaled"),
+                          lambda c, a, b: 0.5 * c - 2 * (a @ b), ((5,), (3, 4), (4, 5)),
+                          label="addmm_broadcast_scaled"),
                    Sample(lambda m, c, a, b: c.addmm(a, b, beta=0), lambda c, a, b: a @ b + 0 * c,
                           ((1, 1), (2, 3), (3, 2)), label="addmm_beta0"),
                    Sample(lambda m, c, a, b: (c * 1).addmm_(a, b, alpha=3), lambda c, a, b: c + 3 * (a @ b),
@@ -787,7 +792,8 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
 @register("addbmm", method=True, inplace="addbmm_", dtype="same",
           samples=[Sample(lambda m, c, a, b: m.addbmm(c, a, b), lambda c, a, b: c + (a @ b).sum(0),
                           ((3, 5), (2, 3, 4), (2, 4, 5)), label="addbmm"),
-                   Sample(lambda m, c, a, b: c.addbmm(a, b, beta=0.5, alpha=2), lambda c, a, b: 0.5 * c + 2 * (a @ b).sum(0),
+                   Sample(lambda m, c, a, b: c.addbmm(a, b, beta=0.5, alpha=2),
+                          lambda c, a, b: 0.5 * c + 2 * (a @ b).sum(0),
                           ((2,), (4, 3, 2), (4, 2, 2)), label="addbmm_broadcast_scaled")],
           errors=[ErrorCase(lambda m: m.addbmm(m.ones(2, 2), m.ones(2, 2, 3), m.ones(3, 3, 2)), RuntimeError,
                             "same number of batches"),
