@@ -14,6 +14,8 @@ are one glance apart. The declaration says:
   never fused: the compiler calls them as they are);
 - whether it takes PyTorch's `out=` (`out=True`, the default for `torch` functions): the registry
   then implements it once for every op (`write_out`), so no op accepts `out=` and ignores it;
+  likewise every `torch.` / `Tensor` form with a `dim` or `keepdim` parameter also takes NumPy's
+  `axis=` / `keepdims=`, as PyTorch's bindings do (`_with_numpy_names`);
 - its test metadata: `samples` (calls checked against a NumPy reference, finite differences and
   PyTorch), `edge_cases` (values where ops differ: ties, zeros, infinities, NaN) and `errors`
   (calls that must raise PyTorch's exception).
