@@ -86,53 +86,82 @@ def test_error_case_raises_like_torch(name, k):
 OUT_OPS = [name for name in ENTRIES if REGISTRY[name].out]
 
 
-def _call_with_out(info, sample):
-    """`call(*inputs, **keywords)` running the op on a sample's inputs so that `out=` reaches it:
-    the sample's own call when it passes keywords on (`lambda m, x, i, **kw: m.op(x, 0, i, **kw)`),
-    else the op called on the inputs as they are."""
+class _WithOut:
+    """`module` with the attribute path `path` (an op's registry name split at dots) replaced by
+    `function`: a sample's call made through it calls the op with `out=`."""
+
+    def __init__(self, module, path, function):
+        self._module, self._path, self._function = module, path, function
+
+    def __getattr__(self, attr):
+        if attr != self._path[0]:
+            return getattr(self._module, attr)
+        if len(self._path) == 1:
+            return self._function
+        return _WithOut(getattr(self._module, attr), self._path[1:], self._function)
+
+
+def _with_out(info, sample, inputs, out):
+    """The op's first sample called with `out=`: through the sample's own call when it passes
+    keywords on (`lambda m, x, i, **kw: m.op(x, 0, i, **kw)`), else with the op's `torch.` form
+    (which the first sample calls) replaced by the op with `out=` bound."""
+    import functools
     parameters = inspect.signature(sample.call).parameters.values()
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
-        return lambda *inputs, **kw: sample.call(numbagrad, *inputs, **kw)
-    return info.function
+        return sample.call(numbagrad, *inputs, out=out)
+    return sample.call(_WithOut(numbagrad, info.name.split("."), functools.partial(info.function, out=out)),
+                       *inputs)
+
+
+def _empty_like_results(expected, dtype=None):
+    if isinstance(expected, tuple):
+        return tuple(numbagrad.empty(0, dtype=dtype or e.dtype) for e in expected)
+    return numbagrad.empty(0, dtype=dtype or expected.dtype)
 
 
 @pytest.mark.parametrize("name", OUT_OPS)
 def test_out_is_written_and_returned(name):
     info = REGISTRY[name]
     sample = info.samples[0]
-    call = _call_with_out(info, sample)
     rng = np.random.default_rng(0)
     from helpers import make_input
     inputs = [numbagrad.tensor(np.asarray(make_input(rng, d, s, i)))
               for i, (s, d) in enumerate(zip(sample.shapes, sample.domains))]
-    expected = call(*inputs)
-    out = numbagrad.empty(0, dtype=expected.dtype)
-    returned = call(*inputs, out=out)
+    expected = sample.call(numbagrad, *inputs)
+    results = expected if isinstance(expected, tuple) else (expected,)
+    out = _empty_like_results(expected)
+    returned = _with_out(info, sample, inputs, out)
     assert returned is out
-    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    for o, e in zip(out if isinstance(out, tuple) else (out,), results):
+        np.testing.assert_array_equal(o.numpy(), e.numpy())
     # a non-empty out of the wrong shape is resized with PyTorch's warning
-    out = numbagrad.zeros(7, dtype=expected.dtype)
+    out = tuple(numbagrad.zeros(7, dtype=e.dtype) for e in results)
     with pytest.warns(UserWarning, match="resized"):
-        call(*inputs, out=out)
-    assert out.shape == expected.shape
-    floating = [t.dtype.is_floating_point for t in inputs]
-    grad_inputs = [t.clone().requires_grad_() if f else t for t, f in zip(inputs, floating)]
-    if call(*grad_inputs).requires_grad:
+        _with_out(info, sample, inputs, out if isinstance(expected, tuple) else out[0])
+    assert all(o.shape == e.shape for o, e in zip(out, results))
+
+    def grad_inputs():
+        return [t.clone().requires_grad_() if t.dtype.is_floating_point else t for t in inputs]
+    if any(r.requires_grad for r in _as_tuple(sample.call(numbagrad, *grad_inputs()))):
         # a gradient cannot flow through out=
         with pytest.raises(RuntimeError, match="automatic differentiation"):
-            call(*grad_inputs, out=numbagrad.empty(0, dtype=expected.dtype))
+            _with_out(info, sample, grad_inputs(), _empty_like_results(expected))
         with numbagrad.no_grad():
-            call(*grad_inputs, out=out)
-    elif expected.dtype.is_floating_point and any(floating):
-        call(*grad_inputs, out=out)  # a result without gradient (histc) may be written
+            _with_out(info, sample, grad_inputs(), _empty_like_results(expected))
+    elif any(t.dtype.is_floating_point for t in inputs):
+        _with_out(info, sample, grad_inputs(), _empty_like_results(expected))  # no gradient: written
     # the result dtype must cast to out's (float into int, int into bool are refused, as PyTorch)
-    if expected.dtype != numbagrad.bool:
-        narrower = numbagrad.int64 if expected.dtype.is_floating_point else numbagrad.bool
+    if results[0].dtype != numbagrad.bool:
+        narrower = numbagrad.int64 if results[0].dtype.is_floating_point else numbagrad.bool
         with pytest.raises(RuntimeError, match="can't be cast"):
-            call(*inputs, out=numbagrad.empty(0, dtype=narrower))
+            _with_out(info, sample, inputs, _empty_like_results(expected, narrower))
     with pytest.raises(TypeError, match="out"):
-        call(*inputs, out=np.empty(expected.shape))
+        _with_out(info, sample, inputs, np.empty(results[0].shape))
     assert "out" in inspect.signature(info.function).parameters
+
+
+def _as_tuple(result):
+    return result if isinstance(result, tuple) else (result,)
 
 
 def test_out_matches_torch_semantics():

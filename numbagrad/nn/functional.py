@@ -15,10 +15,26 @@ from .functional_loss import (  # noqa: F401
     mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits,
 )
+from ..ops.elementwise_activations import (  # noqa: F401
+    celu, celu_, selu, selu_, relu6, hardtanh, hardtanh_, hardsigmoid, hardswish, mish, logsigmoid,
+    softsign, tanhshrink, softshrink, hardshrink, threshold, threshold_,
+)
+from ..ops.slope_activations import prelu, rrelu, rrelu_  # noqa: F401
+from ..ops.dim_activations import glu, softmin  # noqa: F401
+from ..ops.distance import normalize, cosine_similarity, pairwise_distance  # noqa: F401
+from .functional_ranking_losses import margin_ranking_loss, cosine_embedding_loss, triplet_margin_loss  # noqa: F401
+from .functional_likelihood_losses import (  # noqa: F401
+    kl_div, poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss,
+)
 
 __all__ = [
     "relu", "relu_", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "elu", "silu", "softmax",
     "log_softmax", "flatten", "unflatten", "linear", "dropout", "batch_norm", "layer_norm",
     "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "celu", "celu_", "selu", "selu_", "relu6", "hardtanh", "hardtanh_", "hardsigmoid", "hardswish",
+    "mish", "logsigmoid", "softsign", "tanhshrink", "softshrink", "hardshrink", "threshold",
+    "threshold_", "prelu", "rrelu", "rrelu_", "glu", "softmin", "normalize", "cosine_similarity",
+    "pairwise_distance", "margin_ranking_loss", "cosine_embedding_loss", "triplet_margin_loss", "kl_div",
+    "poisson_nll_loss", "gaussian_nll_loss", "multilabel_soft_margin_loss",
 ]

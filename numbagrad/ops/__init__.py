@@ -78,6 +78,16 @@ from . import diagonal as _diagonal  # noqa: F401,E402
 from . import counting as _counting  # noqa: F401,E402
 from . import search as _search  # noqa: F401,E402
 from . import elementwise_special as _elementwise_special  # noqa: F401,E402
+from . import elementwise_activations as _elementwise_activations  # noqa: F401,E402
+from . import slope_activations as _slope_activations  # noqa: F401,E402
+from . import dim_activations as _dim_activations  # noqa: F401,E402
+from . import norms as _norms  # noqa: F401,E402
+from . import distance as _distance  # noqa: F401,E402
+from . import products as _products  # noqa: F401,E402
+from . import cumulative as _cumulative  # noqa: F401,E402
+from . import moments as _moments  # noqa: F401,E402
+from . import nan_reductions as _nan_reductions  # noqa: F401,E402
+from . import order_statistics as _order_statistics  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 

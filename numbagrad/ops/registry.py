@@ -14,6 +14,8 @@ are one glance apart. The declaration says:
   never fused: the compiler calls them as they are);
 - whether it takes PyTorch's `out=` (`out=True`, the default for `torch` functions): the registry
   then implements it once for every op (`write_out`), so no op accepts `out=` and ignores it;
+  likewise every `torch.` / `Tensor` form with a `dim` or `keepdim` parameter also takes NumPy's
+  `axis=` / `keepdims=`, as PyTorch's bindings do (`_with_numpy_names`);
 - its test metadata: `samples` (calls checked against a NumPy reference, finite differences and
   PyTorch), `edge_cases` (values where ops differ: ties, zeros, infinities, NaN) and `errors`
   (calls that must raise PyTorch's exception).
@@ -144,7 +146,8 @@ def register(name=None, *, torch=True, method=False, inplace=None, functional=Fa
             raise ValueError(f"register: op {op_name!r} is declared twice "
                              f"({REGISTRY[op_name].module} and {fn.__module__})")
         takes_out = torch if out is None else out
-        public = _with_out(fn, op_name) if takes_out else fn
+        public = fn if functional and not torch else _with_numpy_names(fn, op_name)
+        public = _with_out(public, op_name) if takes_out else public
         REGISTRY[op_name] = OpInfo(
             op_name, public, torch=torch, method=method, inplace=inplace, functional=functional,
             aliases=tuple(aliases), dtype=dtype, scalar=scalar, out=takes_out,
@@ -152,6 +155,41 @@ def register(name=None, *, torch=True, method=False, inplace=None, functional=Fa
             module=fn.__module__)
         return public
     return decorate
+
+
+def user_stacklevel():
+    """The `stacklevel` for a `warnings.warn` made by the calling function that points at the
+    first frame outside numbagrad (the user's line), however many wrappers (out=, axis=) sit in
+    between."""
+    import sys
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("numbagrad"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+# ---- axis= / keepdims= -----------------------------------------------------------------------------
+_NUMPY_NAMES = (("axis", "dim"), ("keepdims", "keepdim"))
+
+
+def _with_numpy_names(fn, name):
+    """`fn` also taking NumPy's names `axis` and `keepdims` for its `dim` and `keepdim`, as
+    PyTorch's bindings do for every `torch.` function and Tensor method (not for the Python-level
+    `F.` functions). `fn` itself when it has neither parameter."""
+    params = inspect.signature(fn).parameters
+    aliases = tuple((alias, real) for alias, real in _NUMPY_NAMES if real in params and alias not in params)
+    if not aliases:
+        return fn
+
+    @functools.wraps(fn)
+    def with_numpy_names(*args, **kwargs):
+        for alias, real in aliases:
+            if alias in kwargs:
+                if real in kwargs:
+                    raise TypeError(f"{name}(): got both '{real}' and its alias '{alias}'")
+                kwargs[real] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    return with_numpy_names
 
 
 # ---- out= --------------------------------------------------------------------------------------
