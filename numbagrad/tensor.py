@@ -28,7 +28,9 @@ class Tensor:
                                                             else dtypes.get_default_dtype().numpy))
         else:
             sizes = _sizes(args)
-            data = np.empty(sizes, dtype=(dtypes.to_dtype(dtype) if dtype else dtypes.get_default_dtype()).numpy)
+            np_dtype = (dtypes.to_dtype(dtype) if dtype else dtypes.get_default_dtype()).numpy
+            from .ops._util import allocate
+            data = allocate("Tensor", sizes, np_dtype, lambda: np.empty(sizes, dtype=np_dtype))
         _init(self, data)
         if requires_grad:
             self.requires_grad_(True)
@@ -42,6 +44,9 @@ class Tensor:
         """Mirrors `Tensor.size`."""
         if dim is None:
             return Size(self._data.shape)
+        if self._data.ndim == 0:
+            _wrap_dim(dim, 0, "size")  # the TypeError for a non-int dim
+            raise IndexError(f"size: dimension specified as {dim} but tensor has no dimensions")
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     def dim(self):
@@ -88,6 +93,9 @@ class Tensor:
     def stride(self, dim=None):
         """Mirrors `Tensor.stride` (in elements)."""
         st = tuple(s // self._data.itemsize for s in self._data.strides)
+        if dim is not None and self._data.ndim == 0:
+            _wrap_dim(dim, 0, "stride")
+            raise IndexError(f"stride: dimension specified as {dim} but tensor has no dimensions")
         return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
 
     def data_ptr(self):

@@ -886,6 +886,11 @@ IMPOSSIBLE = {
     "repeat beyond int64": ("m.zeros(2, 2).repeat(2**62, 1)", "repeat", None),
     "matmul": ("m.zeros(2**28, 1) @ m.zeros(1, 2**28)", "matmul", 1 << 58),
     "cat": (f"m.cat([m.zeros(1).expand({HUGE}), m.zeros(1)])", "cat", (1 << 58) + 4),
+    # any op whose NumPy forward fails to allocate (here exp of an expanded view)
+    "expand then exp": (f"m.exp(m.zeros(1).expand({HUGE}))", "exp", 1 << 58),
+    "expand then sigmoid": (f"m.zeros(1).expand({HUGE}).sigmoid()", "sigmoid", 1 << 58),
+    "legacy Tensor(*sizes)": ("m.Tensor(2**40, 2**40)", "Tensor", None),
+    "legacy Tensor(size)": (f"m.Tensor({HUGE})", "Tensor", 1 << 58),
 }
 _CHILD = """
 import json, sys
@@ -934,3 +939,12 @@ def test_allocation_helper_passes_other_value_errors_through():
     with pytest.raises(ValueError, match="unrelated"):
         allocate("zeros", (2,), np.float32, lambda: (_ for _ in ()).throw(ValueError("unrelated")))
     assert allocate("zeros", (2, 3), np.float32, lambda: np.zeros((2, 3), np.float32)).shape == (2, 3)
+
+
+def test_size_and_stride_of_a_0d_tensor_along_a_dim_raise_index_error_as_torch():
+    for m in ([ng] + ([torch] if torch is not None else [])):
+        x = m.tensor(1.0)
+        for call in (lambda: x.size(0), lambda: x.size(-1), lambda: x.stride(0)):
+            with pytest.raises(IndexError, match="no dimensions"):
+                call()
+        assert tuple(x.size()) == () and tuple(x.stride()) == ()

@@ -157,7 +157,14 @@ class ArrayFunction(Function):
             needs = (False,) * len(args)
         ctx.needs_input_grad = needs
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        outputs = cls.forward(ctx, *arrays, **params)
+        try:
+            outputs = cls.forward(ctx, *arrays, **params)
+        except MemoryError as error:  # an op on a huge (expanded) input: PyTorch's RuntimeError
+            raise _memory_error(cls, error) from None
+        except ValueError as error:
+            if "too big" not in str(error):
+                raise
+            raise _memory_error(cls, error) from None
         if type(outputs) is tuple:
             wrapped = tuple([_wrap(o if type(o) is np.ndarray else _as_array(ctx, o)) for o in outputs])
             if True in needs:
@@ -190,6 +197,11 @@ def _as_array(ctx, value):
     if saved and any(s is value for s in saved):
         ctx._saved = tuple([array if s is value else s for s in saved])
     return array
+
+
+def _memory_error(cls, error):
+    from ..ops._util import memory_error
+    return memory_error(cls.__name__.lower(), error)
 
 
 def _as_output_tensor(o, cls, args):
