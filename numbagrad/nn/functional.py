@@ -11,6 +11,12 @@ from .functional_dropout import dropout  # noqa: F401
 from .functional_norm import batch_norm, layer_norm  # noqa: F401
 from .functional_embedding import embedding, one_hot  # noqa: F401
 from .functional_ce import cross_entropy, nll_loss  # noqa: F401
+from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
+from .functional_pad import pad  # noqa: F401
+from .functional_pool import (  # noqa: F401
+    max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d,
+    adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d,
+)
 from .functional_loss import (  # noqa: F401
     mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -21,4 +27,8 @@ __all__ = [
     "log_softmax", "flatten", "unflatten", "linear", "dropout", "batch_norm", "layer_norm",
     "embedding", "one_hot", "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "smooth_l1_loss",
     "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    # convolution and pooling
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "max_pool1d", "max_pool2d",
+    "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d",
 ]
