@@ -195,3 +195,47 @@ def test_results_do_not_depend_on_the_thread_count(dtype):
         numbagrad.set_num_threads(before)
     for a, b in zip(one, two):
         assert a.tobytes() == b.tobytes()
+
+
+# ---- hostile arguments the contracts refuse (before any write) -----------------------------------
+def _conv_args():
+    x = np.ones((2, 4, 6, 6))
+    return x, np.ones((4, 2, 3, 3)), np.zeros(4), 2, (1, 1, 0, 0, 1, 1), np.zeros((2, 4, 4, 4))
+
+
+@pytest.mark.parametrize("change,match", [
+    (dict(groups=3), "inconsistent shapes"),          # 4 channels in 3 groups
+    (dict(groups=0), "groups"),
+    (dict(groups=2.0), "groups"),
+    (dict(geometry=(0, 1, 0, 0, 1, 1)), "strides and dilations"),
+    (dict(geometry=(1, 1, -1, 0, 1, 1)), "paddings"),
+    (dict(geometry=(1, 1, 0, 0, 1, 0)), "dilations"),
+    (dict(geometry=(1, 1, 0, 0, 1)), "6 ints"),
+    (dict(geometry=(1, 1, 0.5, 0, 1, 1)), "6 ints"),
+    (dict(geometry=(1, 1, 1, 1, 1, 1)), "inconsistent shapes"),  # out would be 6x6, not 4x4
+    (dict(weight=np.ones((4, 2, 7, 7))), "inconsistent shapes"),  # kernel larger than the input
+])
+def test_conv_kernel_refuses_inconsistent_geometry(change, match):
+    x, weight, bias, groups, geometry, out = _conv_args()
+    args = dict(x=x, weight=weight, bias=bias, groups=groups, geometry=geometry, out=out)
+    args.update(change)
+    with pytest.raises(KC.KernelContractError, match=match):
+        KC.conv2d_forward(**args)
+    assert not out.any()
+
+
+@pytest.mark.parametrize("windows,match", [
+    ((np.array([0, 2]), np.array([3, 6]), np.array([0, 3]), np.array([3, 6]), 1, 1), "h_ends"),  # row 6 > 5
+    ((np.array([-1, 2]), np.array([3, 5]), np.array([0, 3]), np.array([3, 6]), 1, 1), "h_starts"),
+    ((np.array([0, 2]), np.array([3, 5]), np.array([0, 3]), np.array([3, 6]), 0, 1), "step"),
+    ((np.array([0, 2]), np.array([3, 5]), np.array([0]), np.array([3]), 1, 1), "w_starts"),
+    ((np.array([0, 2], np.int32), np.array([3, 5]), np.array([0, 3]), np.array([3, 6]), 1, 1), "int64"),
+])
+def test_pool_kernels_refuse_windows_outside_the_plane(windows, match):
+    x = np.ones((4, 5, 6))
+    out = np.zeros((4, 2, 2))
+    with pytest.raises(KC.KernelContractError, match=match):
+        KP.max_pool(x, windows, out, np.zeros((4, 2, 2), np.int64))
+    with pytest.raises(KC.KernelContractError, match=match):
+        KP.avg_pool(x, windows, np.ones((2, 2)), out)
+    assert not out.any()

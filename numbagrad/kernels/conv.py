@@ -27,7 +27,7 @@ from numba import njit, prange, uint64
 from .contract import KernelContractError, check_float_array, check_vector
 
 
-def conv_output_size(size, kernel, stride, padding, dilation):
+def _output_size(size, kernel, stride, padding, dilation):
     """The output length of a convolution or pooling window along one axis (may be <= 0)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
@@ -54,7 +54,7 @@ def _check_conv(kernel, x, weight, out, groups, geometry, names=("x", "weight", 
     n, c, h, w = x.shape
     o, cg, kh, kw = weight.shape
     sh, sw, ph, pw, dh, dw = geometry
-    expected = (n, o, conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw))
+    expected = (n, o, _output_size(h, kh, sh, ph, dh), _output_size(w, kw, sw, pw, dw))
     if (cg * groups != c or o % groups or kh < 1 or kw < 1 or out.shape != expected
             or expected[2] < 1 or expected[3] < 1):
         raise KernelContractError(
@@ -73,7 +73,7 @@ def _check_columns(kernel, x, cols, kernel_size, geometry, x_written):
     n, c, h, w = x.shape
     kh, kw = kernel_size
     sh, sw, ph, pw, dh, dw = geometry
-    oh, ow = conv_output_size(h, kh, sh, ph, dh), conv_output_size(w, kw, sw, pw, dw)
+    oh, ow = _output_size(h, kh, sh, ph, dh), _output_size(w, kw, sw, pw, dw)
     if oh < 1 or ow < 1 or cols.shape != (n, c * kh * kw, oh * ow):
         raise KernelContractError(
             f"kernel {kernel}: cols has shape {cols.shape}, expected {(n, c * kh * kw, oh * ow)} for "

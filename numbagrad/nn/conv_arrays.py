@@ -39,10 +39,16 @@ def use_gemm(channels, out_channels, groups):
     return (channels // groups) * (out_channels // groups) > DIRECT_MAX_CHANNEL_PAIRS
 
 
+def output_size(size, kernel, stride, padding, dilation):
+    """The output length of a convolution along one axis (may be <= 0)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
 def output_shape(x_shape, w_shape, geometry):
+    """(N, O, OH, OW) of the convolution of x_shape by w_shape."""
     sh, sw, ph, pw, dh, dw = geometry
-    return (x_shape[0], w_shape[0], K.conv_output_size(x_shape[2], w_shape[2], sh, ph, dh),
-            K.conv_output_size(x_shape[3], w_shape[3], sw, pw, dw))
+    return (x_shape[0], w_shape[0], output_size(x_shape[2], w_shape[2], sh, ph, dh),
+            output_size(x_shape[3], w_shape[3], sw, pw, dw))
 
 
 def columns(x, kernel_size, geometry, out_hw):
