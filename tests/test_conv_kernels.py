@@ -63,12 +63,13 @@ def test_im2col_and_col2im_match_numpy(case):
     geometry, dtype = case[9], case[10]
     x, weight, _, g = _arrays(case)
     ks = weight.shape[2:]
-    cols = np.full((x.shape[0], x.shape[1] * ks[0] * ks[1], g.shape[2] * g.shape[3]), np.nan, dtype)
+    cols = np.full((x.shape[1] * ks[0] * ks[1], x.shape[0], g.shape[2] * g.shape[3]), np.nan, dtype)
     KC.im2col(x, ks, geometry, cols)
-    np.testing.assert_array_equal(cols, R.im2col(x, ks, geometry).astype(dtype))
+    unfolded = cols.transpose(1, 0, 2)  # the kernel's (C * KH * KW, N, P) layout as unfold's
+    np.testing.assert_array_equal(unfolded, R.im2col(x, ks, geometry).astype(dtype))
     back = np.full(x.shape, np.nan, dtype)
     KC.col2im(cols, ks, geometry, back)
-    np.testing.assert_allclose(back, R.col2im(cols.astype(np.float64), ks, geometry, x.shape), **TOL[dtype])
+    np.testing.assert_allclose(back, R.col2im(unfolded.astype(np.float64), ks, geometry, x.shape), **TOL[dtype])
 
 
 @given(conv_cases())
@@ -172,6 +173,13 @@ def _all_kernel_results(dtype):
         g = rng.standard_normal(out.shape).astype(dtype)
         results += [out, conv_arrays.weight_grad(x, g, groups, geometry, weight.shape, cols),
                     conv_arrays.input_grad(g, weight, groups, geometry, x.shape, cols)]
+    # the MNIST CNN's conv2 at batch 64: GEMMs large enough for BLAS to use every thread
+    x2 = rng.standard_normal((64, 32, 26, 26)).astype(dtype)
+    w2 = rng.standard_normal((64, 32, 3, 3)).astype(dtype)
+    out, cols = conv_arrays.forward(x2, w2, None, 1, (1, 1, 0, 0, 1, 1), keep_columns=True)
+    g = rng.standard_normal(out.shape).astype(dtype)
+    results += [out, conv_arrays.weight_grad(x2, g, 1, (1, 1, 0, 0, 1, 1), w2.shape, cols),
+                conv_arrays.input_grad(g, w2, 1, (1, 1, 0, 0, 1, 1), x2.shape, cols)]
     planes = x.reshape(-1, 13, 11)
     windows = pool_windows.max_pool_windows("max_pool2d", planes.shape, ((3, 3), (2, 2), (1, 1), (1, 1)), True)
     out = np.empty((planes.shape[0], len(windows[0]), len(windows[2])), dtype)

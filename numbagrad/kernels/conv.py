@@ -4,9 +4,10 @@ loops (forward, input gradient, weight gradient).
 Geometry, shared by every kernel: input x (N, C, H, W), weight (O, C // groups, KH, KW), output
 (N, O, OH, OW) with OH = (H + 2 * ph - dh * (KH - 1) - 1) // sh + 1 (OW alike); output pixel
 (oh, ow) reads input pixel (oh * sh + kh * dh - ph, ow * sw + kw * dw - pw), zero outside the
-input (zero padding is never materialised). The columns of im2col are (N, C * KH * KW, OH * OW):
-row (c * KH + kh) * KW + kw holds, for each output pixel, the input value under kernel tap
-(c, kh, kw) - the layout of `torch.nn.functional.unfold`.
+input (zero padding is never materialised). The columns of im2col are (C * KH * KW, N, OH * OW): row
+(c * KH + kh) * KW + kw holds, for each sample and output pixel, the input value under kernel tap
+(c, kh, kw), so that one GEMM convolves the whole batch (`torch.nn.functional.unfold` is its
+(N, C * KH * KW, OH * OW) transpose).
 
 Parallel over numba's threads (`prange`), each iteration owning a disjoint slice of the output:
 (n, c) input planes for im2col / col2im and the input gradient, (n, o) output planes for the
@@ -64,7 +65,7 @@ def _check_conv(kernel, x, weight, out, groups, geometry, names=("x", "weight", 
 
 
 def _check_columns(kernel, x, cols, kernel_size, geometry, x_written):
-    """The contract of im2col / col2im: x (N, C, H, W) and cols (N, C * KH * KW, OH * OW)."""
+    """The contract of im2col / col2im: x (N, C, H, W) and cols (C * KH * KW, N, OH * OW)."""
     _check_geometry(kernel, geometry)
     check_float_array(kernel, "x", x, 4, writable=x_written)
     check_float_array(kernel, "cols", cols, 3, x.dtype, writable=not x_written)
@@ -74,9 +75,9 @@ def _check_columns(kernel, x, cols, kernel_size, geometry, x_written):
     kh, kw = kernel_size
     sh, sw, ph, pw, dh, dw = geometry
     oh, ow = _output_size(h, kh, sh, ph, dh), _output_size(w, kw, sw, pw, dw)
-    if oh < 1 or ow < 1 or cols.shape != (n, c * kh * kw, oh * ow):
+    if oh < 1 or ow < 1 or cols.shape != (c * kh * kw, n, oh * ow):
         raise KernelContractError(
-            f"kernel {kernel}: cols has shape {cols.shape}, expected {(n, c * kh * kw, oh * ow)} for "
+            f"kernel {kernel}: cols has shape {cols.shape}, expected {(c * kh * kw, n, oh * ow)} for "
             f"x {x.shape}, kernel {kernel_size}, geometry {geometry}")
 
 
@@ -98,11 +99,13 @@ def _im2col(x, kh_n, kw_n, sh, sw, ph, pw, dh, dw, cols):
     cf = cols.ravel()
     plane = oh_n * ow_n
     for t in prange(n_n * c_n):
+        n = t // c_n
+        c = t % c_n
         for kh in range(kh_n):
             oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
             for kw in range(kw_n):
                 ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
-                row = uint64((t * kh_n + kh) * kw_n + kw) * uint64(plane)
+                row = uint64((((c * kh_n + kh) * kw_n + kw) * n_n + n) * plane)
                 for i in range(uint64(plane)):
                     cf[row + i] = 0
                 count = uint64(ow_hi - ow_lo)
@@ -119,10 +122,11 @@ def _im2col(x, kh_n, kw_n, sh, sw, ph, pw, dh, dw, cols):
 
 
 def im2col(x, kernel_size, geometry, cols):
-    """cols[n, (c * KH + kh) * KW + kw, oh * OW + ow] = x[n, c, oh * sh + kh * dh - ph,
-    ow * sw + kw * dw - pw] (0 outside x): mirrors `torch.nn.functional.unfold`'s layout.
+    """cols[(c * KH + kh) * KW + kw, n, oh * OW + ow] = x[n, c, oh * sh + kh * dh - ph,
+    ow * sw + kw * dw - pw] (0 outside x): one row per kernel tap, all samples side by side, so
+    that one GEMM with the (O, C * KH * KW) weight convolves the whole batch.
 
-    Contract: x (N, C, H, W) float32/float64, cols (N, C * KH * KW, OH * OW) of x's dtype and
+    Contract: x (N, C, H, W) float32/float64, cols (C * KH * KW, N, OH * OW) of x's dtype and
     writable, C-contiguous; kernel_size (KH, KW) ints >= 1; geometry (sh, sw, ph, pw, dh, dw)."""
     _check_columns("im2col", x, cols, kernel_size, geometry, x_written=False)
     _im2col(x, kernel_size[0], kernel_size[1], *geometry, cols)
@@ -137,6 +141,8 @@ def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
     cf = cols.ravel()
     plane = oh_n * ow_n
     for t in prange(n_n * c_n):
+        n = t // c_n
+        c = t % c_n
         base = uint64(t * h_n * w_n)
         for i in range(uint64(h_n * w_n)):
             xf[base + i] = 0
@@ -144,7 +150,7 @@ def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
             oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
             for kw in range(kw_n):
                 ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
-                row = uint64((t * kh_n + kh) * kw_n + kw) * uint64(plane)
+                row = uint64((((c * kh_n + kh) * kw_n + kw) * n_n + n) * plane)
                 count = uint64(ow_hi - ow_lo)
                 s = uint64(sw)
                 for oh in range(oh_lo, oh_hi):
@@ -160,7 +166,7 @@ def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
 
 def col2im(cols, kernel_size, geometry, x):
     """The adjoint of im2col: x = 0, then every column entry is added back onto the input pixel it
-    was read from. Mirrors `torch.nn.functional.fold`.
+    was read from (`torch.nn.functional.fold`, with im2col's layout of cols).
 
     Contract: as im2col, with x written (writable) and cols read."""
     _check_columns("col2im", x, cols, kernel_size, geometry, x_written=True)

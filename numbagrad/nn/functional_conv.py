@@ -40,8 +40,14 @@ class Conv2d(ArrayFunction):
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         g = np.ascontiguousarray(g)
         cols, ctx.cols = ctx.cols, None  # input_grad reuses the buffer: a second backward recomputes
-        gw = conv_arrays.weight_grad(x, g, groups, geometry, w_shape, cols) if need_w else None
-        gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, cols) if need_x else None
+        g_by_channel = None
+        if g.size and conv_arrays.use_gemm(x_shape[1], w_shape[0], groups) and (need_w or need_x):
+            g_by_channel = conv_arrays.channels_first(g)
+        gw = gx = None
+        if need_w:
+            gw = conv_arrays.weight_grad(x, g, groups, geometry, w_shape, cols, g_by_channel)
+        if need_x:
+            gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, cols, g_by_channel)
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb, None, None
 
