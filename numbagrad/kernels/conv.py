@@ -10,8 +10,9 @@ input (zero padding is never materialised). The columns of im2col are (C * KH * 
 (N, C * KH * KW, OH * OW) transpose).
 
 Parallel over numba's threads (`prange`), each iteration owning a disjoint slice of the output:
-(n, c) input planes for im2col / col2im and the input gradient, (n, o) output planes for the
-forward, (o, c) weight slices for the weight gradient. No iteration writes where another one
+(channel, block of samples) for im2col / col2im (the column rows of that channel for those
+samples, or their input planes), (n, c) input planes for the input gradient, (n, o) output
+planes for the forward, (o, c) weight slices for the weight gradient. No iteration writes where another one
 does and every sum runs in a fixed order, so results are bit-identical for any thread count.
 
 The inner loops index flat views with unsigned offsets computed from clipped ranges: numba then
@@ -90,6 +91,13 @@ def _valid_range(out_size, in_size, offset, stride):
 
 
 # ---- im2col / col2im ----------------------------------------------------------------------------
+@njit(cache=True, error_model="numpy", inline="always")
+def _sample_blocks(n_n, c_n):
+    """How many blocks of samples each channel is split into, so that there are at least 16
+    parallel iterations (im2col and col2im iterate over (channel, block of samples))."""
+    return min(n_n, max(1, (16 + c_n - 1) // c_n)) if n_n > 0 else 1
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _im2col(x, kh_n, kw_n, sh, sw, ph, pw, dh, dw, cols):
     n_n, c_n, h_n, w_n = x.shape
@@ -98,27 +106,35 @@ def _im2col(x, kh_n, kw_n, sh, sw, ph, pw, dh, dw, cols):
     xf = x.ravel()
     cf = cols.ravel()
     plane = oh_n * ow_n
-    for t in prange(n_n * c_n):
-        n = t // c_n
-        c = t % c_n
+    blocks = _sample_blocks(n_n, c_n)
+    per = (n_n + blocks - 1) // blocks
+    for t in prange(c_n * blocks):
+        c = t // blocks
+        n0 = (t % blocks) * per
+        n1 = min(n_n, n0 + per)
         for kh in range(kh_n):
             oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
             for kw in range(kw_n):
                 ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
-                row = uint64((((c * kh_n + kh) * kw_n + kw) * n_n + n) * plane)
-                for i in range(uint64(plane)):
-                    cf[row + i] = 0
+                r = (c * kh_n + kh) * kw_n + kw
                 count = uint64(ow_hi - ow_lo)
                 s = uint64(sw)
-                for oh in range(oh_lo, oh_hi):
-                    dst = row + uint64(oh * ow_n + ow_lo)
-                    src = uint64((t * h_n + oh * sh + kh * dh - ph) * w_n + ow_lo * sw + kw * dw - pw)
-                    if sw == 1:
-                        for i in range(count):
-                            cf[dst + i] = xf[src + i]
-                    else:
-                        for i in range(count):
-                            cf[dst + i] = xf[src + i * s]
+                full = oh_lo == 0 and oh_hi == oh_n and ow_lo == 0 and ow_hi == ow_n
+                for n in range(n0, n1):
+                    row = uint64((r * n_n + n) * plane)
+                    if not full:  # the tap reaches into the zero padding
+                        for i in range(uint64(plane)):
+                            cf[row + i] = 0
+                    for oh in range(oh_lo, oh_hi):
+                        dst = row + uint64(oh * ow_n + ow_lo)
+                        src = uint64(((n * c_n + c) * h_n + oh * sh + kh * dh - ph) * w_n
+                                     + ow_lo * sw + kw * dw - pw)
+                        if sw == 1:
+                            for i in range(count):
+                                cf[dst + i] = xf[src + i]
+                        else:
+                            for i in range(count):
+                                cf[dst + i] = xf[src + i * s]
 
 
 def im2col(x, kernel_size, geometry, cols):
@@ -140,28 +156,35 @@ def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
     xf = x.ravel()
     cf = cols.ravel()
     plane = oh_n * ow_n
-    for t in prange(n_n * c_n):
-        n = t // c_n
-        c = t % c_n
-        base = uint64(t * h_n * w_n)
-        for i in range(uint64(h_n * w_n)):
-            xf[base + i] = 0
+    blocks = _sample_blocks(n_n, c_n)
+    per = (n_n + blocks - 1) // blocks
+    for t in prange(c_n * blocks):
+        c = t // blocks
+        n0 = (t % blocks) * per
+        n1 = min(n_n, n0 + per)
+        for n in range(n0, n1):
+            base = uint64((n * c_n + c) * h_n * w_n)
+            for i in range(uint64(h_n * w_n)):
+                xf[base + i] = 0
         for kh in range(kh_n):
             oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
             for kw in range(kw_n):
                 ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
-                row = uint64((((c * kh_n + kh) * kw_n + kw) * n_n + n) * plane)
+                r = (c * kh_n + kh) * kw_n + kw
                 count = uint64(ow_hi - ow_lo)
                 s = uint64(sw)
-                for oh in range(oh_lo, oh_hi):
-                    src = row + uint64(oh * ow_n + ow_lo)
-                    dst = uint64((t * h_n + oh * sh + kh * dh - ph) * w_n + ow_lo * sw + kw * dw - pw)
-                    if sw == 1:
-                        for i in range(count):
-                            xf[dst + i] += cf[src + i]
-                    else:
-                        for i in range(count):
-                            xf[dst + i * s] += cf[src + i]
+                for n in range(n0, n1):
+                    row = uint64((r * n_n + n) * plane)
+                    for oh in range(oh_lo, oh_hi):
+                        src = row + uint64(oh * ow_n + ow_lo)
+                        dst = uint64(((n * c_n + c) * h_n + oh * sh + kh * dh - ph) * w_n
+                                     + ow_lo * sw + kw * dw - pw)
+                        if sw == 1:
+                            for i in range(count):
+                                xf[dst + i] += cf[src + i]
+                        else:
+                            for i in range(count):
+                                xf[dst + i * s] += cf[src + i]
 
 
 def col2im(cols, kernel_size, geometry, x):
