@@ -161,9 +161,12 @@ def weight_grad(x, g, groups, geometry, w_shape, cols=None, g_by_channel=None):
         cols = columns(x, w_shape[2:], geometry, (oh, ow))
     if g_by_channel is None:
         g_by_channel = channels_first(g)
-    np.matmul(g_by_channel.reshape(groups, o // groups, -1),
-              cols.reshape(groups, -1, n * oh * ow).transpose(0, 2, 1),
-              out=gw.reshape(groups, o // groups, -1))
+    # (columns @ g^T)^T rather than g @ columns^T: with the long summed dim (N * OH * OW) and
+    # few output channels, OpenBLAS on 2 threads took 100 ms of wall time for the latter and 35 ms
+    # for the former (MNIST CNN conv2, batch 64; 20 ms either way on one thread)
+    product = np.matmul(cols.reshape(groups, -1, n * oh * ow),
+                        g_by_channel.reshape(groups, o // groups, -1).transpose(0, 2, 1))
+    gw.reshape(groups, o // groups, -1)[...] = product.transpose(0, 2, 1)
     if own:
         release_columns(cols)
     return gw
