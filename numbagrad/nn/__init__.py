@@ -12,7 +12,8 @@ from .layers import (  # noqa: F401  (convolution and pooling)
     AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
     MaxUnpool2d, BatchNorm2d, Dropout1d, Dropout2d, ZeroPad1d, ZeroPad2d, ConstantPad1d,
     ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
-    CircularPad1d, CircularPad2d,
+    CircularPad1d, CircularPad2d, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, Unfold, Fold,
+    GroupNorm,
 )
 from .losses import (  # noqa: F401
     CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,

@@ -18,3 +18,6 @@ from .padding import (  # noqa: F401
     ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
     ReplicationPad1d, ReplicationPad2d, CircularPad1d, CircularPad2d,
 )
+from .resample import (  # noqa: F401
+    Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, Unfold, Fold, GroupNorm,
+)
