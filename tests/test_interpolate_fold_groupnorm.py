@@ -164,3 +164,29 @@ def test_group_norm_errors_match_torch(call, error, match):
         call(numbagrad)
     with pytest.raises(error):
         call(torch)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_interpolate_nan_and_inf_reach_only_their_taps(mode):
+    # each output reads one or two inputs, so an inf in the input (or a NaN in the gradient)
+    # spoils only the outputs (inputs) next to it, as in PyTorch
+    x = np.array([[[[1.0, np.inf, 2.0, 3.0, 5.0]]]])
+    g = np.array([[[[1.0, np.nan, 0, 0, 0, 0, 0, 0, 1.0]]]])
+    results = []
+    for m in (numbagrad, torch):
+        t = m.tensor(x, requires_grad=True)
+        y = m.nn.functional.interpolate(t, size=(1, 9), mode=mode)
+        y.backward(m.tensor(g))
+        results.append((y.detach().numpy(), t.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12, equal_nan=True)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12, equal_nan=True)
+    assert np.isfinite(results[0][0]).any() and np.isfinite(results[0][1]).any()
+
+
+@pytest.mark.parametrize("size", [(2, 5), (4, 3), (2, 3)])
+@pytest.mark.parametrize("align", [False, True])
+def test_bilinear_with_an_unchanged_dim_treats_nan_and_inf_as_torch(size, align):
+    x = np.array([[[[0.1, 0.2, 0.3], [np.nan, -np.inf, 0.5]]]])
+    a = F.interpolate(numbagrad.tensor(x), size=size, mode="bilinear", align_corners=align).numpy()
+    b = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode="bilinear", align_corners=align).numpy()
+    np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)

@@ -99,17 +99,18 @@ def _max_pool_backward(g, indices, gx, bad):
                 j = indices[p, oh, ow]
                 if j >= 0 and j < size:
                     plane[j] += g[p, oh, ow]
-                else:
+                elif j != -1:
                     wrong += 1
         bad[p] = wrong
 
 
 def max_pool_backward(g, indices, gx):
     """gx = 0, then gx[p].flat[indices[p, oh, ow]] += g[p, oh, ow] for every output: the gradient
-    of max_pool scattered through its argmax indices.
+    of max_pool scattered through its argmax indices (-1: an output that read no input).
 
     Contract: g (P, OH, OW) and gx (P, H, W) of one float dtype, gx writable; indices int64 of g's
-    shape. An index outside [0, H * W) raises KernelContractError after the loop (never written)."""
+    shape, each -1 or in [0, H * W); any other raises KernelContractError after the loop (never
+    written)."""
     check_float_array("max_pool_backward", "g", g, 3)
     check_float_array("max_pool_backward", "gx", gx, 3, g.dtype, writable=True)
     _check_indices("max_pool_backward", indices, g.shape)

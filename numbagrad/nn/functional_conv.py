@@ -144,6 +144,15 @@ def _same_padding(op, padding, stride, dilation, kernel):
 
 
 def _check_shapes(op, x_shape, w_shape, b_shape, groups, padding, dilation, transposed=False):
+    if any(k < 1 for k in w_shape[2:]):
+        names = ("kernel_height", "kernel_width")[-len(w_shape[2:]):] if len(w_shape) == 4 else ("kernel_width",)
+        raise RuntimeError("kernel size should be greater than zero, but got "
+                           + " ".join(f"{n}: {k}" for n, k in zip(names, w_shape[2:])))
+    if transposed and 0 in w_shape:
+        raise RuntimeError(f"non-empty 2D or 4D weight tensor expected, but got: {size_list(w_shape)}")
+    if not transposed and w_shape[0] < 1:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least 1 at dimension 0, but "
+                           f"got weight of size {size_list(w_shape)} instead")
     in_channels = w_shape[0] if transposed else w_shape[1] * groups
     if not transposed and w_shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at "

@@ -83,6 +83,9 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise TypeError(f"unfold(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.dim() not in (3, 4):
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.dim()}D)")
+    if any(s == 0 for s in input.shape[input.dim() - 3:]):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
+                           f"non-zero dimensions for input, but got: {size_list(input.shape)}")
     check_float_input("unfold", input)
     kernel, geometry = _geometry(kernel_size, dilation, padding, stride)
     x = input if input.dim() == 4 else input.unsqueeze(0)

@@ -2,9 +2,9 @@
 'nearest', 'nearest-exact', 'linear' (3-D input) and 'bilinear' (4-D input).
 
 Each of these is separable and linear in the input: along every spatial dim, output position o is
-a fixed weighted sum of input positions, i.e. a (out, in) matrix built from PyTorch's index
-rules. The forward multiplies the input by those matrices (one GEMM per dim over all samples and
-channels); the gradient multiplies by their transposes. Nearest modes have one 1 per row.
+a weighted sum of one (nearest) or two (linear) input positions - its taps, from PyTorch's index
+rules. The forward gathers the taps along each dim in turn; the gradient adds back through the
+same taps (one GEMM with the taps' (out, in) matrix per dim when the gradient is finite).
 Differences: 'bicubic', 'trilinear', 'area' and antialias are not implemented
 (NotImplementedError); integer inputs are refused (as PyTorch for most modes).
 """
@@ -21,26 +21,59 @@ _NEEDS = {"linear": 3, "bilinear": 4, "trilinear": 5}
 
 
 class Resample(ArrayFunction):
-    """y = x multiplied along each of its trailing dims by that dim's (out, in) matrix."""
+    """y = x resampled along each of its trailing dims by that dim's taps (see `_taps`)."""
 
     @staticmethod
-    def forward(ctx, x, matrices):
-        ctx.matrices = matrices
-        return _apply(x, [m.astype(x.dtype, copy=False) for m in matrices])
+    def forward(ctx, x, taps):
+        ctx.taps = taps
+        y = x
+        for axis, (sizes, index, weight) in _by_axis(x.ndim, taps):
+            y = _gather(y, axis, index, weight)
+        return np.ascontiguousarray(y).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        return _apply(g, [m.T.astype(g.dtype) for m in ctx.matrices]), None
+        gx = g
+        for axis, (in_size, index, weight) in reversed(_by_axis(g.ndim, ctx.taps)):
+            gx = _scatter(gx, axis, in_size, index, weight)
+        return np.ascontiguousarray(gx), None
 
 
-def _apply(x, matrices):
-    """x with its last len(matrices) dims each multiplied by their matrix (out, in)."""
-    y = x
-    for d, m in enumerate(reversed(matrices)):
-        axis = x.ndim - 1 - d
-        moved = np.ascontiguousarray(np.moveaxis(y, axis, -1))
-        y = np.moveaxis(moved @ m.T, -1, axis)
-    return np.ascontiguousarray(y)
+def _by_axis(ndim, taps):
+    """[(axis, taps of that axis)] for the trailing dims, last dim first."""
+    return [(ndim - 1 - d, t) for d, t in enumerate(reversed(taps))]
+
+
+def _gather(x, axis, index, weight):
+    """out[..., o, ...] = sum over taps k of weight[k, o] * x[..., index[k, o], ...] (every tap is
+    computed, zero weights included: 0 * inf gives NaN, as in PyTorch)."""
+    shape = [1] * x.ndim
+    shape[axis] = index.shape[1]
+    out = None
+    for k in range(index.shape[0]):
+        term = np.take(x, index[k], axis=axis)
+        if weight is not None:
+            term = term * weight[k].astype(x.dtype).reshape(shape)
+        out = term if out is None else out + term
+    return out
+
+
+def _scatter(g, axis, in_size, index, weight):
+    """The adjoint of _gather: every output gradient flows back to its taps. With finite g, one
+    GEMM with the (out, in) matrix of the taps; otherwise np.add.at, so that a NaN or inf reaches
+    only the taps of its own output (as in PyTorch)."""
+    moved = np.moveaxis(g, axis, -1)
+    if np.isfinite(g).all():
+        matrix = np.zeros((index.shape[1], in_size), dtype=g.dtype)
+        for k in range(index.shape[0]):
+            np.add.at(matrix, (np.arange(index.shape[1]), index[k]),
+                      1.0 if weight is None else weight[k])
+        return np.moveaxis(np.ascontiguousarray(moved) @ matrix, -1, axis)
+    out = np.zeros(moved.shape[:-1] + (in_size,), dtype=g.dtype)
+    for k in range(index.shape[0]):
+        contribution = moved if weight is None else moved * weight[k].astype(g.dtype)
+        np.add.at(out, (Ellipsis, index[k]), contribution)
+    return np.moveaxis(out, -1, axis)
 
 
 def _scale(in_size, out_size, scale_factor, align_corners):
@@ -52,25 +85,23 @@ def _scale(in_size, out_size, scale_factor, align_corners):
     return in_size / out_size
 
 
-def _matrix(mode, in_size, out_size, scale_factor, align_corners):
-    """The (out_size, in_size) matrix of one spatial dim."""
-    m = np.zeros((out_size, in_size))
+def _taps(mode, in_size, out_size, scale_factor, align_corners):
+    """(in_size, index (taps, out_size) int64, weight (taps, out_size) float64 or None): the input
+    positions each output position of one dim reads, with PyTorch's index rules."""
     o = np.arange(out_size)
     if mode in ("nearest", "nearest-exact"):
         scale = np.float32(_scale(in_size, out_size, scale_factor, False))
         offset = np.float32(0.5 if mode == "nearest-exact" else 0.0)
         src = np.floor((o.astype(np.float32) + offset) * scale).astype(np.int64)
-        m[o, np.minimum(src, in_size - 1)] = 1.0
-        return m
+        return in_size, np.minimum(src, in_size - 1)[None], None
+    if in_size == out_size:  # PyTorch reads each position twice, with weights 1 and 0
+        return in_size, np.stack([o, o]), np.stack([np.ones(out_size), np.zeros(out_size)])
     scale = _scale(in_size, out_size, scale_factor, align_corners)
     src = o * scale if align_corners else np.maximum((o + 0.5) * scale - 0.5, 0.0)
-    i0 = np.floor(src).astype(np.int64)
-    i0 = np.minimum(i0, in_size - 1)
+    i0 = np.minimum(np.floor(src).astype(np.int64), in_size - 1)
     i1 = np.where(i0 < in_size - 1, i0 + 1, i0)
     w1 = src - i0
-    np.add.at(m, (o, i0), 1.0 - w1)
-    np.add.at(m, (o, i1), w1)
-    return m
+    return in_size, np.stack([i0, i1]), np.stack([1.0 - w1, w1])
 
 
 def _sizes(input, size, scale_factor, dims, recompute_scale_factor):
@@ -137,8 +168,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             f"Input and output sizes should be greater than 0, but got input "
             f"({fmt(f'{n}: {s}' for n, s in zip(names, spatial))}) output "
             f"({fmt(f'{n}: {s}' for n, s in zip(names, sizes))})")
-    matrices = [_matrix(mode, i, o, f, align_corners) for i, o, f in zip(spatial, sizes, factors)]
-    return Resample.apply(input, matrices)
+    if any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError(f"Non-empty {ndim}D data tensor expected but got a tensor with sizes "
+                           f"{list(input.shape)}")
+    taps = [_taps(mode, i, o, f, align_corners) for i, o, f in zip(spatial, sizes, factors)]
+    return Resample.apply(input, taps)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -62,6 +62,10 @@ def _index_map(mode, size, before, after, dim, input_shape):
     amounts first, then pads the cropped range)."""
     lo, hi = max(0, -before), size - max(0, -after)
     length = hi - lo
+    if length < 1:
+        raise RuntimeError(f"pad: cropping ({before}, {after}) from dimension {dim} of input "
+                           f"{size_list(input_shape)} leaves nothing to pad from (narrow(): length must "
+                           "be non-negative.)")
     before, after = max(0, before), max(0, after)
     if mode == "reflect" and (before >= length or after >= length):
         raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input "
@@ -108,10 +112,11 @@ def pad(input, pad, mode="constant", value=None):
     k = len(pad) // 2
     amounts = [(0, 0)] * (x.ndim - k) + [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in reversed(range(k))]
     if mode == "constant":
-        sizes = [s + a + b for s, (a, b) in zip(x.shape, amounts)]
-        if any(s < 0 for s in sizes):
-            raise RuntimeError(f"pad: the padded size {sizes} of input {size_list(x.shape)} would be "
-                               "negative (narrow(): length must be non-negative)")
+        # negative amounts crop first (PyTorch narrows, then pads): the crop must fit the dim
+        kept = [s - max(0, -a) - max(0, -b) for s, (a, b) in zip(x.shape, amounts)]
+        if any(k < 0 for k in kept):
+            raise RuntimeError(f"pad: cropping {list(pad)} from input {size_list(x.shape)} leaves a "
+                               "negative size (narrow(): length must be non-negative.)")
         return ConstantPad.apply(input, amounts, 0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
@@ -121,6 +126,9 @@ def pad(input, pad, mode="constant", value=None):
             "combinations for non-constant padding:\n  - 2D or 3D input: padding size = 2 (pads last "
             "dimension)\n  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n  - 4D or 5D "
             "input: padding size = 6 (pads last 3 dimensions)")
+    if x.dtype == np.bool_ and mode != "circular":
+        kind = "reflection" if mode == "reflect" else "replication"
+        raise NotImplementedError(f'"{kind}_pad{k}d" not implemented for \'Bool\'')
     if any(s == 0 for s in x.shape[x.ndim - k - 1:]):
         raise RuntimeError(f"pad: expected a tensor with possibly 0 batch size and other non-zero "
                            f"dimensions for input, but got: {size_list(x.shape)}")

@@ -92,10 +92,16 @@ def _max_pool(x, dims, windows, return_indices):
     indices = np.empty(out.shape, dtype=np.int64)
     K.max_pool(planes, windows, out, indices)
     shape = data.shape[:-2] + out.shape[1:]
+    returned = indices.reshape(shape).copy() if return_indices else None
+    # A window can miss the input entirely (padding with dilation): its output is -inf and its
+    # index PyTorch's nominal one, outside the plane; the gradient skips it (index -1).
+    empty = (windows[0] >= windows[1])[:, None] | (windows[2] >= windows[3])[None, :]
+    if empty.any():
+        indices[:, empty] = -1
     result = _drop_height(MaxPool.apply(x, out.reshape(shape), indices), dims)
     if not return_indices:
         return result
-    return result, _drop_height(_wrap(indices.reshape(shape).copy()), dims)
+    return result, _drop_height(_wrap(returned), dims)
 
 
 # ---- max / avg pooling -------------------------------------------------------------------------
@@ -165,10 +171,15 @@ def _adaptive(op, dims, input, output_size, kind, return_indices=False):
         return _half_to_float(lambda t: _adaptive(op, dims, t, output_size, kind, return_indices), input)
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    check_float_input(op, input)
     x = input._data
     if x.ndim not in (dims + 1, dims + 2) or any(s == 0 for s in x.shape[x.ndim - dims:]):
         raise RuntimeError(f"{op}(): Expected {dims + 1}D or {dims + 2}D tensor with non-zero sizes "
                            f"for non-batch dimensions, but input has sizes {size_list(x.shape)}")
+    if kind == "max" and x.shape[x.ndim - dims - 1] == 0:
+        raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
+                           f"input has sizes {size_list(x.shape)} with dimension {x.ndim - dims - 1} "
+                           "being empty")
     x = _as_planes(op, input, dims) if x.shape[x.ndim - dims - 1] else None
     sizes = PW.adaptive_sizes(op, dims, output_size, input._data.shape[-dims:])
     if x is None:  # zero channels: an empty result of the right shape

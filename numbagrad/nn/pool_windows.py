@@ -40,12 +40,17 @@ def pool_geometry(op, dims, kernel_size, stride, padding, dilation):
     if any(d <= 0 for d in dilation):
         raise RuntimeError(f"dilation should be greater than zero, but got dilationH: {dilation[0]} "
                            f"dilationW: {dilation[-1]}")
-    for p, k, d in zip(padding, kernel, dilation):
+    for p in padding:
         if p < 0:
             raise RuntimeError(f"pad must be non-negative, but got pad: {p}")
-        if p > ((k - 1) * d + 1) // 2:
-            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
-                               f"pad={p}, kernel_size={k} and dilation={d}")
+    for p, k, d in zip(padding, kernel, dilation):
+        if p > k // 2:  # PyTorch's pool2d_shape_check: the kernel size, not the dilated one
+            if d == 1:
+                raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                                   f"pad={p}, kernel_size={k} and dilation={d}")
+            raise RuntimeError(f"pad should be smaller than or equal to half of kernel size, but got "
+                               f"padW = {padding[-1]}, padH = {padding[0]}, kW = {kernel[-1]}, "
+                               f"kH = {kernel[0]}")
     if dims == 1:
         return (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation
     return kernel, stride, padding, dilation
