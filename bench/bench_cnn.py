@@ -14,11 +14,17 @@ forward pass in eval mode (no dropout: the two libraries draw different masks) m
 1e-4. Timing alternates blocks of steps of each framework, each after a short sleep so the
 other's thread pools go idle (`timing.compare_samples`), and reports median ms per step.
 
+On a shared machine the wall-clock medians are at the mercy of other processes (a 2-thread GEMM
+waits for a descheduled thread), so each workload is also measured in CPU time on ONE thread
+(numbagrad.set_num_threads(1), torch.set_num_threads(1); `time.process_time` over blocks of
+steps): the work each library does, which other load disturbs much less.
+
 This module imports no framework at the top (as bench_training.py).
 """
 import importlib
 import itertools
 import statistics
+import time
 
 import numpy as np
 
@@ -179,6 +185,34 @@ def _timed(runners, repeat, target, pause):
             {k: {q: t * 1e3 for q, t in spread(v).items()} for k, v in samples.items()}, numbers)
 
 
+def _cpu_ms(runners, repeat, steps):
+    """{name: median CPU ms per step} on one thread, blocks of `steps` steps alternating."""
+    import numbagrad
+    libs = {"numbagrad": numbagrad}
+    try:
+        import torch
+        libs["torch"] = torch
+    except ImportError:
+        pass
+    before = {k: lib.get_num_threads() for k, lib in libs.items()}
+    for lib in libs.values():
+        lib.set_num_threads(1)
+    samples = {k: [] for k in runners}
+    try:
+        for r in runners.values():
+            r.step()
+        for _ in range(repeat):
+            for k, r in runners.items():
+                start = time.process_time()
+                for _ in range(steps):
+                    r.step()
+                samples[k].append((time.process_time() - start) / steps)
+    finally:
+        for k, lib in libs.items():
+            lib.set_num_threads(before[k])
+    return {k: statistics.median(v) * 1e3 for k, v in samples.items()}
+
+
 def run(quick=False):
     """Benchmark the two models at batch 64 and 256 and the convolutions alone; returns
     (results, Markdown table)."""
@@ -203,27 +237,32 @@ def run(quick=False):
         for r in runners.values():
             r.step()  # first step (compilation, allocation) untimed
         ms, ms_spread, numbers = _timed(runners, repeat, target, pause)
+        cpu = _cpu_ms(runners, 3 if quick else 5, 2 if quick else max(2, 1024 // batch))
         results.append({"model": model_name, "batch_size": batch, "ms_per_step": ms, "ms_spread": ms_spread,
                         "steps_per_block": numbers, "blocks": repeat, "pause_seconds": pause,
-                        "first_loss": losses})
+                        "first_loss": losses, "cpu_ms_per_step_1_thread": cpu})
         print(f"  {model_name} batch {batch}: " + ", ".join(f"{k} {v:.2f} ms" for k, v in ms.items()), flush=True)
     convs = list(CONVS.items())[:1] if quick else list(CONVS.items())
     for name, (x_shape, w_shape, padding) in convs:
         for backward in (False, True):
             runners = {k: ConvRunner(lib, x_shape, w_shape, padding, backward) for k, lib in libs.items()}
             ms, ms_spread, numbers = _timed(runners, repeat, target, pause)
+            cpu = _cpu_ms(runners, 3 if quick else 5, 2 if quick else 8)
             results.append({"conv": name, "backward": backward, "ms_per_step": ms, "ms_spread": ms_spread,
-                            "steps_per_block": numbers, "blocks": repeat, "pause_seconds": pause})
+                            "steps_per_block": numbers, "blocks": repeat, "pause_seconds": pause,
+                            "cpu_ms_per_step_1_thread": cpu})
             print(f"  {name} {'forward + backward' if backward else 'forward'}: "
                   + ", ".join(f"{k} {v:.2f} ms" for k, v in ms.items()), flush=True)
     return results, table(results)
 
 
 def _row_values(r):
-    ms = r["ms_per_step"]
-    ratio = f"{ms['numbagrad'] / ms['torch']:.2f}" if "torch" in ms else "n/a"
+    values = []
+    for ms in (r["ms_per_step"], r["cpu_ms_per_step_1_thread"]):
+        ratio = f"{ms['numbagrad'] / ms['torch']:.2f}" if "torch" in ms else "n/a"
+        values += [f"{ms['numbagrad']:.2f}", f"{ms['torch']:.2f}" if "torch" in ms else "n/a", ratio]
     noisy = any(s["q3"] > NOISY_Q3_OVER_Q1 * s["q1"] for s in r["ms_spread"].values())
-    return [f"{ms['numbagrad']:.2f}", f"{ms['torch']:.2f}" if "torch" in ms else "n/a", ratio], noisy
+    return values, noisy
 
 
 def table(results):
@@ -237,10 +276,12 @@ def table(results):
         else:
             what = f"{r['conv']}: {'forward + backward' if r['backward'] else 'forward'}"
             rows.append([what + (" *" if noisy else ""), ""] + values)
-    text = markdown_table(["workload", "batch", "numbagrad (ms)", "PyTorch (ms)", "numbagrad / PyTorch"], rows)
+    text = markdown_table(["workload", "batch", "numbagrad (ms)", "PyTorch (ms)", "ratio",
+                           "numbagrad CPU, 1 thread (ms)", "PyTorch CPU, 1 thread (ms)", "CPU ratio"], rows)
     r0 = results[0]
-    text += (f"\n\nMedian of {r0['blocks']} alternating blocks per candidate, each after {r0['pause_seconds']} s "
-             "of sleep; same weights and batches in one process; SGD with momentum.")
+    text += (f"\n\nWall clock: median of {r0['blocks']} alternating blocks per candidate, each after "
+             f"{r0['pause_seconds']} s of sleep, 2 threads; CPU: median CPU time per step of alternating blocks "
+             "on one thread. Same weights and batches in one process; SGD with momentum.")
     if noisy_any:
         text += (f"\n\n\\* noisy: the third quartile of some candidate's block times exceeds {NOISY_Q3_OVER_Q1}x "
                  "the first (other load on the machine?); see ms_spread in cnn.json.")
