@@ -11,7 +11,9 @@ Sections (all by default):
 - epoch:     one epoch through the DataLoader with peak RSS, each framework in its own process
              (bench_epoch.py);
 - coldstart: import and import + first step in fresh processes, empty and warm numba cache
-             (bench_coldstart.py).
+             (bench_coldstart.py);
+- cnn:       one training step of the MNIST CNN and of LeNet-5, and one convolution alone,
+             numbagrad vs PyTorch, in one process (bench_cnn.py).
 Writes <out>/<section>.json, <out>/tables.md (the tables printed here) and <out>/step_time.png
 (when matplotlib is installed).
 """
@@ -34,7 +36,7 @@ except ImportError:
 
 import numbagrad  # noqa: E402
 
-SECTIONS = ("ops", "training", "epoch", "coldstart")
+SECTIONS = ("ops", "training", "epoch", "coldstart", "cnn")
 
 
 def machine():
@@ -129,6 +131,12 @@ def main(argv=None):
         print("## Cold start (running)", flush=True)
         results, table = bench_coldstart.run(quick=args.quick, threads=args.threads, with_torch=torch is not None)
         emit("Cold start", table, "coldstart", results)
+
+    if "cnn" in sections:
+        import bench_cnn
+        print("## CNN (running)", flush=True)
+        results, table = bench_cnn.run(quick=args.quick)
+        emit(f"CNN training step and convolutions (float32, {args.threads} threads)", table, "cnn", results)
 
     warnings += [w for w in [warn_if_busy("at the end")] if w]
     if warnings:

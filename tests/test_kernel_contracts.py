@@ -16,10 +16,10 @@ import os
 import numpy as np
 import pytest
 
-from numbagrad.kernels import activation, nn_kernels, optim_kernels, softmax, special
+from numbagrad.kernels import activation, conv, nn_kernels, optim_kernels, pool, softmax, special
 from numbagrad.kernels.contract import KernelContractError
 
-KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special)
+KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, pool)
 N = 7
 
 
@@ -41,6 +41,22 @@ def _ce_backward():
     x = _rows()
     return [x, np.array([0, 3, -100]), np.ones(4), -100, 0.1, 4.0,
             np.zeros(3), np.ones(3), np.zeros_like(x)]
+
+
+GEOMETRY = (2, 1, 1, 0, 1, 2)  # (sh, sw, ph, pw, dh, dw): x (2, 3, 5, 6), kernel 3x2 -> out 3x4
+
+
+def _image(shape=(2, 3, 5, 6)):
+    return np.linspace(-1.0, 1.0, int(np.prod(shape))).reshape(shape)
+
+
+def _windows():
+    """Max-pool windows over 5x6 planes: 2x2 outputs (rows 0-2 and 2-4 step 2, columns 0-3, 3-6)."""
+    return (np.array([0, 2]), np.array([3, 5]), np.array([0, 3]), np.array([3, 6]), 2, 1)
+
+
+def _avg_windows():
+    return (np.array([0, 2]), np.array([3, 5]), np.array([0, 3]), np.array([3, 6]), 1, 1)
 
 
 # name: (valid arguments, every optional state array in use; positions of the array arguments;
@@ -80,6 +96,22 @@ VALID_CALLS = {
     "erf_forward": (lambda: [_flat(), _flat()], (0, 1), (1,)),
     "erfc_forward": (lambda: [_flat(), _flat()], (0, 1), (1,)),
     "erfinv_forward": (lambda: [_flat() / 2.5, _flat()], (0, 1), (1,)),
+    "im2col": (lambda: [_image(), (3, 2), GEOMETRY, np.zeros((18, 2, 12))], (0, 3), (3,)),
+    "col2im": (lambda: [np.ones((18, 2, 12)), (3, 2), GEOMETRY, _image()], (0, 3), (3,)),
+    "conv2d_forward": (lambda: [_image(), np.ones((4, 3, 3, 2)), np.ones(4), 1, GEOMETRY,
+                                np.zeros((2, 4, 3, 4))], (0, 1, 2, 5), (5,)),
+    "conv2d_input_grad": (lambda: [np.ones((2, 4, 3, 4)), np.ones((4, 3, 3, 2)), 1, GEOMETRY, _image()],
+                          (0, 1, 4), (4,)),
+    "conv2d_weight_grad": (lambda: [_image(), np.ones((2, 4, 3, 4)), 1, GEOMETRY, np.zeros((4, 3, 3, 2))],
+                           (0, 1, 4), (4,)),
+    "max_pool": (lambda: [_image((4, 5, 6)), _windows(), np.zeros((4, 2, 2)), np.zeros((4, 2, 2), np.int64)],
+                 (0, 2, 3), (2, 3)),
+    "max_pool_backward": (lambda: [np.ones((4, 2, 2)), np.arange(16).reshape(4, 2, 2), _image((4, 5, 6))],
+                          (0, 1, 2), (2,)),
+    "avg_pool": (lambda: [_image((4, 5, 6)), _avg_windows(), np.full((2, 2), 9.0), np.zeros((4, 2, 2))],
+                 (0, 2, 3), (3,)),
+    "avg_pool_backward": (lambda: [np.ones((4, 2, 2)), _avg_windows(), np.full((2, 2), 9.0), _image((4, 5, 6))],
+                          (0, 2, 3), (3,)),
 }
 
 

@@ -11,6 +11,14 @@ from .layers import (  # noqa: F401
     CELU, SELU, ReLU6, Hardtanh, Hardsigmoid, Hardswish, LogSigmoid, Mish, Softsign, Tanhshrink,
     Softshrink, Hardshrink, Threshold, PReLU, RReLU, GLU, Softmin, CosineSimilarity, PairwiseDistance,
 )
+from .layers import (  # noqa: F401  (convolution and pooling)
+    Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d,
+    MaxUnpool2d, BatchNorm2d, Dropout1d, Dropout2d, ZeroPad1d, ZeroPad2d, ConstantPad1d,
+    ConstantPad2d, ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d,
+    CircularPad1d, CircularPad2d, Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, Unfold, Fold,
+    GroupNorm,
+)
 from .losses import (  # noqa: F401
     CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss,
     BCEWithLogitsLoss,

@@ -1,4 +1,4 @@
-"""`BatchNorm1d` (mirrors `torch.nn.BatchNorm1d`)."""
+"""`BatchNorm1d` and `BatchNorm2d` (mirror `torch.nn.BatchNorm1d` / `torch.nn.BatchNorm2d`)."""
 import numpy as np
 
 from ... import dtypes
@@ -8,9 +8,8 @@ from ..parameter import Parameter
 from ..functional_norm import batch_norm
 
 
-class BatchNorm1d(Module):
-    """Mirrors `torch.nn.BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True,
-    track_running_stats=True, device=None, dtype=None, *, bias=True)` on (N, C) or (N, C, L) input.
+class _BatchNorm(Module):
+    """The batch norm layers (PyTorch's `_BatchNorm`): one per input rank.
 
     Training normalises with the batch statistics and updates running_mean / running_var (the
     unbiased variance) and the int64 buffer num_batches_tracked; momentum=None uses the cumulative
@@ -59,8 +58,7 @@ class BatchNorm1d(Module):
                 self.bias._data[...] = 0
 
     def _check_input_dim(self, input):
-        if input.dim() not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+        raise NotImplementedError
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -82,3 +80,23 @@ class BatchNorm1d(Module):
             num_features=self.num_features, eps=self.eps, momentum=self.momentum,
             affine=self.affine, bias=self.bias is not None,
             track_running_stats=self.track_running_stats)
+
+
+class BatchNorm1d(_BatchNorm):
+    """Mirrors `torch.nn.BatchNorm1d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True, device=None, dtype=None, *, bias=True)` on (N, C) or (N, C, L) input
+    (see `_BatchNorm` for training and eval)."""
+
+    def _check_input_dim(self, input):
+        if input.dim() not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Mirrors `torch.nn.BatchNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True,
+    track_running_stats=True, device=None, dtype=None, *, bias=True)` on (N, C, H, W) input:
+    statistics per channel over the batch and both spatial dims (see `_BatchNorm`)."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 4:
+            raise ValueError(f"expected 4D input (got {input.dim()}D input)")

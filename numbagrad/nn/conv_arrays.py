@@ -1,0 +1,172 @@
+"""The three array computations of a convolution - forward, input gradient, weight gradient - each
+choosing between im2col + BLAS GEMM and the direct numba loops of `numbagrad.kernels.conv`.
+
+All arrays are NCHW and C-contiguous; `geometry` is (sh, sw, ph, pw, dh, dw). The op layer
+(`functional_conv.py`) has validated every shape before anything here runs.
+
+The choice (`use_gemm`), measured on 2 cores (numba 0.68, NumPy 2.4 + OpenBLAS, float32, batch
+64, CPU time of one thread, forward | input + weight gradient in ms):
+
+| convolution                         | GEMM        | direct       |
+|-------------------------------------|-------------|--------------|
+| MNIST CNN conv1 (1 -> 32, 3x3, 28)  | 0.5 / 0.8   | 1.3 / 4.1    |
+| MNIST CNN conv2 (32 -> 64, 3x3, 26) | 20 / 45     | 58 / 222     |
+| LeNet-5 conv2 (6 -> 16, 5x5, 14)    | 2.4 / 2.6   | 3.3 / 9.1    |
+| 32 -> 32, 3x3, 16, groups=8         | 5.4 / 6.8   | 5.2 / 8.8    |
+| 32 -> 32, 3x3, 16, groups=16        | 3.4 / 5.7   | 1.8 / 5.1    |
+| 32 -> 32, 3x3, 16, groups=32 (dw)   | 3.6 / 9.8   | 1.0 / 3.4    |
+
+GEMM wins as soon as each group's weight matrix has a few rows and columns; the direct loops win
+when each group maps at most 4 input-output channel pairs (depthwise convolutions and their
+neighbours), where the GEMMs degenerate into matrix-vector products: that is the crossover
+`DIRECT_MAX_CHANNEL_PAIRS`.
+
+The GEMM path lays the columns of the whole batch side by side (C * KH * KW, N * OH * OW), so
+each of the forward, the input gradient and the weight gradient is ONE BLAS call per group: 64
+small per-sample GEMMs on 2 threads spent most of their time synchronising the BLAS threads
+(measured: 160-340 ms of wall time for the MNIST CNN's conv2 forward on a busy machine, against
+62 ms for one GEMM plus the 1.3 ms transpose of its (O, N, P) result to NCHW). The forward's
+columns are kept for the weight gradient (up to `KEEP_COLUMNS_BYTES`; beyond, they are
+recomputed), and the input gradient writes its columns into that same buffer. Neither path
+depends on the thread count: OpenBLAS splits a GEMM over its output, not over the summed dim.
+"""
+import numpy as np
+
+from ..kernels import conv as K
+
+DIRECT_MAX_CHANNEL_PAIRS = 4
+KEEP_COLUMNS_BYTES = 256 << 20
+# Column buffers this large come from fresh mmapped pages on every allocation (glibc's mmap
+# threshold is at most 32 MB); the page faults cost 4 ms for the 42 MB columns of the MNIST CNN's
+# conv2 at batch 64, so one released buffer per shape is kept for the next convolution.
+SPARE_MIN_BYTES = 16 << 20
+SPARE_MAX_BUFFERS = 4
+_spare = {}
+
+
+def _column_buffer(shape, dtype):
+    """An uninitialised (C * KH * KW, N, OH * OW) buffer: a released one of that shape, or new."""
+    buffer = _spare.pop((shape, np.dtype(dtype)), None)
+    return buffer if buffer is not None else np.empty(shape, dtype=dtype)
+
+
+def release_columns(cols):
+    """Hand a column buffer nothing references any more to the next convolution of its shape."""
+    if cols is not None and cols.nbytes >= SPARE_MIN_BYTES and len(_spare) < SPARE_MAX_BUFFERS:
+        _spare[(cols.shape, cols.dtype)] = cols
+
+
+def use_gemm(channels, out_channels, groups):
+    """True when im2col + GEMM beats the direct loops (see the module docstring)."""
+    return (channels // groups) * (out_channels // groups) > DIRECT_MAX_CHANNEL_PAIRS
+
+
+def output_size(size, kernel, stride, padding, dilation):
+    """The output length of a convolution along one axis (may be <= 0)."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def output_shape(x_shape, w_shape, geometry):
+    """(N, O, OH, OW) of the convolution of x_shape by w_shape."""
+    sh, sw, ph, pw, dh, dw = geometry
+    return (x_shape[0], w_shape[0], output_size(x_shape[2], w_shape[2], sh, ph, dh),
+            output_size(x_shape[3], w_shape[3], sw, pw, dw))
+
+
+def columns(x, kernel_size, geometry, out_hw):
+    """im2col of x: (C * KH * KW, N, OH * OW)."""
+    cols = _column_buffer((x.shape[1] * kernel_size[0] * kernel_size[1], x.shape[0], out_hw[0] * out_hw[1]),
+                          x.dtype)
+    K.im2col(x, kernel_size, geometry, cols)
+    return cols
+
+
+def forward(x, weight, bias, groups, geometry, keep_columns=False):
+    """(out, columns or None): the convolution of x with weight (+ bias), NCHW."""
+    shape = output_shape(x.shape, weight.shape, geometry)
+    n, o, oh, ow = shape
+    if x.size == 0 or weight.size == 0:
+        out = np.zeros(shape, dtype=x.dtype)
+        if bias is not None:
+            out += bias.reshape(1, o, 1, 1)
+        return out, None
+    if not use_gemm(x.shape[1], o, groups):
+        out = np.empty(shape, dtype=x.dtype)
+        b = bias if bias is not None else np.zeros(o, dtype=x.dtype)
+        K.conv2d_forward(x, weight, b, groups, geometry, out)
+        return out, None
+    cols = columns(x, weight.shape[2:], geometry, (oh, ow))
+    w = weight.reshape(groups, o // groups, -1)
+    product = np.matmul(w, cols.reshape(groups, -1, n * oh * ow))  # (groups, O / groups, N * P)
+    out = np.empty(shape, dtype=x.dtype)
+    by_channel = product.reshape(o, n, oh * ow).transpose(1, 0, 2)
+    if bias is not None:
+        np.add(by_channel, bias.reshape(1, o, 1), out=out.reshape(n, o, oh * ow))
+    else:
+        out.reshape(n, o, oh * ow)[...] = by_channel
+    if keep_columns and cols.nbytes <= KEEP_COLUMNS_BYTES:
+        return out, cols
+    release_columns(cols)
+    return out, None
+
+
+def channels_first(g):
+    """g (N, O, OH, OW) as (O, N * OH * OW), the layout of the backward GEMMs (a copy)."""
+    n, o = g.shape[:2]
+    return np.ascontiguousarray(g.reshape(n, o, -1).transpose(1, 0, 2)).reshape(o, -1)
+
+
+def input_grad(g, weight, groups, geometry, x_shape, cols=None, g_by_channel=None):
+    """The gradient with respect to the input (of shape x_shape) of forward's output gradient g.
+    `cols`, the forward's column buffer when given, is overwritten and released (its last use);
+    `g_by_channel` is `channels_first(g)` when the caller has it."""
+    gx = np.empty(x_shape, dtype=g.dtype)
+    if gx.size == 0:
+        return gx
+    if g.size == 0 or weight.size == 0:
+        gx[...] = 0
+        return gx
+    n, o, oh, ow = g.shape
+    if not use_gemm(x_shape[1], o, groups):
+        K.conv2d_input_grad(g, weight, groups, geometry, gx)
+        return gx
+    if g_by_channel is None:
+        g_by_channel = channels_first(g)
+    w = weight.reshape(groups, o // groups, -1)
+    ckk = x_shape[1] * weight.shape[2] * weight.shape[3]
+    if cols is None or cols.shape != (ckk, n, oh * ow) or cols.dtype != g.dtype:
+        cols = _column_buffer((ckk, n, oh * ow), g.dtype)
+    np.matmul(w.transpose(0, 2, 1), g_by_channel.reshape(groups, o // groups, -1),
+              out=cols.reshape(groups, ckk // groups, -1))
+    K.col2im(cols, weight.shape[2:], geometry, gx)
+    release_columns(cols)
+    return gx
+
+
+def weight_grad(x, g, groups, geometry, w_shape, cols=None, g_by_channel=None):
+    """The gradient with respect to the weight (of shape w_shape) of forward's output gradient g;
+    `cols` are the forward's columns of x when it kept them; `g_by_channel` as in input_grad."""
+    gw = np.empty(w_shape, dtype=g.dtype)
+    if gw.size == 0:
+        return gw
+    if g.size == 0 or x.size == 0:
+        gw[...] = 0
+        return gw
+    n, o, oh, ow = g.shape
+    if not use_gemm(x.shape[1], o, groups):
+        K.conv2d_weight_grad(x, g, groups, geometry, gw)
+        return gw
+    own = cols is None
+    if own:
+        cols = columns(x, w_shape[2:], geometry, (oh, ow))
+    if g_by_channel is None:
+        g_by_channel = channels_first(g)
+    # (columns @ g^T)^T rather than g @ columns^T: with the long summed dim (N * OH * OW) and
+    # few output channels, OpenBLAS on 2 threads took 100 ms of wall time for the latter and 35 ms
+    # for the former (MNIST CNN conv2, batch 64; 20 ms either way on one thread)
+    product = np.matmul(cols.reshape(groups, -1, n * oh * ow),
+                        g_by_channel.reshape(groups, o // groups, -1).transpose(0, 2, 1))
+    gw.reshape(groups, o // groups, -1)[...] = product.transpose(0, 2, 1)
+    if own:
+        release_columns(cols)
+    return gw
