@@ -45,7 +45,7 @@ def test_registry_ops_are_exported():
 def test_op_list_names_every_entry():
     table = op_list_markdown()
     for name in REGISTRY:
-        assert f"| {name} |" in table
+        assert f"| `{name}` |" in table
 
 
 EDGES = [(name, k) for name in ENTRIES for k in range(len(REGISTRY[name].edge_cases))]
