@@ -1,4 +1,4 @@
-"""The files generated from the op registry (`python -m numbagrad.ops.stubs`) are committed fresh:
+"""The files generated from the op registry (`python -m numbagrad.stubs`) are committed fresh:
 the type stubs (numbagrad/tensor.pyi, factories.pyi, ops/__init__.pyi, nn/functional.pyi) and the
 op list of README.md. Adding an op without regenerating them fails here. With mypy installed, a
 user script calling `x.tan()` / `torch.tan(x)` / `F.cross_entropy` type-checks against the stubs and
@@ -10,7 +10,7 @@ import sys
 import pytest
 
 import numbagrad
-from numbagrad.ops import stubs
+from numbagrad import stubs
 from numbagrad.ops.registry import REGISTRY
 
 ROOT = stubs.ROOT
@@ -24,8 +24,8 @@ def _read(path):
 @pytest.mark.parametrize("path", sorted(stubs.generated_files()), ids=lambda p: os.path.relpath(p, ROOT))
 def test_generated_file_is_fresh(path):
     fresh = stubs.generated_files()[path]
-    assert os.path.exists(path), f"{os.path.relpath(path, ROOT)} is missing: run python -m numbagrad.ops.stubs"
-    assert _read(path) == fresh, f"{os.path.relpath(path, ROOT)} is stale: run python -m numbagrad.ops.stubs"
+    assert os.path.exists(path), f"{os.path.relpath(path, ROOT)} is missing: run python -m numbagrad.stubs"
+    assert _read(path) == fresh, f"{os.path.relpath(path, ROOT)} is stale: run python -m numbagrad.stubs"
 
 
 def test_check_mode_fails_on_a_stale_or_missing_file(tmp_path, monkeypatch, capsys):

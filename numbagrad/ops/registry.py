@@ -22,7 +22,7 @@ are one glance apart. The declaration says:
 
 Everything else is generated from `REGISTRY`: the exports of `numbagrad.ops`, the Tensor methods
 (`install_tensor_methods`), the op list of the README and the type stubs (`python -m
-numbagrad.ops.stubs`), and the op tests (tests/test_ops.py runs every sample; tests/test_registry.py
+numbagrad.stubs`), and the op tests (tests/test_ops.py runs every sample; tests/test_registry.py
 the edge and error cases, and fails when an exported op has no entry or an entry's samples never
 ran).
 """
@@ -305,6 +305,6 @@ def op_list_markdown():
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m numbagrad.ops.registry: print the op list (README: ops.stubs)
+if __name__ == "__main__":  # python -m numbagrad.ops.registry: print the op list (README: numbagrad.stubs)
     import numbagrad  # noqa: F401  (imports every op module, filling the registry)
     print(op_list_markdown())
