@@ -11,7 +11,7 @@ import numpy as np
 
 from ..random import numpy_generator
 from ..tensor import Tensor, _wrap
-from .functional_dropout import _check_p
+from ..ops.dropout import _check_p
 
 
 def _feature_dropout(op, input, p, training, inplace, batched):

@@ -2,9 +2,9 @@
 `SmoothL1Loss`, `HuberLoss`, `BCELoss`, `BCEWithLogitsLoss`): thin Modules over the functional
 losses. A bad reduction string raises ValueError at construction, as in PyTorch."""
 from .module import Module
-from . import _reduction
-from .functional_ce import cross_entropy, nll_loss
-from .functional_loss import (
+from ..ops import loss_reduction as _reduction
+from ..ops.cross_entropy import cross_entropy, nll_loss
+from ..ops.elementwise_losses import (
     mse_loss, l1_loss, smooth_l1_loss, huber_loss, binary_cross_entropy,
     binary_cross_entropy_with_logits,
 )

@@ -4,8 +4,8 @@
 functional forms. A bad reduction string raises ValueError at construction, as the other
 numbagrad losses ('batchmean' is accepted by KLDivLoss only)."""
 from .losses import _Loss, _WeightedLoss
-from .functional_likelihood_losses import kl_div, poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss
-from .functional_ranking_losses import margin_ranking_loss, cosine_embedding_loss, triplet_margin_loss
+from ..ops.likelihood_losses import kl_div, poisson_nll_loss, gaussian_nll_loss, multilabel_soft_margin_loss
+from ..ops.ranking_losses import margin_ranking_loss, cosine_embedding_loss, triplet_margin_loss
 
 
 class KLDivLoss(_Loss):

@@ -94,6 +94,17 @@ from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 globals().update(_torch_functions())
 __all__ += [name for name in _torch_functions() if name not in __all__]
 
+# ---- the ops of torch.nn.functional (F. forms: layers' computations and losses) ----------------------
+# Imported last: the losses composed of other ops take them from this package's namespace.
+from . import linear as _linear  # noqa: F401,E402
+from . import dropout as _dropout  # noqa: F401,E402
+from . import normalization as _normalization  # noqa: F401,E402
+from . import embedding as _embedding  # noqa: F401,E402
+from . import cross_entropy as _cross_entropy  # noqa: F401,E402
+from . import elementwise_losses as _elementwise_losses  # noqa: F401,E402
+from . import ranking_losses as _ranking_losses  # noqa: F401,E402
+from . import likelihood_losses as _likelihood_losses  # noqa: F401,E402
+
 
 def _inplace_method(info):
     """`Tensor.<name>_`: the op's result written into the tensor (see `inplace.apply_inplace`)."""

@@ -21,9 +21,10 @@ are one glance apart. The declaration says:
   (calls that must raise PyTorch's exception).
 
 Everything else is generated from `REGISTRY`: the exports of `numbagrad.ops`, the Tensor methods
-(`install_tensor_methods`), the op list of the README (`python -m numbagrad.ops.registry`), and the
-op tests (`tests/test_registry_ops.py`), which also fail when an exported op has no entry or an
-entry has no samples.
+(`install_tensor_methods`), the op list of the README and the type stubs (`python -m
+numbagrad.stubs`), and the op tests (tests/test_ops.py runs every sample; tests/test_registry.py
+the edge and error cases, and fails when an exported op has no entry or an entry's samples never
+ran).
 """
 import functools
 import inspect
@@ -272,25 +273,38 @@ def install_tensor_methods(tensor_class, make_inplace):
             setattr(tensor_class, info.inplace, make_inplace(info))
 
 
+def _forms(info):
+    """The forms of an entry, compactly: torch, Tensor, the in-place name, F, aliases."""
+    forms = [form for form, has in (("torch", info.torch), ("Tensor", info.method)) if has]
+    if info.inplace:
+        forms.append(f"`{info.inplace}`")
+    if info.functional:
+        forms.append("F")
+    text = " ".join(forms)
+    if info.aliases:
+        text += " · also " + ", ".join(f"`{a}`" for a in info.aliases)
+    return text
+
+
 def op_list_markdown():
-    """The README's op table, generated from the registry."""
-    lines = ["| op | forms | dtype | fused by compile |", "|---|---|---|---|"]
-    for name in sorted(REGISTRY):
-        info = REGISTRY[name]
-        forms = []
-        if info.torch:
-            forms.append(f"`torch.{name}`")
-        if info.method:
-            forms.append(f"`Tensor.{name}`")
-        if info.inplace:
-            forms.append(f"`Tensor.{info.inplace}`")
-        if info.functional:
-            forms.append(f"`F.{name}`")
-        forms.extend(f"`{a}`" for a in info.aliases)
-        lines.append(f"| {name} | {' '.join(forms)} | {info.dtype} | {'yes' if info.fusable else ''} |")
+    """The README's op list: one table per op module (the concern), one line per op with its forms
+    (`torch.name`, `Tensor.name`, the in-place `Tensor.name_`, `F.name`, aliases), its dtype rule
+    and whether `numbagrad.compile` fuses it (it has a scalar form)."""
+    by_module = {}
+    for info in REGISTRY.values():
+        by_module.setdefault(info.module, []).append(info)
+    lines = [f"{len(REGISTRY)} ops declared in the registry, by module of `numbagrad/ops/`. Forms: `torch` = "
+             "`numbagrad.<op>`, `Tensor` = method, `<op>_` = in-place method, `F` = `numbagrad.nn.functional.<op>`."]
+    for module in sorted(by_module):
+        entries = sorted(by_module[module], key=lambda info: info.name)
+        lines += ["", f"**{module.rsplit('.', 1)[-1]}.py** ({len(entries)})", "",
+                  "| op | forms | dtype | fused |", "|---|---|---|---|"]
+        lines += [f"| `{info.name}` | {_forms(info)} | {info.dtype} | {'yes' if info.fusable else ''} |"
+                  for info in entries]
+    lines += ["", "dtype rules: " + "; ".join(f"**{rule}**: {text}" for rule, text in DTYPE_RULES.items()) + "."]
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m numbagrad.ops.registry: print the op table
+if __name__ == "__main__":  # python -m numbagrad.ops.registry: print the op list (README: numbagrad.stubs)
     import numbagrad  # noqa: F401  (imports every op module, filling the registry)
     print(op_list_markdown())

@@ -1,6 +1,6 @@
 """`Dropout` (mirrors `torch.nn.Dropout`)."""
 from ..module import Module
-from ..functional_dropout import dropout
+from ...ops.dropout import dropout
 
 
 class Dropout(Module):

@@ -6,7 +6,7 @@ from ...tensor import Tensor, _wrap
 from ..module import Module
 from ..parameter import Parameter
 from .. import init
-from ..functional_embedding import embedding
+from ...ops.embedding import embedding
 
 
 class Embedding(Module):

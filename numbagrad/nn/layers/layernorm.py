@@ -5,7 +5,7 @@ from ... import dtypes
 from ...tensor import _wrap
 from ..module import Module
 from ..parameter import Parameter
-from ..functional_norm import layer_norm
+from ...ops.normalization import layer_norm
 
 
 class LayerNorm(Module):

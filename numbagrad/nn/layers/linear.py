@@ -7,7 +7,7 @@ from ...factories import empty
 from ..module import Module
 from ..parameter import Parameter
 from .. import init
-from ..functional_linear import linear
+from ...ops.linear import linear
 
 
 def _empty(shape, dtype):

@@ -8,28 +8,12 @@ gradients follow PyTorch's formulas exactly; the argument checks are PyTorch's.
 import numpy as np
 
 from ..factories import zeros_like
-from ..ops import clamp, where, minimum
-from ..ops.distance import pairwise_distance
-from ..ops.registry import ErrorCase, Sample, register
-from ..tensor import Tensor
-from . import _reduction
+from . import clamp, where, minimum  # the package's ops (this module is imported after them)
+from .distance import pairwise_distance
+from .loss_reduction import apply_reduction, check_tensors, resolve
+from .registry import ErrorCase, Sample, register
 
 EPSILON = 1e-12  # PyTorch's cosine_embedding_loss epsilon
-
-
-def _check_tensors(op, **tensors):
-    for name, t in tensors.items():
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(t).__name__}")
-
-
-def apply_reduction(loss, reduction):
-    """PyTorch's `apply_loss_reduction`: the elementwise loss, its mean or its sum."""
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    return loss
 
 
 def _F(m):
@@ -73,8 +57,8 @@ def _margin_ranking_ref(margin, reduction="mean"):
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """Mirrors `F.margin_ranking_loss(input1, input2, target, margin=0, ...)`:
     max(0, -target * (input1 - input2) + margin), reduced."""
-    _check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
-    reduction = _reduction.resolve(size_average, reduce, reduction)
+    check_tensors("margin_ranking_loss", input1=input1, input2=input2, target=target)
+    reduction = resolve(size_average, reduce, reduction)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
                            f"input1: {input1.size()}, input2: {input2.size()}, target: {target.size()} ")
@@ -111,8 +95,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     """Mirrors `F.cosine_embedding_loss(input1, input2, target, margin=0, ...)`: 1 - cos where
     target is 1, max(0, cos - margin) where it is -1 (0 elsewhere), with PyTorch's cosine
     (squared norms + 1e-12)."""
-    _check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
-    reduction = _reduction.resolve(size_average, reduce, reduction)
+    check_tensors("cosine_embedding_loss", input1=input1, input2=input2, target=target)
+    reduction = resolve(size_average, reduce, reduction)
     targ_dim = target.dim()
     if targ_dim not in (0, 1):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -163,8 +147,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """Mirrors `F.triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6,
     swap=False, ...)`: max(0, margin + d(a, p) - d(a, n)) with d the pairwise p-distance (and
     with `swap`, d(a, n) replaced by min(d(a, n), d(p, n)))."""
-    _check_tensors("triplet_margin_loss", anchor=anchor, positive=positive, negative=negative)
-    reduction = _reduction.resolve(size_average, reduce, reduction)
+    check_tensors("triplet_margin_loss", anchor=anchor, positive=positive, negative=negative)
+    reduction = resolve(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
     dims = (anchor.dim(), positive.dim(), negative.dim())

@@ -11,12 +11,12 @@ import warnings
 import numpy as np
 
 from ..autograd import grad_mode
-from ..ops import exp, log, xlogy, unsqueeze
-from ..ops.elementwise_activations import logsigmoid
-from ..ops.registry import ErrorCase, Sample, register
 from ..tensor import Tensor
-from . import _reduction
-from .functional_ranking_losses import apply_reduction, _check_tensors, _reduce_ref, _F
+from . import exp, log, xlogy, unsqueeze  # the package's ops (this module is imported after them)
+from .elementwise_activations import logsigmoid
+from .loss_reduction import apply_reduction, check_tensors, get_enum, legacy_get_string
+from .ranking_losses import _reduce_ref, _F
+from .registry import ErrorCase, Sample, register
 
 
 # ---- kl_div ---------------------------------------------------------------------------------------
@@ -43,16 +43,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     log_target=False)`: input holds log-probabilities; the pointwise loss is
     xlogy(target, target) - target * input (exp(target) * (target - input) with log_target).
     'batchmean' divides the sum by the batch size; 'mean' warns as PyTorch does."""
-    _check_tensors("kl_div", input=input, target=target)
+    check_tensors("kl_div", input=input, target=target)
     if size_average is not None or reduce is not None:
-        mode = _reduction.legacy_get_string(size_average, reduce)
+        mode = legacy_get_string(size_average, reduce)
     else:
         if reduction == "mean":
             warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
                           "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
                           "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                           UserWarning, stacklevel=2)
-        mode = "sum" if reduction == "batchmean" else _reduction.get_enum(reduction)
+        mode = "sum" if reduction == "batchmean" else get_enum(reduction)
     if log_target:
         loss = exp(target) * (target - input)
     else:
@@ -94,9 +94,9 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     """Mirrors `F.poisson_nll_loss(input, target, log_input=True, full=False, size_average=None,
     eps=1e-8, reduce=None, reduction='mean')`: exp(input) - target * input (input - target *
     log(input + eps) when log_input is False), plus Stirling's term for targets > 1 when full."""
-    _check_tensors("poisson_nll_loss", input=input, target=target)
+    check_tensors("poisson_nll_loss", input=input, target=target)
     if size_average is not None or reduce is not None:
-        reduction = _reduction.legacy_get_string(size_average, reduce)
+        reduction = legacy_get_string(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not a valid value for reduction")
     if log_input:
@@ -142,7 +142,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     0.5 (log(var) + (input - target)^2 / var) (+ 0.5 log(2 pi) when full); `var` a float, a tensor
     of input's shape, or one dim short / one size-1 dim (homoscedastic), clamped to eps outside the
     graph."""
-    _check_tensors("gaussian_nll_loss", input=input, target=target)
+    check_tensors("gaussian_nll_loss", input=input, target=target)
     if isinstance(var, (int, float)) and not isinstance(var, bool):
         if var < 0:
             raise ValueError("var has negative entry/entries")
@@ -202,9 +202,9 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     """Mirrors `F.multilabel_soft_margin_loss(input, target, weight=None, ...)`: the per-class
     logistic loss -(target log sigmoid(input) + (1 - target) log sigmoid(-input)), optionally
     weighted, averaged over the last (class) dim, then reduced over the samples."""
-    _check_tensors("multilabel_soft_margin_loss", input=input, target=target)
+    check_tensors("multilabel_soft_margin_loss", input=input, target=target)
     if size_average is not None or reduce is not None:
-        reduction = _reduction.legacy_get_string(size_average, reduce)
+        reduction = legacy_get_string(size_average, reduce)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
