@@ -26,6 +26,7 @@ Checks that make a trace trustworthy (each failure is an `Unsupported` reason):
 import copy
 import gc
 import threading
+import zlib
 
 import numpy as np
 
@@ -108,10 +109,19 @@ class Capture:
     # ---- running ------------------------------------------------------------------------------
     def run(self, fn, args):
         global _active
-        tensors = [o for o in gc.get_objects() if isinstance(o, Tensor)]
+        from ..optim.optimizer import Optimizer
+        tensors, self._optimizers = [], []
+        for o in gc.get_objects():
+            cls = type(o)
+            if issubclass(cls, Tensor):
+                tensors.append(o)
+            elif issubclass(cls, Optimizer):
+                self._optimizers.append(o)
         self._keep = tensors  # keeps ids unique while the capture runs
         self._preexisting = {id(t) for t in tensors}
         self.entry_versions = {id(t): t._version[0] for t in tensors}
+        self.grad_expect = {id(t): (t.grad, _fingerprint(t.grad)) for t in tensors
+                            if t.grad is not None}
         from ..autograd.grad_mode import is_grad_enabled
         self.grad_enabled = is_grad_enabled()
         self._preexisting_arrays = {}
@@ -145,6 +155,18 @@ class Capture:
         if self.unsupported is None:
             self._finish(result)
         return result
+
+    def check_grad(self, t, where):
+        """`t.grad` must be what the recorded events left (object and contents)."""
+        g = t.grad
+        expected, fingerprint = self.grad_expect.get(id(t), (None, None))
+        if g is not expected or (g is not None and _fingerprint(g) != fingerprint):
+            self.note("a .grad was set, replaced or modified by code the compiler does not capture "
+                      "(a manual p.grad = ..., p.grad.zero_(), clip_grad_norm_, ...)", where)
+
+    def expect_grad(self, t):
+        g = t.grad
+        self.grad_expect[id(t)] = (g, _fingerprint(g))
 
     def note(self, what, where="here"):
         """Remember the first reason the trace cannot be compiled."""
@@ -250,11 +272,17 @@ class Capture:
             roots.append(v)
         self._check_hooks(where)
         rec = BackwardRecord(roots, where)
+        leaves = [v.tensor for v in self.trace.values
+                  if v.kind in ("input", "external") and v.tensor.requires_grad]
+        for t in leaves:
+            self.check_grad(t, where)
         self.depth += 1
         try:
             result = original(tensors, grad_tensors, retain_graph, inputs, capture)
         finally:
             self.depth -= 1
+        for t in leaves:
+            self.expect_grad(t)
         if self.unsupported is None:
             for v in list(self.trace.values):
                 g = v.tensor.grad if v.kind in ("input", "external") else None
@@ -283,6 +311,7 @@ class Capture:
             self.note("optimizer.step(closure) has no compiled form", where)
         for group in optimizer.param_groups:
             for p in group["params"]:
+                self.check_grad(p, where)
                 gv = self.grad_values.get(id(p))
                 if gv is not None and (p.grad is not gv.tensor or not gv.unchanged()):
                     self.note("a gradient was changed between backward() and step() by code the "
@@ -306,11 +335,15 @@ class Capture:
 
     def record_zero_grad(self, original, owner, set_to_none, params):
         where = user_location()
+        for p in params:
+            self.check_grad(p, where)
         self.depth += 1
         try:
             result = original(owner, set_to_none)
         finally:
             self.depth -= 1
+        for p in params:
+            self.expect_grad(p)
         if owner.__class__.__module__.startswith("numbagrad.optim") and owner not in self.trace.optimizers:
             self.trace.optimizers.append(owner)
         self.trace.events.append(ZeroGradRecord(list(params), bool(set_to_none), where))
@@ -369,6 +402,15 @@ class Capture:
                 self.note(f"a parameter or buffer of shape {tuple(array.shape)} was modified in "
                           "place by code the compiler does not capture", None)
                 return
+        for v in self.trace.values:
+            if v.kind in ("input", "external") and v.tensor.requires_grad:
+                self.check_grad(v.tensor, None)
+        for opt in self.trace.optimizers:
+            for group in opt.param_groups:
+                for p in group["params"]:
+                    self.check_grad(p, None)
+        if self.unsupported is not None:
+            return
         for v in self.grad_values.values():
             if v.base.tensor.grad is v.tensor and not v.unchanged():
                 self.note("a gradient was modified in place after backward() by code the compiler "
@@ -431,8 +473,11 @@ class Capture:
         for cls in _subclasses(Optimizer):
             if "step" in cls.__dict__:
                 patches.set(cls, "step", _step_wrapper(cls.__dict__["step"]))
-            if "zero_grad" in cls.__dict__ or cls is Optimizer:
+            if "zero_grad" in cls.__dict__:
                 patches.set(cls, "zero_grad", _zero_grad_wrapper(cls.__dict__["zero_grad"], True))
+        for opt in self._optimizers:
+            if "step" in opt.__dict__:  # an instance's own step (e.g. an LR scheduler's wrapper)
+                patches.set(opt, "step", _instance_step_wrapper(opt, opt.__dict__["step"]))
         patches.set(Module, "zero_grad", _zero_grad_wrapper(Module.__dict__["zero_grad"], False))
 
         module_call = Module.__dict__["__call__"]
@@ -468,6 +513,14 @@ class Capture:
 _NOTHING = object()
 
 
+def _fingerprint(grad):
+    """A checksum of a gradient's bytes (None for no gradient)."""
+    if grad is None:
+        return None
+    a = grad._data
+    return (a.shape, a.dtype.str, zlib.crc32(memoryview(a if a.flags.c_contiguous else a.copy())))
+
+
 def _subclasses(cls):
     out, stack = [], [cls]
     while stack:
@@ -483,6 +536,16 @@ def _step_wrapper(original):
         if cap is None:
             return original(optimizer, closure)
         return cap.record_step(original, optimizer, closure)
+    return step
+
+
+def _instance_step_wrapper(optimizer, original):
+    def step(closure=None):
+        cap = _recording()
+        if cap is None:
+            return original(closure)
+        return cap.record_step(lambda opt, c: original(c), optimizer, closure)
+    step.__dict__.update(getattr(original, "__dict__", {}))
     return step
 
 

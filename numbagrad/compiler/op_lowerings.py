@@ -116,6 +116,23 @@ class UnaryLowering:
         return [gx] + [None] * (len(rec.args) - 1)
 
 
+class NumpyUnaryLowering(UnaryLowering):
+    """A unary node whose eager forward is a NumPy ufunc (`np.tanh`): the driver calls the same
+    ufunc into a preallocated buffer, so the result is NumPy's to the bit (numba's scalar tanh
+    can differ by an ulp from NumPy's vectorised one). The gradient is fused as usual."""
+
+    def __init__(self, ufunc, grad, saves_output):
+        super().__init__(None, grad, saves_output)
+        self.ufunc = ufunc
+
+    def forward(self, L, rec):
+        x = _float(rec.args[0], rec.name)
+        X = L.data(x)
+        y = L.buf(x.shape, x.dtype)
+        L.emit(Py([f"np.{self.ufunc}({{x}}, out={{y}})"], {"x": X, "y": y}, reads=(X,), writes=(y,)))
+        return [y]
+
+
 _SIG = "(1.0 / (1.0 + math.exp(-{v})) if {v} >= 0 else math.exp({v}) / (1.0 + math.exp({v})))"
 
 
@@ -136,7 +153,7 @@ def _activation_table():
                                    "{T}({0} if {1} > 0 else {0} * {slope})", False, ((1, "slope"),)),
         A.Sigmoid: UnaryLowering("{T}" + _SIG.format(v="{0}"),
                                  "{T}({0} * {1} * (1.0 - {1}))", True),
-        A.Tanh: UnaryLowering("np.tanh({0})", "{T}({0} * ({T}(1) - {1} * {1}))", True),
+        A.Tanh: NumpyUnaryLowering("tanh", "{T}({0} * ({T}(1) - {1} * {1}))", True),
         A.GELU: UnaryLowering(gelu_fwd, gelu_bwd, False, ((1, "approx"),)),
         A.SiLU: UnaryLowering("{T}({0} * " + _SIG.format(v="{0}") + ")",
                               "{T}({0} * " + _SIG.format(v="{1}") + " * (1.0 + {1} * (1.0 - "

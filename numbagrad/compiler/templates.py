@@ -14,41 +14,83 @@ elements, halves above), `_sum_chunked` NumPy's summation with a cast (the pairw
 
 HELPERS = '''
 @njit(cache=True, error_model="numpy")
-def _pw(a, lo, n, z):
-    """NumPy's pairwise sum of a[lo:lo + n], accumulated in the type of z."""
+def _pw_block(a, lo, n, z):
+    """NumPy's pairwise sum of a run of at most 128 elements, accumulated in the type of z."""
     if n < 8:
         res = z
         for i in range(n):
             res += a[lo + i]
         return res
+    r0 = z + a[lo]
+    r1 = z + a[lo + 1]
+    r2 = z + a[lo + 2]
+    r3 = z + a[lo + 3]
+    r4 = z + a[lo + 4]
+    r5 = z + a[lo + 5]
+    r6 = z + a[lo + 6]
+    r7 = z + a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, error_model="numpy")
+def _pw(a, lo, n, z):
+    """NumPy's pairwise sum of a[lo:lo + n] in the type of z: runs of at most 128 elements summed
+    by _pw_block, longer runs split in halves (the first a multiple of 8) and the halves' sums
+    added. The recursion is walked with an explicit stack (numba's cache does not reload
+    recursive functions safely)."""
     if n <= 128:
-        r0 = z + a[lo]
-        r1 = z + a[lo + 1]
-        r2 = z + a[lo + 2]
-        r3 = z + a[lo + 3]
-        r4 = z + a[lo + 4]
-        r5 = z + a[lo + 5]
-        r6 = z + a[lo + 6]
-        r7 = z + a[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pw(a, lo, n2, z) + _pw(a, lo + n2, n - n2, z)
+        return _pw_block(a, lo, n, z)
+    los = np.empty(64, np.int64)
+    ns = np.empty(64, np.int64)
+    stage = np.zeros(64, np.int64)
+    left = np.full(64, z)
+    sp = 0
+    los[0] = lo
+    ns[0] = n
+    v = z
+    while True:
+        m = ns[sp]
+        if m > 128:
+            n2 = m // 2
+            n2 -= n2 % 8
+            stage[sp] = 1
+            sp += 1
+            los[sp] = los[sp - 1]
+            ns[sp] = n2
+            stage[sp] = 0
+            continue
+        v = _pw_block(a, los[sp], m, z)
+        while True:
+            sp -= 1
+            if sp < 0:
+                return v
+            if stage[sp] == 1:
+                left[sp] = v
+                stage[sp] = 2
+                m = ns[sp]
+                n2 = m // 2
+                n2 -= n2 % 8
+                sp += 1
+                los[sp] = los[sp - 1] + n2
+                ns[sp] = m - n2
+                stage[sp] = 0
+                break
+            v = left[sp] + v
 
 
 @njit(cache=True, error_model="numpy")
