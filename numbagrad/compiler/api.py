@@ -9,6 +9,7 @@ import functools
 import inspect
 import warnings
 
+from ..autograd.grad_mode import is_grad_enabled
 from ..nn.module import Module
 from .capture import Capture, active_capture
 from .errors import CompileError, CompileFallbackWarning, Unsupported
@@ -119,13 +120,16 @@ class CompiledModule(Module):
     def __init__(self, module, fullgraph=False):
         super().__init__()
         self._orig_mod = module
-        self.__dict__["_compiled"] = CompiledFunction(module, fullgraph)
+        # one compiled function per grad mode: a forward under grad mode whose output's graph
+        # must stay alive falls back to eager without turning off compiled inference
+        self.__dict__["_compiled"] = (CompiledFunction(module, fullgraph),
+                                      CompiledFunction(module, fullgraph))
 
     def __call__(self, *args, **kwargs):
-        return self.__dict__["_compiled"](*args, **kwargs)
+        return self.__dict__["_compiled"][is_grad_enabled()](*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        return self.__dict__["_compiled"](*args, **kwargs)
+        return self(*args, **kwargs)
 
     def __getattr__(self, name):
         try:

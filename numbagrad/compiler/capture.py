@@ -508,6 +508,8 @@ class Capture:
 
         for name in _VALUE_READS:
             patches.set(Tensor, name, _value_read_wrapper(name, Tensor.__dict__[name]))
+        for name in _inplace_methods():
+            patches.set(Tensor, name, _inplace_wrapper(name, getattr(Tensor, name)))
 
 
 _NOTHING = object()
@@ -560,6 +562,23 @@ def _zero_grad_wrapper(original, is_optimizer):
             params = list(owner.parameters())
         return cap.record_zero_grad(original, owner, set_to_none, params)
     return zero_grad
+
+
+def _inplace_methods():
+    """Tensor's in-place methods (`add_`, `zero_`, `__iadd__`, `__setitem__`, ...)."""
+    names = [n for n in dir(Tensor) if n.endswith("_") and not n.startswith("_")
+             and callable(getattr(Tensor, n, None))]
+    return names + ["__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__"]
+
+
+def _inplace_wrapper(name, original):
+    def inplace(self, *args, **kwargs):
+        cap = _recording()
+        if cap is not None:
+            cap.note(f"the in-place op Tensor.{name} has no compiled form yet")
+        return original(self, *args, **kwargs)
+    inplace.__name__ = name
+    return inplace
 
 
 def _value_read_wrapper(name, original):

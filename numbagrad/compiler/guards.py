@@ -140,8 +140,10 @@ def python_guards(fn, L):
         if ins.opname in ("STORE_GLOBAL", "DELETE_GLOBAL", "STORE_DEREF", "DELETE_DEREF",
                           "STORE_ATTR", "DELETE_ATTR", "STORE_SUBSCR", "DELETE_SUBSCR"):
             what = ins.argval if isinstance(ins.argval, str) else "an item"
+            line = ins.positions.lineno if ins.positions is not None else None
             raise Unsupported(f"the function assigns {what} ({ins.opname}): a Python side effect "
-                              "the compiled step would not repeat")
+                              "the compiled step would not repeat",
+                              f"{code.co_filename}:{line}" if line else None)
         if ins.opname == "LOAD_GLOBAL" and ins.argval not in seen:
             seen.add(ins.argval)
             name = ins.argval

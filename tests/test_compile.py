@@ -1,0 +1,566 @@
+"""numbagrad.compile: a compiled training step leaves exactly the state eager mode leaves.
+
+Each test runs the same step twice from the same seed - once eagerly, once compiled - and compares
+everything observable afterwards: parameters, `.grad`s, the optimizer's `state_dict()`, BatchNorm's
+buffers, version counters, numbagrad's RNG state, and the losses returned at every step. The
+compiled step is bit-identical to eager for every configuration here (the lowering mirrors eager's
+arithmetic, see docs/compiler.md), so the comparisons are exact.
+
+Compiled code runs numba kernels without bounds checks, so these tests run in a child pytest
+(`test_compile_in_subprocess`): a crash fails that test instead of killing the run.
+"""
+import os
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import numbagrad as torch
+import numbagrad.nn as nn
+import numbagrad.nn.functional as F
+import numbagrad.optim as optim
+from numbagrad.compiler import CompileError, CompileFallbackWarning
+
+CHILD = os.environ.get("NUMBAGRAD_COMPILE_CHILD") == "1"
+child = pytest.mark.skipif(not CHILD, reason="runs inside test_compile_in_subprocess")
+
+ACTIVATIONS = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "gelu": F.gelu,
+               "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"), "silu": F.silu,
+               "elu": F.elu, "leaky_relu": lambda x: F.leaky_relu(x, 0.1), "softplus": F.softplus}
+
+
+class Net(nn.Module):
+    def __init__(self, extra=None, act="relu", dtype=None, classes=5):
+        super().__init__()
+        self.fc1 = nn.Linear(20, 16, dtype=dtype)
+        self.fc2 = nn.Linear(16, 12, dtype=dtype)
+        self.fc3 = nn.Linear(12, classes, dtype=dtype)
+        self.extra = extra
+        if extra == "dropout":
+            self.ex = nn.Dropout(0.3)
+        elif extra == "batchnorm":
+            self.ex = nn.BatchNorm1d(16, dtype=dtype)
+        elif extra == "layernorm":
+            self.ex = nn.LayerNorm(16, dtype=dtype)
+        self.act = ACTIVATIONS[act]
+
+    def forward(self, x):
+        h = self.fc1(x)
+        if self.extra is not None:
+            h = self.ex(h)
+        h = self.act(h)
+        h = self.act(self.fc2(h))
+        return self.fc3(h)
+
+
+OPTIMIZERS = {
+    "sgd": lambda p: optim.SGD(p, lr=0.05),
+    "sgd_momentum": lambda p: optim.SGD(p, lr=0.05, momentum=0.9),
+    "sgd_nesterov_wd": lambda p: optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3),
+    "sgd_dampening_maximize": lambda p: optim.SGD(p, lr=0.01, momentum=0.5, dampening=0.3, maximize=True),
+    "adam": lambda p: optim.Adam(p, lr=1e-2),
+    "adam_wd": lambda p: optim.Adam(p, lr=1e-2, weight_decay=1e-2),
+    "adamw_amsgrad": lambda p: optim.AdamW(p, lr=1e-2, amsgrad=True),
+    "rmsprop": lambda p: optim.RMSprop(p, lr=1e-2),
+    "rmsprop_centered_momentum": lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5, centered=True,
+                                                         weight_decay=1e-3),
+}
+
+
+class Setup:
+    """A model, optimizer, loss and step function built from one seed."""
+
+    def __init__(self, opt="sgd_momentum", extra=None, act="relu", dtype=None, scheduler=False,
+                 loss="ce", seed=0):
+        torch.manual_seed(seed)
+        self.model = Net(extra, act, dtype)
+        self.opt = OPTIMIZERS[opt](self.model.parameters())
+        self.crit = nn.MSELoss() if loss == "mse" else nn.CrossEntropyLoss()
+        self.sched = optim.lr_scheduler.StepLR(self.opt, 1, gamma=0.98) if scheduler else None
+
+        def step(x, y):
+            self.opt.zero_grad()
+            loss = self.crit(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            return loss
+        self.step = step
+
+
+def batches(n_batches=10, batch=16, last=7, dtype=np.float32, loss="ce", seed=1):
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n_batches):
+        n = last if (i == n_batches - 1 and last) else batch
+        x = rng.standard_normal((n, 20)).astype(dtype)
+        y = rng.integers(0, 5, n) if loss == "ce" else rng.standard_normal((n, 5)).astype(dtype)
+        out.append((torch.from_numpy(x), torch.from_numpy(y)))
+    return out
+
+
+def assert_same_state(a, b):
+    """Everything observable after a step: parameters, grads, versions, optimizer state, buffers."""
+    for (name, p), q in zip(a.model.named_parameters(), b.model.parameters()):
+        assert np.array_equal(p._data, q._data), name
+        assert (p.grad is None) == (q.grad is None), name
+        if p.grad is not None:
+            assert np.array_equal(p.grad._data, q.grad._data), name
+            assert p.grad._version[0] == q.grad._version[0], name
+            assert q.grad.grad_fn is None and not q.grad.requires_grad
+        assert p._version[0] == q._version[0], name
+    for (name, u), v in zip(a.model.named_buffers(), b.model.buffers()):
+        assert np.array_equal(u._data, v._data) and u._data.dtype == v._data.dtype, name
+        assert u._version[0] == v._version[0], name
+    sa, sb = a.opt.state_dict(), b.opt.state_dict()
+    assert sa["param_groups"] == sb["param_groups"]
+    assert sa["state"].keys() == sb["state"].keys()
+    for k in sa["state"]:
+        assert sa["state"][k].keys() == sb["state"][k].keys()
+        for key, value in sa["state"][k].items():
+            other = sb["state"][k][key]
+            assert np.array_equal(value._data, other._data) and value._data.dtype == other._data.dtype, key
+
+
+def run_both(eager, compiled_setup, data, steps, compiled_fn=None):
+    """Run eager and compiled side by side from the same RNG state; returns the compiled function."""
+    fn = compiled_fn or torch.compile(compiled_setup.step)
+    for i in range(steps):
+        x, y = data[i % len(data)]
+        state = torch.get_rng_state()
+        l1 = eager.step(x, y)
+        after = torch.get_rng_state()
+        torch.set_rng_state(state)
+        l2 = fn(x, y)
+        assert np.array_equal(torch.get_rng_state().numpy(), after.numpy()), f"RNG state, step {i}"
+        assert l1._data.dtype == l2._data.dtype and np.array_equal(l1._data, l2._data), f"loss, step {i}"
+        assert l2.requires_grad and l2.grad_fn.name() == l1.grad_fn.name()
+        for s in (eager, compiled_setup):
+            if s.sched is not None:
+                s.sched.step()
+    return fn
+
+
+CONFIGS = (
+    [dict(opt=o) for o in OPTIMIZERS]
+    + [dict(extra=e) for e in ("dropout", "batchnorm", "layernorm")]
+    + [dict(act=a) for a in ACTIVATIONS if a != "relu"]
+    + [dict(opt="adam", dtype=torch.float64), dict(extra="batchnorm", dtype=torch.float64),
+       dict(extra="layernorm", opt="rmsprop", dtype=torch.float64),
+       dict(extra="dropout", opt="adamw_amsgrad", dtype=torch.float64),
+       dict(scheduler=True), dict(opt="adam", scheduler=True), dict(loss="mse"),
+       dict(loss="mse", dtype=torch.float64, opt="adam")]
+)
+
+
+def _config_id(c):
+    return "-".join(f"{v}" if k != "dtype" else str(v).split(".")[-1] for k, v in c.items())
+
+
+@child
+@pytest.mark.parametrize("config", CONFIGS, ids=_config_id)
+def test_compiled_matches_eager_for_200_steps(config):
+    dtype = np.float64 if config.get("dtype") == torch.float64 else np.float32
+    data = batches(dtype=dtype, loss=config.get("loss", "ce"))
+    eager, comp = Setup(**config), Setup(**config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        fn = run_both(eager, comp, data, 200)
+    assert fn.eager_reason is None
+    assert fn.captures == 2  # the full batch and the last, smaller one: one capture each
+    assert len({s.source_hash for s in fn.specialisations}) == 1  # one source serves both sizes
+    assert_same_state(eager, comp)
+
+
+@child
+def test_registry_elementwise_op_is_fused_from_its_scalar_form():
+    """Ops declared in the registry by a scalar form compile without a table entry of their own.
+    numba evaluates libm's atan where NumPy uses its own vectorised code: equal to a few ulps."""
+    def make():
+        torch.manual_seed(0)
+        lin = nn.Linear(6, 4)
+        opt = optim.SGD(lin.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ((torch.atan(lin(x)) - y) * torch.hypot(lin(x), y)).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return lin, step
+    (l1, s1), (l2, s2) = make(), make()
+    c2 = torch.compile(s2)
+    rng = np.random.default_rng(0)
+    x, y = (torch.from_numpy(rng.standard_normal(s).astype(np.float32)) for s in ((8, 6), (8, 4)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for _ in range(20):
+            a, b = s1(x, y), c2(x, y)
+            np.testing.assert_allclose(b.item(), a.item(), rtol=1e-5)
+    assert c2.specialisations and c2.eager_reason is None
+    for p, q in zip(l1.parameters(), l2.parameters()):
+        np.testing.assert_allclose(q._data, p._data, rtol=1e-5, atol=1e-6)
+
+
+# ---- fallbacks: one warning naming the reason and the line, then eager's results ----------------
+class MyRelu(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * (x > 0).float()
+
+
+def _fallback_steps():
+    """name -> (step maker, text the warning names). Each maker gets a Setup."""
+    def item(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            loss = s.crit(s.model(x), y)
+            if loss.item() > 100:
+                loss = loss * 0.5
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def user_function(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            loss = s.crit(s.model.fc3(MyRelu.apply(s.model.fc2(F.relu(s.model.fc1(x))))), y)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def hook(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            h = F.relu(s.model.fc1(x))
+            h.register_hook(lambda g: g * 2)
+            loss = s.crit(s.model.fc3(F.relu(s.model.fc2(h))), y)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def inplace_view(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            h = s.model.fc1(x)
+            h[:, 0] *= 2
+            loss = s.crit(s.model.fc3(F.relu(s.model.fc2(F.relu(h)))), y)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def no_compiled_form(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            out = s.model(x)
+            loss = F.nll_loss(F.log_softmax(out, dim=1), y)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def random_draw(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            loss = s.crit(s.model(x + 0.01 * torch.randn(*x.shape)), y)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def clip_grad(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            loss = s.crit(s.model(x), y)
+            loss.backward()
+            nn.utils.clip_grad_norm_(s.model.parameters(), 0.01)
+            s.opt.step()
+            return loss
+        return step
+
+    def manual_grad_reset(s):
+        def step(x, y):
+            for p in s.model.parameters():
+                p.grad = None
+            loss = s.crit(s.model(x), y)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    def print_tensor(s):
+        def step(x, y):
+            s.opt.zero_grad()
+            loss = s.crit(s.model(x), y)
+            print(loss)
+            loss.backward()
+            s.opt.step()
+            return loss
+        return step
+
+    return {"item": (item, "item"), "user_function": (user_function, "MyRelu"),
+            "hook": (hook, "hook"), "inplace_view": (inplace_view, "in-place op Tensor.__imul__"),
+            "no_compiled_form": (no_compiled_form, "no compiled form"),
+            "random_draw": (random_draw, "factory"),
+            "clip_grad": (clip_grad, "clip_grad_norm_"),
+            "manual_grad_reset": (manual_grad_reset, "assigns grad"),
+            "print_tensor": (print_tensor, "repr")}
+
+
+@child
+@pytest.mark.parametrize("name", sorted(_fallback_steps()))
+def test_fallback_warns_once_and_gives_eager_results(name, capsys):
+    maker, text = _fallback_steps()[name]
+    eager, comp = Setup(), Setup()
+    fn = torch.compile(maker(comp))
+    eager.step = maker(eager)
+    data = batches()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(6):
+            x, y = data[i]
+            state = torch.get_rng_state()
+            l1 = eager.step(x, y)
+            torch.set_rng_state(state)
+            l2 = fn(x, y)
+            assert np.array_equal(l1._data, l2._data)
+    ours = [w for w in caught if issubclass(w.category, CompileFallbackWarning)]
+    assert len(ours) == 1, [str(w.message) for w in caught]
+    message = str(ours[0].message)
+    assert text in message and "test_compile.py" in message, message
+    assert fn.eager_reason is not None and not fn.specialisations
+    assert_same_state(eager, comp)
+
+
+@child
+def test_fullgraph_raises_instead_of_falling_back():
+    s = Setup()
+
+    def step(x, y):
+        loss = s.crit(s.model(x), y)
+        return loss, loss.item()
+    fn = torch.compile(step, fullgraph=True)
+    x, y = batches()[0]
+    with pytest.raises(CompileError, match="item"):
+        fn(x, y)
+
+
+@child
+def test_python_side_effect_in_the_function_falls_back():
+    s = Setup()
+    counter = {"n": 0}
+
+    def step(x, y):
+        s.opt.zero_grad()
+        loss = s.crit(s.model(x), y)
+        loss.backward()
+        s.opt.step()
+        counter["n"] += 1
+        return loss
+    fn = torch.compile(step)
+    x, y = batches()[0]
+    with pytest.warns(CompileFallbackWarning, match="STORE_SUBSCR"):
+        fn(x, y)
+    fn(x, y)
+    assert counter["n"] == 2
+
+
+# ---- guards, recompiles and state ------------------------------------------------------------------
+@child
+def test_learning_rate_edited_by_hand_is_read_at_every_call():
+    eager, comp = Setup(opt="adam"), Setup(opt="adam")
+    fn = torch.compile(comp.step)
+    data = batches(last=0)
+    for i in range(12):
+        for s in (eager, comp):
+            s.opt.param_groups[0]["lr"] = 0.02 / (i + 1)
+            s.opt.param_groups[0]["betas"] = (0.9, 0.99 if i > 5 else 0.999)
+        run_both(eager, comp, data[i % 10:i % 10 + 1], 1, fn)
+    assert fn.captures == 1
+    assert_same_state(eager, comp)
+
+
+@child
+@pytest.mark.parametrize("extra", ["dropout", "batchnorm"])
+def test_eval_mode_switch_recompiles_and_matches_eager(extra):
+    eager, comp = Setup(extra=extra), Setup(extra=extra)
+    fn = torch.compile(comp.step)
+    data = batches(last=0)
+    for i in range(9):
+        for s in (eager, comp):
+            s.model.train(i % 3 != 2)
+        run_both(eager, comp, data[i:i + 1], 1, fn)
+    assert fn.captures == 2 and fn.eager_reason is None
+    assert_same_state(eager, comp)
+
+
+@child
+def test_recompile_limit_falls_back_to_eager():
+    eager, comp = Setup(), Setup()
+    fn = torch.compile(comp.step)
+    rng = np.random.default_rng(0)
+    with pytest.warns(CompileFallbackWarning, match="recompile limit"):
+        for n in range(2, 14):
+            x = torch.from_numpy(rng.standard_normal((n, 20)).astype(np.float32))
+            y = torch.from_numpy(rng.integers(0, 5, n))
+            run_both(eager, comp, [(x, y)], 1, fn)
+    assert fn.eager_reason is not None
+    assert_same_state(eager, comp)
+
+
+@child
+def test_state_dict_loaded_between_calls_is_used():
+    eager, comp = Setup(opt="adam"), Setup(opt="adam")
+    fn = torch.compile(comp.step)
+    data = batches(last=0)
+    run_both(eager, comp, data, 3, fn)
+    saved = eager.opt.state_dict()
+    snapshot = {k: {kk: vv.clone() for kk, vv in v.items()} for k, v in saved["state"].items()}
+    run_both(eager, comp, data, 3, fn)
+    for s in (eager, comp):
+        s.opt.load_state_dict({"state": snapshot, "param_groups": saved["param_groups"]})
+    run_both(eager, comp, data, 3, fn)
+    assert fn.captures == 1
+    assert_same_state(eager, comp)
+
+
+@child
+def test_parameter_replaced_through_data_recompiles():
+    eager, comp = Setup(), Setup()
+    fn = torch.compile(comp.step)
+    data = batches(last=0)
+    run_both(eager, comp, data, 3, fn)
+    for s in (eager, comp):
+        s.model.fc3.weight.data = torch.zeros(5, 12)
+        s.opt.state.clear()
+    run_both(eager, comp, data, 3, fn)
+    assert_same_state(eager, comp)
+
+
+@child
+def test_switching_between_compiled_and_eager_mid_training():
+    eager, comp = Setup(opt="rmsprop_centered_momentum", extra="batchnorm"), \
+        Setup(opt="rmsprop_centered_momentum", extra="batchnorm")
+    fn = torch.compile(comp.step)
+    data = batches(last=0)
+    for block in range(4):
+        step = fn if block % 2 == 0 else comp.step
+        run_both(eager, comp, data, 4, step)
+    assert_same_state(eager, comp)
+
+
+@child
+def test_bad_label_raises_eagers_error_with_eagers_state():
+    eager, comp = Setup(), Setup()
+    fn = torch.compile(comp.step)
+    data = batches(last=0)
+    run_both(eager, comp, data, 2, fn)
+    x, y = data[0]
+    bad = torch.from_numpy(np.where(np.arange(16) == 3, 7, y.numpy()))
+    with pytest.raises(IndexError) as e1:
+        eager.step(x, bad)
+    with pytest.raises(IndexError) as e2:
+        fn(x, bad)
+    assert str(e1.value) == str(e2.value)
+    assert_same_state(eager, comp)
+    run_both(eager, comp, data, 2, fn)
+    assert_same_state(eager, comp)
+
+
+@child
+def test_compiled_results_are_new_tensors_at_every_call():
+    s = Setup()
+    fn = torch.compile(s.step)
+    data = batches(last=0)
+    losses, grads = [], []
+    for i in range(4):
+        losses.append(fn(*data[i]))
+        grads.append(s.model.fc1.weight.grad)
+    assert len({id(t._data) for t in losses}) == 4
+    assert len({id(g._data) for g in grads}) == 4
+    assert not np.array_equal(losses[2]._data, losses[3]._data)
+    with pytest.raises(RuntimeError, match="second time"):
+        losses[3].backward()
+
+
+@child
+def test_gradient_accumulation_without_zero_grad():
+    def make():
+        s = Setup()
+
+        def step(x, y):
+            loss = s.crit(s.model(x), y)
+            loss.backward()
+            return loss
+        s.step = step
+        return s
+    eager, comp = make(), make()
+    data = batches(last=0)
+    run_both(eager, comp, data, 5, torch.compile(comp.step))
+    assert_same_state(eager, comp)
+
+
+@child
+def test_decorator_forms():
+    s = Setup()
+
+    @torch.compile
+    def a(x, y):
+        return s.crit(s.model(x), y)
+
+    @torch.compile(fullgraph=False, mode="max-autotune", dynamic=True)
+    def b(x, y):
+        return s.crit(s.model(x), y)
+    assert torch.compile(a.fn, disable=True) is a.fn
+    x, y = batches()[0]
+    with torch.no_grad():
+        for f in (a, b):
+            for _ in range(3):
+                assert np.array_equal(f(x, y)._data, s.crit(s.model(x), y)._data)
+
+
+@child
+@pytest.mark.parametrize("extra", [None, "dropout", "batchnorm", "layernorm"])
+def test_compiled_module_inference_equals_eager(extra):
+    torch.manual_seed(0)
+    model = Net(extra)
+    model.eval()
+    cm = torch.compile(model)
+    data = batches()
+    with torch.no_grad():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CompileFallbackWarning)
+            for x, _ in data + data:
+                assert np.array_equal(cm(x)._data, model(x)._data)
+    assert cm._compiled[False].specialisations
+    assert [k for k in cm.state_dict()] == ["_orig_mod." + k for k in model.state_dict()]
+    assert cm.fc1 is model.fc1
+
+
+def test_compile_in_subprocess():
+    """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""
+    env = dict(os.environ, NUMBAGRAD_COMPILE_CHILD="1")
+    env.setdefault("NUMBAGRAD_CACHE_DIR", os.path.join(_tmp(), "numbagrad-test-compile-cache"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "not subprocess"],
+        capture_output=True, text=True, env=env, cwd=root, timeout=1800)
+    assert proc.returncode == 0, (
+        f"child run failed (return code {proc.returncode}; negative = killed by signal)\n"
+        f"{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}")
+
+
+def _tmp():
+    import tempfile
+    return tempfile.gettempdir()
