@@ -548,6 +548,237 @@ def test_compiled_module_inference_equals_eager(extra):
     assert cm.fc1 is model.fc1
 
 
+# ---- hostile but valid steps ---------------------------------------------------------------------------
+def _small_data(n=8, features=6, classes=3, count=3, dtype=np.float32, seed=0):
+    rng = np.random.default_rng(seed)
+    return [(torch.from_numpy(rng.standard_normal((n, features)).astype(dtype)),
+             torch.from_numpy(rng.integers(0, classes, n))) for _ in range(count)]
+
+
+def _compare(make, data, steps=6):
+    """make() -> (step, tensors()); eager and compiled from the same seed must agree exactly on
+    every returned tensor and on every tensor (and its .grad) listed."""
+    torch.manual_seed(0)
+    step_a, tensors_a = make()
+    torch.manual_seed(0)
+    step_b, tensors_b = make()
+    fn = torch.compile(step_b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for i in range(steps):
+            args = data[i % len(data)]
+            state = torch.get_rng_state()
+            r1 = step_a(*args)
+            torch.set_rng_state(state)
+            r2 = fn(*args)
+            _assert_same_result(r1, r2)
+    for t1, t2 in zip(tensors_a(), tensors_b()):
+        assert np.array_equal(t1._data, t2._data, equal_nan=True)
+        assert (t1.grad is None) == (t2.grad is None)
+        if t1.grad is not None:
+            assert np.array_equal(t1.grad._data, t2.grad._data, equal_nan=True)
+    assert fn.specialisations and fn.eager_reason is None
+    return fn
+
+
+def _assert_same_result(r1, r2):
+    if isinstance(r1, dict):
+        assert r1.keys() == r2.keys()
+        for k in r1:
+            _assert_same_result(r1[k], r2[k])
+    elif isinstance(r1, (tuple, list)):
+        assert type(r1) is type(r2) and len(r1) == len(r2)
+        for a, b in zip(r1, r2):
+            _assert_same_result(a, b)
+    elif isinstance(r1, torch.Tensor):
+        assert r1._data.dtype == r2._data.dtype and r1.shape == r2.shape
+        assert np.array_equal(r1._data, r2._data, equal_nan=True)
+        assert r1.requires_grad == r2.requires_grad
+    else:
+        assert r1 == r2
+
+
+def _mlp_step(model_fn, opt_fn, loss_fn=None):
+    def make():
+        model = model_fn()
+        params = [p for p in model.parameters() if p.requires_grad]
+        opt = opt_fn(params)
+        crit = loss_fn or nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = crit(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, lambda: list(model.parameters()) + list(model.buffers())
+    return make
+
+
+@child
+def test_frozen_layer():
+    def model():
+        m = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 3))
+        m[0].weight.requires_grad_(False)
+        return m
+    _compare(_mlp_step(model, lambda p: optim.SGD(p, lr=0.1, momentum=0.9)), _small_data())
+
+
+@child
+def test_layer_used_twice_sums_its_gradients_in_engine_order():
+    def make():
+        l1, l2 = nn.Linear(6, 6), nn.Linear(6, 3)
+        opt = optim.Adam(list(l1.parameters()) + list(l2.parameters()), lr=0.01)
+        crit = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = crit(l2(F.relu(l1(F.relu(l1(x))))), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, lambda: list(l1.parameters()) + list(l2.parameters())
+    _compare(make, _small_data())
+
+
+@child
+def test_input_that_requires_grad_gets_its_grad():
+    def make():
+        lin = nn.Linear(6, 3)
+        crit = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            loss = crit(lin(x), y)
+            loss.backward()
+            return loss
+        return step, lambda: list(lin.parameters())
+    data_a = [(x.detach().clone().requires_grad_(), y) for x, y in _small_data(count=1)]
+    data_b = [(x.detach().clone().requires_grad_(), y) for x, y in data_a]
+    torch.manual_seed(0)
+    step_a, _ = make()
+    torch.manual_seed(0)
+    step_b, _ = make()
+    fn = torch.compile(step_b)
+    for _ in range(4):
+        step_a(*data_a[0])
+        fn(*data_b[0])
+        assert np.array_equal(data_a[0][0].grad._data, data_b[0][0].grad._data)
+        assert data_a[0][0].grad._version[0] == data_b[0][0].grad._version[0]
+    assert fn.specialisations
+
+
+@child
+def test_empty_batch_and_non_contiguous_input():
+    make = _mlp_step(lambda: nn.Linear(6, 3), lambda p: optim.SGD(p, lr=0.1, momentum=0.5))
+    _compare(make, [(torch.zeros(0, 6), torch.zeros(0, dtype=torch.int64))])
+    rng = np.random.default_rng(0)
+    wide = torch.from_numpy(rng.standard_normal((6, 16)).astype(np.float32))
+    _compare(make, [(wide.t()[:8], torch.from_numpy(rng.integers(0, 3, 8)))])
+
+
+@child
+def test_nan_and_inf_inputs():
+    make = _mlp_step(lambda: nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3)),
+                     lambda p: optim.SGD(p, lr=0.1))
+    x, y = _small_data(count=1)[0]
+    x._data[0, 0] = np.nan
+    x._data[1, :] = np.inf
+    x._data[2, :] = -np.inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _compare(make, [(x, y)])
+
+
+@child
+def test_cross_entropy_weights_smoothing_ignore_index_and_reductions():
+    weight = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
+    crit = nn.CrossEntropyLoss(weight=weight, label_smoothing=0.1, ignore_index=1)
+    make = _mlp_step(lambda: nn.Linear(6, 3, dtype=torch.float64), lambda p: optim.SGD(p, lr=0.1), crit)
+    _compare(make, _small_data(dtype=np.float64))
+
+    def make_reductions():
+        lin = nn.Linear(6, 3)
+        opt = optim.SGD(lin.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            out = lin(x)
+            loss = F.cross_entropy(out, y, reduction="none").sum() + 0.1 * F.cross_entropy(out, y, reduction="sum")
+            loss.backward()
+            opt.step()
+            return loss
+        return step, lambda: list(lin.parameters())
+    _compare(make_reductions, _small_data())
+
+
+@child
+def test_two_optimizers_and_a_dict_result():
+    def make():
+        l1, l2 = nn.Linear(6, 4), nn.Linear(4, 3)
+        o1, o2 = optim.SGD(l1.parameters(), lr=0.1), optim.Adam(l2.parameters(), lr=0.01)
+        crit = nn.CrossEntropyLoss()
+
+        def step(x, y):
+            o1.zero_grad()
+            o2.zero_grad()
+            hidden = torch.sigmoid(l1(x))
+            loss = crit(l2(hidden), y)
+            loss.backward()
+            o1.step()
+            o2.step()
+            return {"loss": loss, "hidden": hidden.detach(), "weight": l1.weight}
+        return step, lambda: list(l1.parameters()) + list(l2.parameters())
+    _compare(make, _small_data())
+
+
+@child
+def test_python_number_arguments_and_globals_are_guarded():
+    def make():
+        lin = nn.Linear(6, 3)
+        opt = optim.SGD(lin.parameters(), lr=0.1)
+        crit = nn.CrossEntropyLoss()
+
+        def step(x, y, scale):
+            opt.zero_grad()
+            loss = crit(lin(x), y) * scale * _SCALE
+            loss.backward()
+            opt.step()
+            return loss
+        return step, lambda: list(lin.parameters())
+    global _SCALE
+    data = [xy + (s,) for xy, s in zip(_small_data(count=3), (0.5, 0.5, 2.0))]
+    _SCALE = 1.0
+    fn = _compare(make, data, steps=3)
+    assert fn.captures == 2
+    torch.manual_seed(0)
+    step_a, _ = make()
+    torch.manual_seed(0)
+    step_b, _ = make()
+    fn = torch.compile(step_b)
+    for i in range(4):
+        if i == 2:
+            _SCALE = 3.0
+        assert np.array_equal(step_a(*data[0])._data, fn(*data[0])._data)
+    assert fn.captures == 2
+
+
+_SCALE = 1.0
+
+
+@child
+def test_inference_function_under_no_grad():
+    def make():
+        m = nn.Sequential(nn.Linear(6, 4), nn.BatchNorm1d(4), nn.Dropout(0.2), nn.ReLU(), nn.Linear(4, 3))
+        m.eval()
+
+        def step(x, y):
+            with torch.no_grad():
+                out = m(x)
+                return out, (out * 2).sum(), F.cross_entropy(out, y)
+        return step, lambda: list(m.parameters()) + list(m.buffers())
+    _compare(make, _small_data())
+
+
 def test_compile_in_subprocess():
     """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""
     env = dict(os.environ, NUMBAGRAD_COMPILE_CHILD="1")

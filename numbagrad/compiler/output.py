@@ -34,14 +34,19 @@ class OutSpec:
 def lower_outputs(L):
     specs = L.program.outputs
     handed = set()
+    by_array = {id(v.array): v for v in L.trace.values if v.kind == "op"}
 
     def convert(obj):
         from ..tensor import Tensor
         if isinstance(obj, Tensor):
             v = L.value_of_tensor.get(id(obj))
             if v is None:
-                raise Unsupported("the function returns a tensor the capture did not see made")
-            specs.append(_spec(L, v, handed))
+                base = by_array.get(id(obj._data))
+                if base is None or obj.requires_grad:
+                    raise Unsupported("the function returns a tensor the capture did not see made")
+                specs.append(OutSpec("buf", buf=_fresh(L, L.data(base), handed)))  # x.detach()
+            else:
+                specs.append(_spec(L, v, handed))
             return OutRef(len(specs) - 1)
         if isinstance(obj, tuple) and type(obj) is not tuple:
             raise Unsupported(f"the function returns a {type(obj).__name__}; no compiled form")
