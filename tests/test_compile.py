@@ -548,6 +548,80 @@ def test_compiled_module_inference_equals_eager(extra):
     assert cm.fc1 is model.fc1
 
 
+@child
+@pytest.mark.parametrize("extra", [None, "dropout", "batchnorm", "layernorm"])
+def test_compiled_module_trains_like_eager(extra):
+    """torch.compile(model) under grad mode: the forward is compiled and its outputs carry one
+    node whose backward is compiled too; the eager loss and optimizer around it see eager's values."""
+    torch.manual_seed(0)
+    m1 = Net(extra)
+    torch.manual_seed(0)
+    m2 = Net(extra)
+    cm = torch.compile(m2)
+    o1 = optim.SGD(m1.parameters(), lr=0.1, momentum=0.9)
+    o2 = optim.SGD(m2.parameters(), lr=0.1, momentum=0.9)
+    crit = nn.CrossEntropyLoss()
+    data = batches(last=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for i in range(12):
+            x, y = data[i % len(data)]
+            state = torch.get_rng_state()
+            o1.zero_grad()
+            l1 = crit(m1(x), y)
+            l1.backward()
+            o1.step()
+            torch.set_rng_state(state)
+            o2.zero_grad()
+            out = cm(x)
+            l2 = crit(out, y)
+            l2.backward()
+            o2.step()
+            assert np.array_equal(l1._data, l2._data)
+            assert i == 0 or out.grad_fn.name() == "CompiledFunctionBackward"
+    for (name, p), q in zip(m1.named_parameters(), m2.parameters()):
+        assert np.array_equal(p._data, q._data) and np.array_equal(p.grad._data, q.grad._data), name
+    for u, v in zip(m1.buffers(), m2.buffers()):
+        assert np.array_equal(u._data, v._data)
+    assert cm._compiled[True].specialisations
+
+
+@child
+def test_compiled_module_inside_an_eager_graph():
+    """Two compiled forwards before one backward, one of them after an eager layer whose
+    gradient flows through the compiled region; backward twice and a saved parameter changed in
+    place raise eager's errors."""
+    rng = np.random.default_rng(0)
+    x1, x2 = (torch.from_numpy(rng.standard_normal((16, 20)).astype(np.float32)) for _ in range(2))
+    y = torch.from_numpy(rng.integers(0, 5, 16))
+    crit = nn.CrossEntropyLoss()
+    torch.manual_seed(0)
+    m1 = Net()
+    torch.manual_seed(0)
+    m2 = Net()
+    cm = torch.compile(m2)
+    pre1, pre2 = nn.Linear(20, 20), nn.Linear(20, 20)
+    pre2.load_state_dict(pre1.state_dict())
+    for _ in range(3):
+        l1 = crit(m1(pre1(x1)), y) + crit(m1(x2), y) * 0.5
+        l2 = crit(cm(pre2(x1)), y) + crit(cm(x2), y) * 0.5
+        l1.backward()
+        l2.backward()
+        assert np.array_equal(l1._data, l2._data)
+        for p, q in zip(list(m1.parameters()) + list(pre1.parameters()),
+                        list(m2.parameters()) + list(pre2.parameters())):
+            assert np.array_equal(p.grad._data, q.grad._data)
+    loss = crit(cm(x1), y)
+    loss.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        loss.backward()
+    loss = crit(cm(x1), y)
+    with torch.no_grad():
+        m2.fc2.weight.mul_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
 # ---- hostile but valid steps ---------------------------------------------------------------------------
 def _small_data(n=8, features=6, classes=3, count=3, dtype=np.float32, seed=0):
     rng = np.random.default_rng(seed)

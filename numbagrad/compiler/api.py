@@ -148,13 +148,21 @@ def build(capture, fn, args):
     from .runtime import Specialisation
 
     L = lower(capture.trace, capture.entry_versions)
-    steps = fuse(L.program)
+    program = L.program
+    if getattr(program, "export_edges", None):
+        steps = (fuse(program, program.prims[:program.split]), fuse(program, program.prims[program.split:]))
+    else:
+        steps = fuse(program)
     guards = make_guards(L, len(args), capture.grad_enabled, fn, arg_values(args))
     generated = Codegen(L, steps, guards).generate()
     module, h = cache.load(generated.source)
     externals = [s.tensor for s in sorted((s for s in L.slots if s.kind == "ext"), key=lambda s: s.index)]
-    return Specialisation(module.run, externals, L.objects, generated.temps, generated.shapes,
-                          generated.numbers, L.program.result_template, h)
+    spec = Specialisation(module.run, externals, L.objects, generated.temps, generated.shapes,
+                          generated.numbers, program.result_template, h)
+    if getattr(program, "export_edges", None):
+        spec.run_backward = module.run_backward
+        spec.export_meta = [(v.shape, v.dtype) for v, _ in L.exported]
+    return spec
 
 
 from .runtime import EAGER as _EAGER  # noqa: E402

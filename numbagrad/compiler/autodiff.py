@@ -12,16 +12,27 @@ from .ir import SumAll, SumLead
 
 
 def lower_backward(L, rec):
-    from ..autograd.function import Function
-    from .op_lowerings import lowering_for
-
+    """A `backward()` inside the function: the walk, then the engine's accumulation into `.grad`."""
     if len(rec.roots) != 1:
         raise Unsupported("backward of several tensors at once has no compiled form yet", rec.where)
     root = rec.roots[0]
     root_node = root.producer.node
     if root_node is None or root.tensor.grad_fn is not root_node:
         raise Unsupported("backward() of a tensor that is not the output of a recorded op", rec.where)
-    g_root = L.const(1.0, root.shape, root.dtype)
+    leaf_grads = walk(L, [(root, L.const(1.0, root.shape, root.dtype))], rec.where)
+    for slot, g in leaf_grads:
+        if slot.tensor._hooks:
+            raise Unsupported("a gradient hook on a leaf has no compiled form", rec.where)
+        L.accumulate_leaf(slot, g)
+
+
+def walk(L, roots, where, outside=None):
+    """The engine's walk from `roots` ((Value, gradient Buf) pairs): returns [(slot, summed
+    gradient Buf)] for the leaves, in first-arrival order. `outside` maps (id(node), output_nr)
+    of graph nodes recorded before the call (an argument's grad_fn) to the argument's slot: the
+    gradient sent there is returned like a leaf's."""
+    from ..autograd.function import Function
+    from .op_lowerings import lowering_for
 
     buffers = {}
     leaf_grads = {}
@@ -35,29 +46,37 @@ def lower_backward(L, rec):
         else:
             buf[nr] = _add(L, buf[nr], g)
 
-    def send_leaf(tensor, g):
-        v = L.value_of_tensor.get(id(tensor))
-        if v is None:
-            raise Unsupported("a gradient reaches a tensor the capture did not see", rec.where)
-        slot = L.slot_for_value(v)
-        if slot.tensor is not tensor:
-            raise Unsupported("a gradient reaches a detached alias (x.detach().requires_grad_()) "
-                              "of a traced tensor; no compiled form", rec.where)
+    def send_slot(slot, g):
         entry = leaf_grads.get(slot.n)
         if entry is None:
             leaf_grads[slot.n] = [slot, g]
         else:
             entry[1] = _add(L, entry[1], g)
 
-    send_node(root_node, root.index, g_root)
-    for node in _reverse_topological(root_node):
+    def send_leaf(tensor, g):
+        v = L.value_of_tensor.get(id(tensor))
+        if v is None:
+            raise Unsupported("a gradient reaches a tensor the capture did not see", where)
+        slot = L.slot_for_value(v)
+        if slot.tensor is not tensor:
+            raise Unsupported("a gradient reaches a detached alias (x.detach().requires_grad_()) "
+                              "of a traced tensor; no compiled form", where)
+        send_slot(slot, g)
+
+    root_nodes = []
+    for value, g in roots:
+        node = value.producer.node
+        send_node(node, value.index, g)
+        root_nodes.append(node)
+    stop = {k[0] for k in outside} if outside else set()
+    for node in _reverse_topological(root_nodes, stop):
         grads = buffers.pop(id(node), None)
         if grads is None:
             continue
         op = L.record_of.get(id(node))
         if op is None:
             raise Unsupported(f"backward reaches {node.name()}, an op recorded outside the function "
-                              "(its graph was built before the call)", rec.where)
+                              "(its graph was built before the call)", where)
         for nr, g in enumerate(grads):
             if g is None:
                 shape, dtype = node._out_meta[nr]
@@ -75,15 +94,13 @@ def lower_backward(L, rec):
                 g = unbroadcast(L, g, tuple(shape), op)
             if g.dtype != dtype:
                 g = L.map("{T}({0})", [g], g.shape, dtype)
-            if isinstance(target, Function):
+            if outside is not None and (id(target), nr) in outside:
+                send_slot(outside[(id(target), nr)], g)
+            elif isinstance(target, Function):
                 send_node(target, nr, g)
             else:
                 send_leaf(target, g)
-
-    for slot, g in leaf_grads.values():
-        if slot.tensor._hooks:
-            raise Unsupported("a gradient hook on a leaf has no compiled form", rec.where)
-        L.accumulate_leaf(slot, g)
+    return [(slot, g) for slot, g in leaf_grads.values()]
 
 
 def _add(L, a, b):
@@ -111,10 +128,10 @@ def unbroadcast(L, g, shape, op):
                       "no compiled form yet", op.where)
 
 
-def _reverse_topological(root_node):
+def _reverse_topological(root_nodes, stop=frozenset()):
     from ..autograd.function import Function
-    seen = set()
-    stack = [root_node]
+    seen = set(stop)
+    stack = list(root_nodes)
     nodes = []
     while stack:
         node = stack.pop()

@@ -78,6 +78,7 @@ class Codegen:
         self.temps = []
         self.kernels = []
         self.call_args = {}
+        self._num_index = {}
 
     # ---- names --------------------------------------------------------------------------------
     def sh(self, shape):
@@ -94,7 +95,8 @@ class Codegen:
             return f"gr{b.ref.n}"
         if b.role == "state":
             return b.name
-        prefix = {"temp": "b", "fresh": "f", "view": "v", "num": "n", "local": "x"}[b.role]
+        prefix = {"temp": "b", "fresh": "f", "view": "v", "num": "n", "local": "x", "saved": "s",
+                  "gin": "gi"}[b.role]
         return f"{prefix}{b.id}"
 
     # ---- the module ----------------------------------------------------------------------------
@@ -105,27 +107,97 @@ class Codegen:
 
     def _driver(self):
         L = self.L
+        prog = L.program
+        bufs = prog.bufs
+        export = bool(getattr(prog, "export_edges", None))
+        fwd_steps, bwd_steps = self.steps if export else (self.steps, [])
         lines = ["def run(A, E, X, B, SH, N):"]
-        body = []
-        body += self.guard_lines(self)
-        for labels, c, ignore in L.program.label_checks:
+        body = list(self.guard_lines(self))
+        for labels, c, ignore in prog.label_checks:
             k = self.sh((c,))
             body += [f"if not _labels_ok({self.name(labels)}, SH[{k}][0], {ignore}):", "    return EAGER"]
-        bufs = L.program.bufs
-        temps = [b for b in bufs if b.role == "temp"]
-        self.temps = temps
-        if temps:
-            body.append("(" + ", ".join(self.name(b) for b in temps) + ",) = B")
+        self.temps = [b for b in bufs if b.role == "temp"]
+        body += self._setup(fwd_steps, allocate=("fresh", "saved"))
+        body += self._steps(fwd_steps)
+        for line in prog.epilogue:
+            body.append(re.sub(r"\{(\d+)\}", lambda m: self.name(bufs[int(m.group(1))]), line))
+        outs = []
+        for spec in prog.outputs:
+            if spec.kind == "slot":
+                outs.append(spec.slot.name)
+            elif spec.kind == "grad":
+                outs.append(f"{spec.slot.name}.grad")
+            elif spec.kind == "export":
+                outs.append(self.name(spec.buf))
+            else:
+                outs.append(f"_result({self.name(spec.buf)}, {spec.requires_grad}, {spec.node_name!r})")
+        if export:
+            saved = [self.name(b) for b in prog.saved]
+            versioned = [b.ref.name for b in prog.saved if b.role == "data"]
+            outs.append("(" + "".join(n + ", " for n in saved) + ")")
+            outs.append("(" + "".join(slot.name + ", " for slot, _ in prog.export_edges) + ")")
+            outs.append("(" + "".join(n + ", " for n in versioned) + ")")
+        body.append("return (" + "".join(o + ", " for o in outs) + ")")
+        text = "\n".join(lines + ["    " + line for line in body]) + "\n"
+        if export:
+            text += "\n\n" + self._backward_driver(bwd_steps)
+        return text
+
+    def _backward_driver(self, steps):
+        prog = self.L.program
+        body = []
+        if prog.saved:
+            body.append("(" + ", ".join(self.name(b) for b in prog.saved) + ",) = S")
+        for b in prog.bufs:
+            if b.role == "gin":
+                body.append(f"{self.name(b)} = np.ascontiguousarray(G[{b.ref}], {_T[str(b.dtype)]})")
+        body += self._setup(steps, allocate=("fresh",))
+        body += self._steps(steps)
+        body.append("return (" + "".join(self.name(g) + ", " for _, g in prog.export_edges) + ")")
+        return "def run_backward(S, G, B, SH, N):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def _setup(self, steps, allocate):
+        """Bind the temporaries and numbers; allocate the per-call arrays these steps write;
+        make the views they use."""
+        bufs = self.L.program.bufs
+        used = set()
+        for step in steps:
+            for p in (step.prims if isinstance(step, Group) else [step]):
+                for b in list(p.reads) + list(p.writes):
+                    used.add(id(b))
+                    while b.role == "view":
+                        b = b.base
+                        used.add(id(b))
+                if isinstance(p, Py):
+                    for b in p.bufs.values():
+                        used.add(id(b))
+        for spec in self.L.program.outputs:
+            if spec.buf is not None and "saved" in allocate:
+                used.add(id(spec.buf))
+        body = []
+        if self.temps:
+            body.append("(" + ", ".join(self.name(b) for b in self.temps) + ",) = B")
         for b in bufs:
             if b.role == "num":
-                self.numbers.append(b.value)
-                body.append(f"{self.name(b)} = N[{len(self.numbers) - 1}]")
-            elif b.role == "fresh":
-                body.append(f"{self.name(b)} = np.empty(SH[{self.sh(b.shape)}], {_T[str(b.dtype)]})")
+                k = self._num_index.get(id(b))
+                if k is None:
+                    self.numbers.append(b.value)
+                    k = self._num_index[id(b)] = len(self.numbers) - 1
+                body.append(f"{self.name(b)} = N[{k}]")
+            elif b.role in allocate and id(b) in used:
+                written_here = any(b in (p.writes if not isinstance(p, Py) else p.writes)
+                                   for step in steps
+                                   for p in (step.prims if isinstance(step, Group) else [step]))
+                if written_here or b.role == "saved":
+                    body.append(f"{self.name(b)} = np.empty(SH[{self.sh(b.shape)}], {_T[str(b.dtype)]})")
         for b in bufs:
-            if b.role == "view":
+            if b.role == "view" and id(b) in used:
                 body.append(f"{self.name(b)} = {self.name(b.base)}.reshape(SH[{self.sh(b.shape)}])")
-        for step in self.steps:
+        return body
+
+    def _steps(self, steps):
+        body = []
+        for step in steps:
             if isinstance(step, Gemm):
                 a = self.name(step.a) + (".T" if step.trans_a else "")
                 c = self.name(step.b) + (".T" if step.trans_b else "")
@@ -135,18 +207,7 @@ class Codegen:
                     body.append(line.format(**{k: self.name(b) for k, b in step.bufs.items()}))
             else:
                 body.append(self._kernel(step))
-        for line in L.program.epilogue:
-            body.append(re.sub(r"\{(\d+)\}", lambda m: self.name(bufs[int(m.group(1))]), line))
-        outs = []
-        for spec in L.program.outputs:
-            if spec.kind == "slot":
-                outs.append(spec.slot.name)
-            elif spec.kind == "grad":
-                outs.append(f"{spec.slot.name}.grad")
-            else:
-                outs.append(f"_result({self.name(spec.buf)}, {spec.requires_grad}, {spec.node_name!r})")
-        body.append("return (" + "".join(o + ", " for o in outs) + ")")
-        return "\n".join(lines + ["    " + line for line in body]) + "\n"
+        return body
 
     # ---- kernels ---------------------------------------------------------------------------------
     def _kernel(self, group):

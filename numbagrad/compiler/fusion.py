@@ -55,10 +55,11 @@ def _conflicts(a, b):
     return False
 
 
-def fuse(program):
-    """The driver's steps in order: Gemm / Py instructions and Groups."""
+def fuse(program, prims=None):
+    """The driver's steps in order: Gemm / Py instructions and Groups (of `prims`, by default
+    the whole program)."""
     steps = []
-    for prim in program.prims:
+    for prim in (program.prims if prims is None else prims):
         if isinstance(prim, (Map, SumLead)):
             domain = _domain(prim)
             target = None

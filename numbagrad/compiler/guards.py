@@ -77,7 +77,8 @@ def _slot_lines(cg, slot):
     if slot.kind == "arg":
         out = [f"{t} = A[{slot.index}]",
                f"if not isinstance({t}, Tensor) or {t}.requires_grad is not {rg}"
-               + (f" or {t}.grad_fn is not None" if rg else "") + ":", "    return None",
+               + (f" or {t}.grad_fn is not None" if rg and not cg.L.exported else "") + ":",
+               "    return None",
                f"{d} = {t}._data",
                f"if {d}.shape != SH[{k}] or {d}.dtype != {dt}:", "    return None"]
         if slot.written:

@@ -57,6 +57,8 @@ class Lowerer:
         self.record_of = {}       # id(graph node) -> OpRecord
         self.value_of_tensor = {}
         self.fresh_grads = set()  # ids of Bufs handed to a .grad (never handed to two)
+        self.exported = []        # (Value, Buf) of outputs whose graph stays alive (see export.py)
+        self.can_export = not any(type(e).__name__ != "OpRecord" for e in trace.events)
         for v in trace.values:
             self.value_of_tensor.setdefault(id(v.tensor), v)
 
@@ -199,6 +201,9 @@ class Lowerer:
     def finish(self):
         from .output import lower_outputs
         lower_outputs(self)
+        if self.exported:
+            from .export import lower_export
+            lower_export(self)
         epi = self.program.epilogue
         for slot in self.slots:
             if slot.n not in self.grad_state:

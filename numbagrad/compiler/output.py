@@ -77,8 +77,13 @@ def _spec(L, v, handed):
     t = v.tensor
     node = t.grad_fn
     if node is not None and node._saved is not None:
-        raise Unsupported("the function returns a tensor whose graph is still alive (not freed by "
-                          "a backward() inside the function); no compiled form yet")
+        if not L.can_export:
+            raise Unsupported("the function returns a tensor whose graph is still alive (not freed "
+                              "by a backward() inside it) and also runs a backward or an optimizer "
+                              "step; no compiled form")
+        buf = _fresh(L, L.data(v), handed)
+        L.exported.append((v, buf))
+        return OutSpec("export", buf=buf, requires_grad=True, node_name=len(L.exported) - 1)
     buf = _fresh(L, L.data(v), handed)
     return OutSpec("buf", buf=buf, requires_grad=bool(t.requires_grad),
                    node_name=node.name() if node is not None else None)

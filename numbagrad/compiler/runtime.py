@@ -71,8 +71,33 @@ class Specialisation:
         return self.run(args, [r() for r in self.externals], [r() for r in self.objects],
                         self.buffers, self.shapes, self.numbers)
 
+    run_backward = None
+    export_meta = None
+
     def result(self, outputs):
+        if self.run_backward is not None:
+            outputs = self._export(outputs)
         return _fill(self.template, outputs)
+
+    def _export(self, outputs):
+        """Wrap the exported outputs around one CompiledGraphNode (see export.py)."""
+        from .export import CompiledGraphNode
+        from .output import OutRef  # noqa: F401
+        *outs, saved, edge_tensors, version_tensors = outputs
+        node = CompiledGraphNode(self, saved, edge_tensors, version_tensors, self.export_meta)
+        result = []
+        k = 0
+        for o in outs:
+            if type(o) is np.ndarray:
+                t = _wrap(o)
+                t.requires_grad = True
+                t.grad_fn = node
+                t._output_nr = k
+                k += 1
+                result.append(t)
+            else:
+                result.append(o)
+        return result
 
 
 def _fill(template, outputs):
