@@ -7,6 +7,7 @@ good, with one warning naming the reason and the line (an error with `fullgraph=
 """
 import functools
 import inspect
+import threading
 import warnings
 
 from ..autograd.grad_mode import is_grad_enabled
@@ -53,6 +54,7 @@ class CompiledFunction:
         self.captures = 0
         self.eager_reason = None
         self._signature = None
+        self._lock = threading.RLock()  # the specialisations' buffers are shared: one call at a time
         functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args, **kwargs):
@@ -60,17 +62,18 @@ class CompiledFunction:
             args = self._positional(args, kwargs)
         if self.eager_reason is not None or active_capture() is not None:
             return self.fn(*args)
-        specs = self.specialisations
-        for i, spec in enumerate(specs):
-            outputs = spec(args)
-            if outputs is None:
-                continue
-            if outputs is _EAGER:
-                return self.fn(*args)
-            if i:
-                specs.insert(0, specs.pop(i))
-            return spec.result(outputs)
-        return self._capture(args)
+        with self._lock:
+            specs = self.specialisations
+            for i, spec in enumerate(specs):
+                outputs = spec(args)
+                if outputs is None:
+                    continue
+                if outputs is _EAGER:
+                    return self.fn(*args)
+                if i:
+                    specs.insert(0, specs.pop(i))
+                return spec.result(outputs)
+            return self._capture(args)
 
     def _positional(self, args, kwargs):
         if self._signature is None:
