@@ -20,10 +20,8 @@ its machine code, serves every batch size.
 """
 import re
 
-import numpy as np
-
 from .fusion import Group
-from .ir import Gemm, Kernel, Map, Py, SumAll, SumLead, Update
+from .ir import Gemm, Map, Py, SumLead
 from .optim_lowering import update_source
 from .templates import HELPERS, TEMPLATES
 
@@ -367,7 +365,3 @@ def _suffix(line, j):
     """Rename the update loop's local variables with suffix j (one block a parameter, so that the
     blocks of parameters of different dtypes do not share a variable)."""
     return _LOCAL_RE.sub(lambda m: f"{m.group(1)}_{j}", line)
-
-
-def dtype_const(dtype):
-    return f"_DT_{np.dtype(dtype).name}"

@@ -57,7 +57,7 @@ def make_guards(L, nargs, grad_enabled, fn, arg_values):
 
 
 class _TensorArg:
-    pass
+    """Marks a tensor among the captured arguments (tensors are guarded by their slots)."""
 
 
 _TENSOR = _TensorArg()

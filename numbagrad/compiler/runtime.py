@@ -82,7 +82,6 @@ class Specialisation:
     def _export(self, outputs):
         """Wrap the exported outputs around one CompiledGraphNode (see export.py)."""
         from .export import CompiledGraphNode
-        from .output import OutRef  # noqa: F401
         *outs, saved, edge_tensors, version_tensors = outputs
         node = CompiledGraphNode(self, saved, edge_tensors, version_tensors, self.export_meta)
         result = []
