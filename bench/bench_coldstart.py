@@ -6,6 +6,12 @@ Measured, each in a new process (median of a few runs):
   EMPTY numba cache (`NUMBA_CACHE_DIR` set to a new temporary folder for each run: every kernel the
   step needs is compiled), with a WARM one (the same folder, primed by one untimed run), and for
   PyTorch.
+- `numbagrad.compile` on the same step: the time from the first call of the compiled function to
+  the end of its first compiled step (the first call runs eagerly while it is captured; the
+  second generates, compiles or loads, and runs the code), with empty caches (numba's and the
+  generated modules'), with only the generated modules' cache empty (numbagrad's own kernels
+  cached, the usual first run of a new script), and with both warm (a new process running the
+  same script again).
 Each run reports the time inside the process (from before the import to after the step's
 `loss.item()`) and the wall time of the whole process (interpreter start-up and exit included).
 """
@@ -45,11 +51,36 @@ print('{{"import": %r, "total": %r, "loss": %r}}' % (t1 - t0, t2 - t0, loss))
 """
 
 
-def run_snippet(code, cache_dir=None):
+COMPILE_SNIPPET = """
+import time
+t0 = time.perf_counter()
+import numbagrad as lib
+t1 = time.perf_counter()
+import bench_training as bt
+lib.set_num_threads({threads})
+net = bt.build_mlp(lib, bt.init_weights(0))
+opt = bt.make_optimizer(lib, net.parameters(), "sgd")
+crit = bt.make_criterion(lib)
+batches = [(lib.from_numpy(x), lib.from_numpy(y)) for x, y in bt.random_batches(64, 2)]
+step = lib.compile(lambda x, y: bt.train_step(net, crit, opt, x, y))
+t2 = time.perf_counter()
+step(*batches[0]).item()
+t3 = time.perf_counter()
+loss = step(*batches[1]).item()
+t4 = time.perf_counter()
+assert step.specialisations, step.eager_reason
+print('{{"import": %r, "total": %r, "capture": %r, "compiled_step": %r, "to_first_compiled": %r, "loss": %r}}'
+      % (t1 - t0, t4 - t0, t3 - t2, t4 - t3, t4 - t2, loss))
+"""
+
+
+def run_snippet(code, cache_dir=None, compile_dir=None):
     """(result dict from the child's last line, wall seconds of the process)."""
     env = subprocess_env()
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = cache_dir
+    if compile_dir is not None:
+        env["NUMBAGRAD_CACHE_DIR"] = compile_dir
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=HERE)
     wall = time.perf_counter() - start
@@ -61,10 +92,14 @@ def run_snippet(code, cache_dir=None):
 
 
 def _summary(label, runs):
-    return {"label": label, "runs": runs,
-            "in_process_seconds": statistics.median(r["total"] for r in runs),
-            "import_seconds": statistics.median(r["import"] for r in runs),
-            "wall_seconds": statistics.median(r["wall"] for r in runs)}
+    out = {"label": label, "runs": runs,
+           "in_process_seconds": statistics.median(r["total"] for r in runs),
+           "import_seconds": statistics.median(r["import"] for r in runs),
+           "wall_seconds": statistics.median(r["wall"] for r in runs)}
+    if "to_first_compiled" in runs[0]:
+        for key in ("capture", "compiled_step", "to_first_compiled"):
+            out[key + "_seconds"] = statistics.median(r[key] for r in runs)
+    return out
 
 
 def run(quick=False, threads=2, with_torch=None):
@@ -91,6 +126,20 @@ def run(quick=False, threads=2, with_torch=None):
         results["step_numbagrad_warm"] = _summary(
             "numbagrad: import + model + first step, warm numba cache",
             [run_snippet(step, warm_dir) for _ in range(n)])
+        comp = COMPILE_SNIPPET.format(threads=threads)
+        cold_runs, new_script_runs = [], []
+        for i in range(n_cold):
+            cold_runs.append(run_snippet(comp, os.path.join(tmp, f"ccold{i}"), os.path.join(tmp, f"gcold{i}")))
+            new_script_runs.append(run_snippet(comp, warm_dir, os.path.join(tmp, f"gnew{i}")))
+        results["compile_cold"] = _summary(
+            "numbagrad.compile: import + model + first compiled step, empty caches", cold_runs)
+        results["compile_new_script"] = _summary(
+            "numbagrad.compile: ... , numbagrad's kernels cached, the step's code not", new_script_runs)
+        compile_dir = os.path.join(tmp, "gwarm")
+        run_snippet(comp, warm_dir, compile_dir)
+        results["compile_warm"] = _summary(
+            "numbagrad.compile: ... , both caches warm (the same script again)",
+            [run_snippet(comp, warm_dir, compile_dir) for _ in range(n)])
         if with_torch:
             results["import_torch"] = _summary(
                 "`import torch`", [run_snippet(IMPORT_SNIPPET.format(lib="torch")) for _ in range(n)])
@@ -109,8 +158,17 @@ def table(results, n, n_cold):
     rows = [[r["label"], f"{r['import_seconds']:.2f}", f"{r['in_process_seconds']:.2f}", f"{r['wall_seconds']:.2f}",
              len(r["runs"])] for r in results.values()]
     header = ["fresh process", "import (s)", "import + rest (s)", "process wall (s)", "runs"]
-    return ("Cold start, each row a new `python -c` process, medians (the first step is SGD momentum at "
+    text = ("Cold start, each row a new `python -c` process, medians (the first step is SGD momentum at "
             "batch 64):\n\n" + markdown_table(header, rows))
+    comp = [r for r in results.values() if "to_first_compiled_seconds" in r]
+    if comp:
+        rows = [[r["label"].split(": ", 1)[1], f"{r['capture_seconds']:.2f}", f"{r['compiled_step_seconds']:.2f}",
+                 f"{r['to_first_compiled_seconds']:.2f}"] for r in comp]
+        text += ("\n\n`numbagrad.compile`, from the first call of the compiled step to the end of the first "
+                 "compiled step:\n\n" + markdown_table(
+                     ["caches", "1st call: eager + capture + codegen (s)", "2nd call: compile or load + run (s)",
+                      "to the first compiled step (s)"], rows))
+    return text
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Epoch benchmark: one epoch through the DataLoader, numbagrad beside PyTorch, with peak RSS.
+"""Epoch benchmark: one epoch through the DataLoader, numbagrad (eager and with the step compiled by
+`numbagrad.compile`) beside PyTorch, with peak RSS.
 
 Each framework's epoch runs in its own fresh process (this file with `--worker`), so its peak
 resident memory (VmHWM from /proc/self/status; `ru_maxrss` where /proc is missing) is its own.
@@ -6,8 +7,10 @@ The parent writes the training data once as .npy files; each worker loads them, 
 reference MLP from the same weights, wraps the arrays in its framework's `TensorDataset` and
 `DataLoader(batch_size=64, shuffle=True)`, runs a few warm-up steps (numbagrad's kernel loading
 or compiling; excluded), then times one epoch written as `examples/mnist_mlp.py` writes it
-(`running_loss += loss.item()` included). Workers of the two frameworks alternate, `rounds`
-times; the median epoch time is reported.
+(`running_loss += loss.item()` included); "numbagrad_compiled" runs the same step as one function
+through `numbagrad.compile` (its warm-up steps capture and compile it; the epoch's last, smaller
+batch is captured during the epoch, as a user's would be). Workers alternate, `rounds` times; the
+median epoch time is reported.
 
 Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist (via `numbagrad.datasets.FashionMNIST`)
 when present, else random data of the same shape; the results say which.
@@ -62,7 +65,7 @@ def _status_kb(field):
 def worker(framework, data_dir, threads, optimizer, batch_size, seed):
     """Runs in a fresh process: one epoch of `framework`; prints one JSON line."""
     start = time.perf_counter()
-    if framework == "numbagrad":
+    if framework.startswith("numbagrad"):
         import numbagrad as lib
         from numbagrad.utils.data import DataLoader, TensorDataset
     else:
@@ -81,11 +84,21 @@ def worker(framework, data_dir, threads, optimizer, batch_size, seed):
     opt = bt.make_optimizer(lib, net.parameters(), optimizer)
     loader = DataLoader(TensorDataset(lib.from_numpy(x), lib.from_numpy(y)), batch_size=batch_size, shuffle=True)
 
+    def train_step(inputs, labels):
+        opt.zero_grad()
+        outputs = net(inputs)
+        loss = criterion(outputs, labels)
+        loss.backward()
+        opt.step()
+        return loss
+    if framework.endswith("_compiled"):
+        train_step = lib.compile(train_step)
+
     start = time.perf_counter()
     batches = iter(loader)
     for _ in range(WARMUP_STEPS):
         inputs, labels = next(batches)
-        bt.train_step(net, criterion, opt, inputs, labels).item()
+        train_step(inputs, labels).item()
     del batches
     warmup_seconds = time.perf_counter() - start
 
@@ -93,11 +106,7 @@ def worker(framework, data_dir, threads, optimizer, batch_size, seed):
     running_loss, steps = 0.0, 0
     start = time.perf_counter()
     for inputs, labels in loader:
-        opt.zero_grad()
-        outputs = net(inputs)
-        loss = criterion(outputs, labels)
-        loss.backward()
-        opt.step()
+        loss = train_step(inputs, labels)
         running_loss += loss.item()
         steps += 1
     epoch_seconds = time.perf_counter() - start
@@ -135,7 +144,7 @@ def run_worker(framework, data_dir, threads, optimizer="sgd", batch_size=64, see
 def run(quick=False, threads=2, frameworks=None):
     """Median epoch time and peak RSS per framework; returns (results, Markdown table)."""
     if frameworks is None:
-        frameworks = ["numbagrad"]
+        frameworks = ["numbagrad_compiled", "numbagrad"]
         try:
             import importlib.util
             if importlib.util.find_spec("torch") is not None:
@@ -172,7 +181,7 @@ def run(quick=False, threads=2, frameworks=None):
 
 
 def table(results):
-    names = {"numbagrad": "numbagrad", "torch": "PyTorch"}
+    names = {"numbagrad": "numbagrad eager", "numbagrad_compiled": "numbagrad compiled", "torch": "PyTorch"}
     s = results["summary"]
     rows = []
     for fw, r in s.items():
@@ -189,7 +198,8 @@ def table(results):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--worker", choices=["numbagrad", "torch"], help="run one epoch in this process")
+    p.add_argument("--worker", choices=["numbagrad", "numbagrad_compiled", "torch"],
+                   help="run one epoch in this process")
     p.add_argument("--data", help="folder holding x.npy and y.npy (worker)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd")

@@ -1,4 +1,5 @@
-"""Training-step benchmark: numbagrad, PyTorch eager (when installed) and a hand-written NumPy step.
+"""Training-step benchmark: numbagrad compiled and eager, PyTorch eager and `torch.compile` (when
+installed and it runs), and a hand-written NumPy step.
 
 The reference workload: the 784-128-64-10 ReLU MLP (`nn.Linear` x3, `F.relu`),
 `nn.CrossEntropyLoss`, `optim.SGD(lr=0.01, momentum=0.9)` or `optim.Adam(lr=1e-3)`, one full
@@ -6,7 +7,9 @@ step - `zero_grad`, forward, loss, `backward`, `step` - on float32 data.
 
 numbagrad and PyTorch run the SAME code (`build_mlp`, `make_optimizer`, `train_step` take the
 module `numbagrad` or `torch`), start from the same weights (NumPy arrays copied into each model)
-and see the same batches. Before timing, the first-step losses of the three must agree (rtol
+and see the same batches. The compiled candidates wrap that same step function in
+`numbagrad.compile` / `torch.compile` (PyTorch's breaks its graph at `backward()` and compiles
+the pieces; its compile takes tens of seconds per configuration, so `--quick` leaves it out). Before timing, the first-step losses of the three must agree (rtol
 1e-4), or the benchmark stops. Timing alternates blocks of steps of each candidate, with a short
 sleep before each block so the previous candidate's thread pools go idle
 (`timing.compare_samples`), and reports the median ms per step.
@@ -104,18 +107,24 @@ def train_step(net, criterion, optimizer, x, y):
 
 
 class FrameworkRunner:
-    """A framework's model, optimizer and batches, stepping through the batches in a cycle."""
+    """A framework's model, optimizer and batches, stepping through the batches in a cycle; with
+    `compiled`, the step function goes through the framework's `compile`."""
 
-    def __init__(self, lib, weights, optimizer, batches):
+    def __init__(self, lib, weights, optimizer, batches, compiled=False):
         self.net = build_mlp(lib, weights)
         self.criterion = make_criterion(lib)
         self.optimizer = make_optimizer(lib, self.net.parameters(), optimizer)
         self.batches = [(lib.from_numpy(x), lib.from_numpy(y)) for x, y in batches]
         self._cycle = itertools.cycle(self.batches)
+        net, criterion, opt = self.net, self.criterion, self.optimizer
+
+        def step(x, y):
+            return train_step(net, criterion, opt, x, y)
+        self._step = lib.compile(step) if compiled else step
 
     def step(self):
         x, y = next(self._cycle)
-        return train_step(self.net, self.criterion, self.optimizer, x, y)
+        return self._step(x, y)
 
     def step_loss(self):
         return float(self.step().item())
@@ -141,13 +150,21 @@ def _rel(a, b):
 def check_losses(runners, batch_size, optimizer, steps=3):
     """Run `steps` steps of each runner; the first losses must agree within FIRST_LOSS_RTOL of the
     reference (PyTorch when present, else NumPy); later ones (which test the update) are reported and
-    only warned about. Returns ({name: [losses]}, {name: first-step seconds}, warnings)."""
+    only warned about. Returns ({name: [losses]}, {name: [seconds of the first two steps]}, warnings)."""
     losses, first_seconds = {}, {}
-    for name, runner in runners.items():
-        start = time.perf_counter()
-        losses[name] = [runner.step_loss()]
-        first_seconds[name] = time.perf_counter() - start
-        losses[name] += [runner.step_loss() for _ in range(steps - 1)]
+    for name, runner in list(runners.items()):
+        losses[name], first_seconds[name] = [], []
+        try:
+            for i in range(steps):
+                start = time.perf_counter()
+                losses[name].append(runner.step_loss())
+                if i < 2:
+                    first_seconds[name].append(time.perf_counter() - start)
+        except Exception as e:  # noqa: BLE001 - a compiler that cannot run here is left out
+            if not name.endswith("_compiled"):
+                raise
+            print(f"  {name}: left out ({type(e).__name__}: {str(e)[:200]})", flush=True)
+            del runners[name], losses[name], first_seconds[name]
     ref = "torch" if "torch" in runners else "numpy"
     warnings = []
     for name, values in losses.items():
@@ -164,10 +181,15 @@ def check_losses(runners, batch_size, optimizer, steps=3):
     return losses, first_seconds, warnings
 
 
-def bench_config(libs, batch_size, optimizer, repeat, target_seconds, pause, batch_count=8):
+def bench_config(libs, batch_size, optimizer, repeat, target_seconds, pause, batch_count=8,
+                 torch_compile=True):
     weights = init_weights(0)
     batches = random_batches(batch_size, batch_count, seed=batch_size)
-    runners = {name: FrameworkRunner(lib, weights, optimizer, batches) for name, lib in libs.items()}
+    runners = {}
+    for name, lib in libs.items():
+        if name != "torch" or torch_compile:
+            runners[name + "_compiled"] = FrameworkRunner(lib, weights, optimizer, batches, compiled=True)
+        runners[name] = FrameworkRunner(lib, weights, optimizer, batches)
     runners["numpy"] = NumpyRunner(weights, optimizer, batches)
     losses, first_seconds, warnings = check_losses(runners, batch_size, optimizer)
     samples, numbers = compare_samples({name: r.step for name, r in runners.items()}, repeat, target_seconds,
@@ -176,12 +198,14 @@ def bench_config(libs, batch_size, optimizer, repeat, target_seconds, pause, bat
             "ms_per_step": {k: statistics.median(v) * 1e3 for k, v in samples.items()},
             "ms_spread": {k: {q: t * 1e3 for q, t in spread(v).items()} for k, v in samples.items()},
             "steps_per_block": numbers, "blocks": repeat, "pause_seconds": pause,
-            "first_step_ms": {k: v * 1e3 for k, v in first_seconds.items()},
+            "first_step_ms": {k: v[0] * 1e3 for k, v in first_seconds.items()},
+            "second_step_ms": {k: v[1] * 1e3 for k, v in first_seconds.items()},
             "losses": losses, "warnings": warnings}
 
 
-def run(quick=False, batch_sizes=None, optimizers=OPTIMIZERS):
-    """Benchmark every (batch size, optimizer); returns (results, Markdown table)."""
+def run(quick=False, batch_sizes=None, optimizers=OPTIMIZERS, torch_compile=None):
+    """Benchmark every (batch size, optimizer); returns (results, Markdown table).
+    `torch_compile`: include `torch.compile` (default: unless quick)."""
     import numbagrad
     libs = {"numbagrad": numbagrad}
     try:
@@ -195,10 +219,12 @@ def run(quick=False, batch_sizes=None, optimizers=OPTIMIZERS):
     # the pause, OpenBLAS workers still spinning after a NumPy/numbagrad block slowed PyTorch's next
     # block by up to 1.7x on 2 cores (0.2-0.5 s was enough for them to go idle)
     repeat, target, pause = (3, 0.01, 0.1) if quick else (15, 0.1, 0.3)
+    if torch_compile is None:
+        torch_compile = not quick
     results = []
     for bs in batch_sizes:
         for opt in optimizers:
-            r = bench_config(libs, bs, opt, repeat, target, pause)
+            r = bench_config(libs, bs, opt, repeat, target, pause, torch_compile=torch_compile)
             results.append(r)
             ms = r["ms_per_step"]
             print(f"  step batch {bs:5d} {opt:4s}: " + ", ".join(f"{k} {v:.3f} ms" for k, v in ms.items()),
@@ -217,14 +243,17 @@ def _ratio(d, key):
 
 
 def table(results):
-    header = ["batch", "optimizer", "numbagrad (ms)", "PyTorch (ms)", "NumPy (ms)",
-              "numbagrad / PyTorch", "NumPy / PyTorch", "first-step loss"]
+    header = ["batch", "optimizer", "numbagrad compiled (ms)", "numbagrad eager (ms)", "PyTorch (ms)",
+              "torch.compile (ms)", "NumPy (ms)", "compiled / PyTorch", "eager / PyTorch",
+              "torch.compile / PyTorch", "first-step loss"]
     rows, noisy = [], False
     for r in results:
         ms = r["ms_per_step"]
         first = r["losses"]["numbagrad"][0]
-        row = [r["batch_size"], r["optimizer"], _ms(ms, "numbagrad"), _ms(ms, "torch"), _ms(ms, "numpy"),
-               _ratio(ms, "numbagrad"), _ratio(ms, "numpy"), f"{first:.6f}"]
+        row = [r["batch_size"], r["optimizer"], _ms(ms, "numbagrad_compiled"), _ms(ms, "numbagrad"),
+               _ms(ms, "torch"), _ms(ms, "torch_compiled"), _ms(ms, "numpy"),
+               _ratio(ms, "numbagrad_compiled"), _ratio(ms, "numbagrad"), _ratio(ms, "torch_compiled"),
+               f"{first:.6f}"]
         if any(s["q3"] > NOISY_Q3_OVER_Q1 * s["q1"] for s in r["ms_spread"].values()):
             row[1] += " *"
             noisy = True
@@ -233,11 +262,16 @@ def table(results):
     if noisy:
         main += (f"\n\n\\* noisy: for some candidate the third quartile of the block times exceeds "
                  f"{NOISY_Q3_OVER_Q1}x the first (other load on the machine?); see ms_spread in training.json.")
-    first_rows = [[r["batch_size"], r["optimizer"]] + [_ms(r["first_step_ms"], k) for k in ("numbagrad", "torch", "numpy")]
+    names = ("numbagrad_compiled", "numbagrad", "torch", "torch_compiled", "numpy")
+    first_rows = [[r["batch_size"], r["optimizer"]] + [_ms(r["first_step_ms"], k) for k in names]
+                  + [_ms(r["second_step_ms"], k) for k in ("numbagrad_compiled", "torch_compiled")]
                   for r in results]
-    first = markdown_table(["batch", "optimizer", "numbagrad (ms)", "PyTorch (ms)", "NumPy (ms)"], first_rows)
+    first = markdown_table(["batch", "optimizer", "numbagrad compiled (ms)", "numbagrad eager (ms)",
+                            "PyTorch (ms)", "torch.compile (ms)", "NumPy (ms)",
+                            "numbagrad compiled, 2nd step (ms)", "torch.compile, 2nd step (ms)"], first_rows)
     r0 = results[0]
     main += (f"\n\nMedian of {r0['blocks']} alternating blocks of steps per candidate, each block after "
              f"{r0['pause_seconds']} s of sleep; same weights and batches in one process.")
-    return (main + "\n\nFirst step in this process (each configuration builds new models; numbagrad's "
-            "first configuration includes loading or compiling its kernels):\n\n" + first)
+    return (main + "\n\nFirst steps in this process (each configuration builds new models; numbagrad's "
+            "first configuration includes loading or compiling its kernels; a compiled step's first call "
+            "runs eagerly while it is captured, its second call generates and compiles the code):\n\n" + first)

@@ -124,7 +124,8 @@ def main(argv=None):
         import bench_epoch
         print("## Epoch (running)", flush=True)
         results, table = bench_epoch.run(quick=args.quick, threads=args.threads,
-                                         frameworks=["numbagrad"] + (["torch"] if torch is not None else []))
+                                         frameworks=["numbagrad_compiled", "numbagrad"]
+                                         + (["torch"] if torch is not None else []))
         emit("Epoch with the DataLoader", table, "epoch", results)
     if "coldstart" in sections:
         import bench_coldstart

@@ -3,6 +3,7 @@
     python examples/mnist_mlp.py                       # MNIST/Fashion-MNIST if on disk, else the embedded digits
     python examples/mnist_mlp.py --dataset fashion-mnist --epochs 10
     python examples/mnist_mlp.py --optimizer adam --lr 1e-3 --save mlp.ckpt --plot curves.png
+    python examples/mnist_mlp.py --compile             # the training step as generated numba code
 
 Only the imports differ from the PyTorch version of this script (`--torch` runs that version).
 """
@@ -23,6 +24,8 @@ def parse_args(argv=None):
     p.add_argument("--plot", metavar="PATH", help="PNG of loss and accuracy per epoch (needs matplotlib)")
     p.add_argument("--data-root", metavar="DIR", help="where to look for MNIST / Fashion-MNIST files")
     p.add_argument("--no-progress", action="store_true", help="no per-batch progress bar")
+    p.add_argument("--compile", action="store_true",
+                   help="compile the training step and the evaluation with torch.compile / numbagrad.compile")
     p.add_argument("--torch", action="store_true", help="run the same script with PyTorch instead")
     return p.parse_args(argv)
 
@@ -121,6 +124,19 @@ def main():
     else:
         optimizer = optim.Adam(net.parameters(), lr=args.lr or 1e-3)
 
+    def train_step(inputs, labels):
+        optimizer.zero_grad()
+        outputs = net(inputs)
+        loss = criterion(outputs, labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    evaluate = net
+    if args.compile:
+        train_step = torch.compile(train_step)  # forward, backward and the update, as one step
+        evaluate = torch.compile(net)
+
     history = []
     for epoch in range(args.epochs):
         start = time.perf_counter()
@@ -128,11 +144,7 @@ def main():
         running_loss, batches = 0.0, 0
         for inputs, labels in progress(trainloader, len(trainloader), f"epoch {epoch + 1}",
                                        not args.no_progress):
-            optimizer.zero_grad()
-            outputs = net(inputs)
-            loss = criterion(outputs, labels)
-            loss.backward()
-            optimizer.step()
+            loss = train_step(inputs, labels)
             running_loss += loss.item()
             batches += 1
         seconds = time.perf_counter() - start
@@ -141,7 +153,7 @@ def main():
         correct, total = 0, 0
         with torch.no_grad():
             for images, labels in testloader:
-                outputs = net(images)
+                outputs = evaluate(images)
                 _, predicted = torch.max(outputs.data, 1)
                 total += labels.size(0)
                 correct += (predicted == labels).sum().item()

@@ -121,6 +121,7 @@ class Function:
         if self._saved:  # a node that saved nothing can run again, as in PyTorch
             self._saved = None
         self._saved_versions = ()
+        self._backward_ran = True  # numbagrad.compile tells a used graph from a live one by it
 
 
 class ArrayFunction(Function):

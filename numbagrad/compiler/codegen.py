@@ -1,0 +1,367 @@
+"""Code generation: the Python source of a compiled step's module.
+
+The module holds module-level `@njit(cache=True)` kernels (one a fused group, see fusion.py) and a
+plain Python function `run(A, E, X, B, SH, N)`, the driver:
+
+    A   the call's positional arguments        E   the external tensors (parameters, buffers)
+    X   guarded Python objects (modules, optimizers, the function's globals and closure cells)
+    B   this specialisation's preallocated buffers
+    SH  this specialisation's shapes           N   its size-dependent numbers (element counts)
+
+The driver's prologue checks every guard and fetches every array the step touches, with no side
+effect: on a failed guard it returns None (the caller tries another specialisation or captures
+again); on labels out of range it returns `EAGER` (the call runs eagerly and raises PyTorch's
+error). Then it allocates the arrays handed to the user, runs the GEMMs (NumPy's BLAS into
+preallocated outputs) and the kernels in order, writes `.grad`s and version counters, and returns
+the output arrays and tensors.
+
+No size appears in the source (sizes come from SH and N), so one module, and numba's cache of
+its machine code, serves every batch size.
+"""
+import re
+
+from .fusion import Group
+from .ir import Gemm, Map, Py, SumLead
+from .optim_lowering import update_source
+from .templates import HELPERS, TEMPLATES
+
+_T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
+
+HEADER = '''"""A training step compiled by numbagrad.compile (generated source: do not edit; the file is
+regenerated from the IR when missing, and its name is the hash of its source).
+
+Contract of the kernels below: they are called only by `run`, after its prologue has verified the
+shapes, dtypes, contiguity and writability of every argument, parameter, gradient and optimizer
+state array they read or write, and the range of every class label they index with - the one
+cheap check in front of the step. The kernels themselves check nothing (numba does not check
+bounds), except the class labels, which are checked again as they are read.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from numbagrad import random as _random
+from numbagrad.tensor import Tensor
+from numbagrad.compiler.runtime import EAGER, grad_enabled as _grad_enabled, grad_tensor as _grad_tensor
+from numbagrad.compiler.runtime import anomaly_enabled as _anomaly_enabled, result_tensor as _result
+
+_f4 = np.float32
+_f8 = np.float64
+_i8 = np.int64
+_nan = np.nan
+_inf = np.inf
+_DT_float32 = np.dtype(np.float32)
+_DT_float64 = np.dtype(np.float64)
+_DT_int64 = np.dtype(np.int64)
+_MISSING = object()
+'''
+
+
+class Generated:
+    """The source and what a specialisation needs to call it: the concrete shapes (SH), numbers
+    (N) and temporary buffers (B, allocated from `temps`)."""
+
+    def __init__(self, source, shapes, numbers, temps):
+        self.source, self.shapes, self.numbers, self.temps = source, shapes, numbers, temps
+
+
+class Codegen:
+    def __init__(self, L, steps, guard_lines):
+        self.L = L
+        self.steps = steps
+        self.guard_lines = guard_lines
+        self.shapes = []
+        self.numbers = []
+        self.temps = []
+        self.kernels = []
+        self.call_args = {}
+        self._num_index = {}
+
+    # ---- names --------------------------------------------------------------------------------
+    def sh(self, shape):
+        self.shapes.append(tuple(shape))
+        return len(self.shapes) - 1
+
+    def name(self, b):
+        """The driver's (and kernels') name of a Buf, or a literal for a constant."""
+        if b.role == "const":
+            return f"{_T[str(b.dtype)]}({b.value!r})" if b.value == b.value else f"{_T[str(b.dtype)]}(_nan)"
+        if b.role == "data":
+            return f"d{b.ref.n}"
+        if b.role == "grad":
+            return f"gr{b.ref.n}"
+        if b.role == "state":
+            return b.name
+        prefix = {"temp": "b", "fresh": "f", "view": "v", "num": "n", "local": "x", "saved": "s",
+                  "gin": "gi"}[b.role]
+        return f"{prefix}{b.id}"
+
+    # ---- the module ----------------------------------------------------------------------------
+    def generate(self):
+        driver = self._driver()
+        src = HEADER + HELPERS + "\n" + "\n\n".join(self.kernels) + "\n\n" + driver
+        return Generated(src, tuple(self.shapes), tuple(self.numbers), self.temps)
+
+    def _driver(self):
+        L = self.L
+        prog = L.program
+        bufs = prog.bufs
+        export = bool(getattr(prog, "export_edges", None))
+        fwd_steps, bwd_steps = self.steps if export else (self.steps, [])
+        lines = ["def run(A, E, X, B, SH, N):"]
+        body = list(self.guard_lines(self))
+        for labels, c, ignore in prog.label_checks:
+            k = self.sh((c,))
+            body += [f"if not _labels_ok({self.name(labels)}, SH[{k}][0], {ignore}):", "    return EAGER"]
+        self.temps = [b for b in bufs if b.role == "temp"]
+        body += self._setup(fwd_steps, allocate=("fresh", "saved"))
+        body += self._steps(fwd_steps)
+        for line in prog.epilogue:
+            body.append(re.sub(r"\{(\d+)\}", lambda m: self.name(bufs[int(m.group(1))]), line))
+        outs = []
+        for spec in prog.outputs:
+            if spec.kind == "slot":
+                outs.append(spec.slot.name)
+            elif spec.kind == "grad":
+                outs.append(f"{spec.slot.name}.grad")
+            elif spec.kind == "export":
+                outs.append(self.name(spec.buf))
+            else:
+                outs.append(f"_result({self.name(spec.buf)}, {spec.requires_grad}, {spec.node_name!r})")
+        if export:
+            saved = [self.name(b) for b in prog.saved]
+            versioned = [b.ref.name for b in prog.saved if b.role == "data"]
+            outs.append("(" + "".join(n + ", " for n in saved) + ")")
+            outs.append("(" + "".join(slot.name + ", " for slot, _ in prog.export_edges) + ")")
+            outs.append("(" + "".join(n + ", " for n in versioned) + ")")
+        body.append("return (" + "".join(o + ", " for o in outs) + ")")
+        text = "\n".join(lines + ["    " + line for line in body]) + "\n"
+        if export:
+            text += "\n\n" + self._backward_driver(bwd_steps)
+        return text
+
+    def _backward_driver(self, steps):
+        prog = self.L.program
+        body = []
+        if prog.saved:
+            body.append("(" + ", ".join(self.name(b) for b in prog.saved) + ",) = S")
+        for b in prog.bufs:
+            if b.role == "gin":
+                body.append(f"{self.name(b)} = np.ascontiguousarray(G[{b.ref}], {_T[str(b.dtype)]})")
+        body += self._setup(steps, allocate=("fresh",))
+        body += self._steps(steps)
+        body.append("return (" + "".join(self.name(g) + ", " for _, g in prog.export_edges) + ")")
+        return "def run_backward(S, G, B, SH, N):\n" + "\n".join("    " + line for line in body) + "\n"
+
+    def _setup(self, steps, allocate):
+        """Bind the temporaries and numbers; allocate the per-call arrays these steps write;
+        make the views they use."""
+        bufs = self.L.program.bufs
+        used = set()
+        for step in steps:
+            for p in (step.prims if isinstance(step, Group) else [step]):
+                for b in list(p.reads) + list(p.writes):
+                    used.add(id(b))
+                    while b.role == "view":
+                        b = b.base
+                        used.add(id(b))
+                if isinstance(p, Py):
+                    for b in p.bufs.values():
+                        used.add(id(b))
+        for spec in self.L.program.outputs:
+            if spec.buf is not None and "saved" in allocate:
+                used.add(id(spec.buf))
+        body = []
+        if self.temps:
+            body.append("(" + ", ".join(self.name(b) for b in self.temps) + ",) = B")
+        for b in bufs:
+            if b.role == "num":
+                k = self._num_index.get(id(b))
+                if k is None:
+                    self.numbers.append(b.value)
+                    k = self._num_index[id(b)] = len(self.numbers) - 1
+                body.append(f"{self.name(b)} = N[{k}]")
+            elif b.role in allocate and id(b) in used:
+                written_here = any(b in (p.writes if not isinstance(p, Py) else p.writes)
+                                   for step in steps
+                                   for p in (step.prims if isinstance(step, Group) else [step]))
+                if written_here or b.role == "saved":
+                    body.append(f"{self.name(b)} = np.empty(SH[{self.sh(b.shape)}], {_T[str(b.dtype)]})")
+        for b in bufs:
+            if b.role == "view" and id(b) in used:
+                body.append(f"{self.name(b)} = {self.name(b.base)}.reshape(SH[{self.sh(b.shape)}])")
+        return body
+
+    def _steps(self, steps):
+        body = []
+        for step in steps:
+            if isinstance(step, Gemm):
+                a = self.name(step.a) + (".T" if step.trans_a else "")
+                c = self.name(step.b) + (".T" if step.trans_b else "")
+                body.append(f"np.matmul({a}, {c}, out={self.name(step.out)})")
+            elif isinstance(step, Py):
+                for line in step.lines:
+                    body.append(line.format(**{k: self.name(b) for k, b in step.bufs.items()}))
+            else:
+                body.append(self._kernel(step))
+        return body
+
+    # ---- kernels ---------------------------------------------------------------------------------
+    def _kernel(self, group):
+        k = len(self.kernels)
+        fname = f"_k{k}"
+        if group.kind == "loop":
+            params, body = self._loop(group)
+        elif group.kind == "update":
+            params, body = self._updates(group)
+        elif group.kind == "sumall":
+            params, body = self._sumall(group.prims[0])
+        else:
+            params, body = self._template(group.prims[0])
+        args = [self.call_args.get(p, p) for p in params]
+        src = ('@njit(cache=True, error_model="numpy")\n'
+               f"def {fname}({', '.join(params)}):\n" + "\n".join("    " + line for line in body) + "\n")
+        self.kernels.append(src)
+        return f"{fname}({', '.join(args)})"
+
+    def _loop(self, group):
+        domain = group.domain
+        r = len(domain)
+        params, seen = [], set()
+
+        def use(b):
+            if b.role in ("const", "local"):
+                return
+            n = self.name(b)
+            if n not in seen:
+                seen.add(n)
+                params.append(n)
+
+        for p in group.prims:
+            for b in p.reads:
+                use(b)
+            for b in p.writes:
+                use(b)
+        shape_src = None
+        for p in group.prims:
+            for b in list(p.writes) + list(p.reads):
+                if b.role not in ("const", "local", "num") and b.shape == domain:
+                    shape_src = self.name(b)
+                    break
+            if shape_src:
+                break
+        body = []
+        if r:
+            if shape_src is None:
+                params.append("dims")
+                self.call_args["dims"] = f"SH[{self.sh(domain)}]"
+                shape_src = "dims"
+            body.append(", ".join(f"n{i}" for i in range(r)) + f", = {shape_src}.shape"
+                        if shape_src != "dims" else ", ".join(f"n{i}" for i in range(r)) + ", = dims")
+        for p in group.prims:
+            if isinstance(p, SumLead):
+                body.append(f"{self.name(p.out)}[...] = 0")
+        inner = []
+        loaded = {}
+        for p in group.prims:
+            if isinstance(p, Map):
+                operands = []
+                for b in p.ins:
+                    operands.append(self._operand(b, domain, inner, loaded))
+                expr = p.expr.replace("{T}", _T[str(p.out.dtype)])
+                expr = re.sub(r"\{(\d+)\}", lambda m: operands[int(m.group(1))], expr)
+                x = f"x{p.out.id}" if p.out.role == "local" else f"y{p.out.id}"
+                inner.append(f"{x} = {expr}")
+                if p.out.role != "local":
+                    inner.append(f"{self.name(p.out)}[{self._index(p.out, domain)}] = {x}")
+                    loaded[id(p.out)] = x
+            else:
+                src = self._operand(p.src, domain, inner, loaded)
+                inner.append(f"{self.name(p.out)}[{self._index(p.out, domain)}] += {src}")
+                loaded.pop(id(p.out), None)
+        if r:
+            indent = ""
+            for i in range(r):
+                body.append(f"{indent}for i{i} in range(n{i}):")
+                indent += "    "
+            body += [indent + line for line in inner]
+        else:
+            body += inner
+        return params, body
+
+    def _operand(self, b, domain, inner, loaded):
+        if b.role == "const":
+            return self.name(b)
+        if b.role == "local":
+            return f"x{b.id}"
+        if b.role == "num":
+            return self.name(b)
+        if id(b) in loaded:
+            return loaded[id(b)]
+        var = f"l{b.id}_{len(inner)}"
+        inner.append(f"{var} = {self.name(b)}[{self._index(b, domain)}]")
+        loaded[id(b)] = var
+        return var
+
+    @staticmethod
+    def _index(b, domain):
+        r, R = len(b.shape), len(domain)
+        if r == 0:
+            return "()"
+        parts = []
+        for d in range(r):
+            D = d + R - r
+            parts.append("0" if b.shape[d] == 1 and domain[D] != 1 else f"i{D}")
+        return ", ".join(parts)
+
+    def _sumall(self, p):
+        src, out = self.name(p.src), self.name(p.out)
+        zero = f"{_T[str(p.acc)]}(0.0)"
+        if p.acc == p.src.dtype:
+            expr = f"_pw({src}.reshape({src}.size), 0, {src}.size, {zero})"
+        else:
+            expr = f"_sum_chunked({src}.reshape({src}.size), {zero})"
+        return [src, out], [f"{out}[()] = {expr}"]
+
+    def _template(self, p):
+        names, params = [], []
+        for a in p.args:
+            if a is None:
+                names.append("None")
+            elif a.role in ("const",):
+                names.append(repr(a.value))
+            else:
+                n = self.name(a)
+                names.append(n)
+                if n not in params:
+                    params.append(n)
+        dtypes = [a.dtype if a is not None else None for a in p.args]
+        return params, TEMPLATES[p.template](names, p.options, dtypes)
+
+    def _updates(self, group):
+        params, body = [], []
+        for j, u in enumerate(group.prims):
+            names = {}
+            for key, b in u.arrays.items():
+                names[key] = self.name(b)
+                if names[key] not in params:
+                    params.append(names[key])
+            for key, expr in u.scalars.items():
+                names[key] = expr
+                if expr not in params:
+                    params.append(expr)
+            block = update_source(u, names, u.arrays["param"].dtype)
+            body += [_suffix(line, j) for line in block]
+        return params, body
+
+
+_LOCALS = ("_p _g _b _m _v _vm _sq _ga lr_ mom damp wd one w1 b2 c2 eps_ decay neg_step bc2s "
+           "small_w1 al c small_c g b p m v vmax denom sa ga avg i").split()
+_LOCAL_RE = re.compile(r"(?<![.\w])(" + "|".join(sorted(_LOCALS, key=len, reverse=True)) + r")(?!\w)")
+
+
+def _suffix(line, j):
+    """Rename the update loop's local variables with suffix j (one block a parameter, so that the
+    blocks of parameters of different dtypes do not share a variable)."""
+    return _LOCAL_RE.sub(lambda m: f"{m.group(1)}_{j}", line)
