@@ -7,10 +7,6 @@ from .pointwise import (  # noqa: F401
     reciprocal, sign, floor, ceil, round, trunc, clamp, clip, maximum, minimum, where,
     to_dtype, clone,
 )
-from .reduction import (  # noqa: F401
-    sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any,
-    count_nonzero,
-)
 from .linalg import matmul, mm, bmm, dot, mv  # noqa: F401
 from .shape import (  # noqa: F401
     reshape, view, view_as, reshape_as, flatten, unflatten, squeeze, unsqueeze, permute, transpose,
@@ -43,9 +39,6 @@ TENSOR_METHODS = [
     "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "sqrt", "rsqrt", "sin", "cos",
     "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip", "maximum",
     "minimum", "remainder", "floor_divide", "where",
-    # reductions
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "all", "any", "count_nonzero",
     # linear algebra
     "matmul", "mm", "bmm", "dot", "mv",
     # shape
@@ -88,6 +81,10 @@ from . import cumulative as _cumulative  # noqa: F401,E402
 from . import moments as _moments  # noqa: F401,E402
 from . import nan_reductions as _nan_reductions  # noqa: F401,E402
 from . import order_statistics as _order_statistics  # noqa: F401,E402
+from . import reduction as _reduction  # noqa: F401,E402
+from . import extremes as _extremes  # noqa: F401,E402
+from . import variance as _variance  # noqa: F401,E402
+from . import truth_reductions as _truth_reductions  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
