@@ -21,8 +21,6 @@ from .comparison import (  # noqa: F401
 )
 from .activation import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
 from .softmax import softmax, log_softmax  # noqa: F401
-from .sorting import sort, argsort, topk  # noqa: F401
-from .scan import cumsum, cumprod  # noqa: F401
 from .inplace import (  # noqa: F401
     add_, sub_, mul_, div_, pow_, clamp_, clip_, neg_, exp_, sqrt_, abs_, zero_, fill_, copy_,
     masked_fill_, uniform_, normal_,
@@ -52,8 +50,6 @@ TENSOR_METHODS = [
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
     "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isclose",
     "allclose", "equal",
-    # sorting and scans
-    "sort", "argsort", "topk", "cumsum", "cumprod",
     # activations
     "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax",
     # in place
@@ -85,6 +81,8 @@ from . import reduction as _reduction  # noqa: F401,E402
 from . import extremes as _extremes  # noqa: F401,E402
 from . import variance as _variance  # noqa: F401,E402
 from . import truth_reductions as _truth_reductions  # noqa: F401,E402
+from . import scan as _scan  # noqa: F401,E402
+from . import sorting as _sorting  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
