@@ -7,7 +7,6 @@ from .pointwise import (  # noqa: F401
     reciprocal, sign, floor, ceil, round, trunc, clamp, clip, maximum, minimum, where,
     to_dtype, clone,
 )
-from .linalg import matmul, mm, bmm, dot, mv  # noqa: F401
 from .shape import (  # noqa: F401
     reshape, view, view_as, reshape_as, flatten, unflatten, squeeze, unsqueeze, permute, transpose,
     swapaxes, swapdims, t, expand, expand_as, broadcast_to, repeat,
@@ -37,8 +36,6 @@ TENSOR_METHODS = [
     "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "sqrt", "rsqrt", "sin", "cos",
     "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip", "maximum",
     "minimum", "remainder", "floor_divide", "where",
-    # linear algebra
-    "matmul", "mm", "bmm", "dot", "mv",
     # shape
     "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
     "permute", "transpose", "swapaxes", "swapdims", "t", "expand", "expand_as", "broadcast_to",
@@ -83,6 +80,7 @@ from . import variance as _variance  # noqa: F401,E402
 from . import truth_reductions as _truth_reductions  # noqa: F401,E402
 from . import scan as _scan  # noqa: F401,E402
 from . import sorting as _sorting  # noqa: F401,E402
+from . import linalg as _linalg  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
