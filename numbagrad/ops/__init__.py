@@ -12,7 +12,6 @@ from .shape import (  # noqa: F401
     swapaxes, swapdims, t, expand, expand_as, broadcast_to, repeat,
 )
 from .indexing import getitem, setitem, gather, index_select, masked_fill, nonzero  # noqa: F401
-from .join import cat, concat, concatenate, stack, split, chunk, unbind  # noqa: F401
 from .comparison import (  # noqa: F401
     eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and,
     logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
@@ -41,7 +40,7 @@ TENSOR_METHODS = [
     "permute", "transpose", "swapaxes", "swapdims", "t", "expand", "expand_as", "broadcast_to",
     "repeat",
     # indexing, joining
-    "gather", "index_select", "masked_fill", "nonzero", "split", "chunk", "unbind",
+    "gather", "index_select", "masked_fill", "nonzero",
     # comparisons and logic
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
@@ -81,6 +80,7 @@ from . import truth_reductions as _truth_reductions  # noqa: F401,E402
 from . import scan as _scan  # noqa: F401,E402
 from . import sorting as _sorting  # noqa: F401,E402
 from . import linalg as _linalg  # noqa: F401,E402
+from . import join as _join  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
