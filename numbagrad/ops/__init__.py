@@ -7,10 +7,6 @@ from .pointwise import (  # noqa: F401
     reciprocal, sign, floor, ceil, round, trunc, clamp, clip, maximum, minimum, where,
     to_dtype, clone,
 )
-from .shape import (  # noqa: F401
-    reshape, view, view_as, reshape_as, flatten, unflatten, squeeze, unsqueeze, permute, transpose,
-    swapaxes, swapdims, t, expand, expand_as, broadcast_to, repeat,
-)
 from .indexing import getitem, setitem, gather, index_select, masked_fill, nonzero  # noqa: F401
 from .comparison import (  # noqa: F401
     eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and,
@@ -35,10 +31,6 @@ TENSOR_METHODS = [
     "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "sqrt", "rsqrt", "sin", "cos",
     "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip", "maximum",
     "minimum", "remainder", "floor_divide", "where",
-    # shape
-    "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
-    "permute", "transpose", "swapaxes", "swapdims", "t", "expand", "expand_as", "broadcast_to",
-    "repeat",
     # indexing, joining
     "gather", "index_select", "masked_fill", "nonzero",
     # comparisons and logic
@@ -81,6 +73,7 @@ from . import scan as _scan  # noqa: F401,E402
 from . import sorting as _sorting  # noqa: F401,E402
 from . import linalg as _linalg  # noqa: F401,E402
 from . import join as _join  # noqa: F401,E402
+from . import shape as _shape  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
