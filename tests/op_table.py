@@ -60,10 +60,6 @@ def _softplus(x, beta=1.0, threshold=20.0):
     return np.where(x * beta > threshold, x, np.log1p(np.exp(beta * x)) / beta)
 
 
-def _gather(x, dim, idx):
-    return np.take_along_axis(x, idx, axis=dim)
-
-
 S = (3, 4)
 S3 = (2, 3, 4)
 POS, SEP, UNIT = "positive", "separated", "unit"
@@ -150,34 +146,8 @@ OPS = [
     Op("clone", lambda m, x: x.clone(), lambda x: x, (S,)),
     Op("clone_fn", lambda m, x: m.clone(x), lambda x: x, (S,)),
     # ---- indexing ------------------------------------------------------------------------------
-    Op("getitem_int", lambda m, x: x[1], lambda x: x[1], (S3,)),
-    Op("getitem_neg_int", lambda m, x: x[-1, 2], lambda x: x[-1, 2], (S3,)),
-    Op("getitem_scalar", lambda m, x: x[1, 2, 3], lambda x: x[1, 2, 3], (S3,)),
-    Op("getitem_slice", lambda m, x: x[:, 1:3], lambda x: x[:, 1:3], (S3,)),
-    Op("getitem_step", lambda m, x: x[..., ::2], lambda x: x[..., ::2], (S3,)),
-    Op("getitem_none", lambda m, x: x[None, :, None, 1], lambda x: x[None, :, None, 1], (S3,)),
-    Op("getitem_ellipsis", lambda m, x: x[..., 1], lambda x: x[..., 1], (S3,)),
-    Op("getitem_int_tensor_repeat", lambda m, x: x[m.tensor([0, 2, 0, 2])], lambda x: x[[0, 2, 0, 2]], (S,)),
-    Op("getitem_list", lambda m, x: x[:, [2, 0, 0]], lambda x: x[:, [2, 0, 0]], (S3,)),
-    Op("getitem_two_index_tensors", lambda m, x: x[m.tensor([0, 2, 2]), m.tensor([1, 3, 1])],
-       lambda x: x[[0, 2, 2], [1, 3, 1]], (S,)),
-    Op("getitem_index_tensor_input", lambda m, x, i: x[i], lambda x, i: x[i], (S, (5,)),
-       ("real", index_domain(3))),
-    Op("getitem_mask", lambda m, x, mask: x[mask], lambda x, mask: x[mask], (S, S), ("real", "bool")),
-    Op("getitem_mask_rows", lambda m, x: x[m.tensor([True, False, True])], lambda x: x[[True, False, True]],
-       (S,)),
     # ---- joining and splitting --------------------------------------------------------------------
-    Op("gather", lambda m, x, i: m.gather(x, 1, i), lambda x, i: _gather(x, 1, i), (S, (3, 6)),
-       ("real", index_domain(4))),
-    Op("gather_method_dim0", lambda m, x, i: x.gather(0, i), lambda x, i: _gather(x, 0, i), (S3, (2, 3, 4)),
-       ("real", index_domain(2))),
     # ---- more ops: masked_fill, index_select, unbind, dot, mv, amax, square, reciprocal, log2 -------
-    Op("masked_fill", lambda m, x, mask: x.masked_fill(mask, 0.5), lambda x, mask: np.where(mask, 0.5, x),
-       (S, S), ("real", "bool")),
-    Op("masked_fill_broadcast_mask", lambda m, x, mask: m.masked_fill(x, mask, -1.0),
-       lambda x, mask: np.where(mask, -1.0, x), (S3, (4,)), ("real", "bool")),
-    Op("index_select", lambda m, x, i: m.index_select(x, 1, i), lambda x, i: x[:, i], (S, (5,)),
-       ("real", index_domain(4))),
     Op("square", lambda m, x: m.square(x), np.square, (S,)),
     Op("reciprocal", lambda m, x: x.reciprocal(), lambda x: 1 / x, (S,), (POS,)),
     Op("log2", lambda m, x: m.log2(x), np.log2, (S,), (POS,)),
@@ -199,8 +169,6 @@ OPS = [
     Op("add_0d", lambda m, x, y: x + y, np.add, ((), S)),
     Op("mul_0d_0d", lambda m, x, y: m.mul(x, y), np.multiply, ((), ())),
     Op("exp_0d", lambda m, x: x.exp(), np.exp, ((),)),
-    Op("gather_transposed", lambda m, x, i: x.t().gather(1, i), lambda x, i: _gather(x.T, 1, i),
-       (S, (4, 2)), ("real", index_domain(3))),
     # ---- comparisons and logic (no gradient) -------------------------------------------------------
     Op("eq", lambda m, x, y: m.eq(x, y), np.equal, (S, S), (index_domain(3), index_domain(3)),
        out_dtype=np.bool_),

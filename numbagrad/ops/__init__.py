@@ -7,7 +7,6 @@ from .pointwise import (  # noqa: F401
     reciprocal, sign, floor, ceil, round, trunc, clamp, clip, maximum, minimum, where,
     to_dtype, clone,
 )
-from .indexing import getitem, setitem, gather, index_select, masked_fill, nonzero  # noqa: F401
 from .comparison import (  # noqa: F401
     eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and,
     logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
@@ -31,8 +30,6 @@ TENSOR_METHODS = [
     "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "sqrt", "rsqrt", "sin", "cos",
     "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip", "maximum",
     "minimum", "remainder", "floor_divide", "where",
-    # indexing, joining
-    "gather", "index_select", "masked_fill", "nonzero",
     # comparisons and logic
     "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
     "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
@@ -74,6 +71,8 @@ from . import sorting as _sorting  # noqa: F401,E402
 from . import linalg as _linalg  # noqa: F401,E402
 from . import join as _join  # noqa: F401,E402
 from . import shape as _shape  # noqa: F401,E402
+from . import indexing as _indexing  # noqa: F401,E402
+from . import gather as _gather  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
