@@ -19,6 +19,7 @@ from .shape import _view_of
 
 S = (3, 4)
 S3 = (2, 3, 4)
+_ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 
 
 def _index_error(e, shape):
@@ -155,11 +156,10 @@ class SetItem(ArrayFunction):
         ctx.value_shape = np.shape(value)
         out = x.copy()
         region = out[ctx.basic]
-        if advanced is None:
-            region[...] = value
-        else:
+        if advanced is not None:
             ctx.save_for_backward(advanced, _sources_of(sources))
-            region[advanced] = value
+        with np.errstate(**_ERRSTATE):  # a value out of the dtype's range is cast as PyTorch casts it, quietly
+            region[Ellipsis if advanced is None else advanced] = value
         return out
 
     @staticmethod
@@ -303,7 +303,8 @@ def setitem(input, index, value):
         return
     try:
         region = x._data[basic + (Ellipsis,)]
-        region[Ellipsis if advanced is None else advanced] = array
+        with np.errstate(**_ERRSTATE):
+            region[Ellipsis if advanced is None else advanced] = array
     except IndexError as e:
         raise _index_error(e, x._data.shape) from None
     except ValueError as e:

@@ -29,7 +29,8 @@ def _tensor_list(tensors, op):
     result = tensors[0].dtype
     for t in tensors[1:]:
         result = dtypes.promote_types(result, t.dtype)
-    return [cast(t, result) for t in tensors]
+    with np.errstate(over="ignore", invalid="ignore"):  # an int beyond float16's range is inf, as PyTorch
+        return [cast(t, result) for t in tensors]
 
 
 def _skipped(a):

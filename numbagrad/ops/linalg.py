@@ -11,6 +11,8 @@ from ._util import check_tensor, named, memory_error
 from .norms import _torch_name
 from .registry import EdgeCase, ErrorCase, Sample, register
 
+_ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+
 
 class MatMul(ArrayFunction):
     @staticmethod
@@ -18,12 +20,18 @@ class MatMul(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.ndims = (a.ndim, b.ndim)
-        if a.dtype == np.float16:
-            return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
-        return np.matmul(a, b)
+        with np.errstate(**_ERRSTATE):  # inf * 0 is NaN, as in PyTorch, without NumPy's warning
+            if a.dtype == np.float16:
+                return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
+            return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
+        with np.errstate(**_ERRSTATE):
+            return MatMul._gradients(ctx, g)
+
+    @staticmethod
+    def _gradients(ctx, g):
         a, b = ctx.saved_tensors  # a is kept only when b needs a gradient, and the reverse
         need_a, need_b = ctx.needs_input_grad
         a_ndim, b_ndim = ctx.ndims

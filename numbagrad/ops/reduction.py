@@ -70,6 +70,13 @@ def check_identityless(x, axes, full, op):
                              f"(input shape {tuple(x.shape)}).")
 
 
+def cast_quietly(x, dtype):
+    """x cast to `dtype` (a `dtype=` argument), differentiably; values out of the new dtype's range
+    become inf (or wrap), as in PyTorch, without NumPy's warning."""
+    with np.errstate(**_ERRSTATE):
+        return cast(x, dtypes.to_dtype(dtype))
+
+
 def _accumulator(dtype):
     """The dtype a float reduction accumulates in: float32 for float16 (PyTorch's acc_type)."""
     return np.float32 if dtype == np.float16 else None
@@ -88,9 +95,10 @@ class Sum(ArrayFunction):
     @staticmethod
     def forward(ctx, x, *, axes, keepdim, dtype):
         ctx.in_shape, ctx.in_dtype, ctx.axes, ctx.keepdim = x.shape, x.dtype, axes, keepdim
-        if dtype is None and x.dtype == np.float16:
-            return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=np.float32)).astype(np.float16)
-        return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
+        with np.errstate(**_ERRSTATE):  # inf - inf is NaN, 1e308 + 1e308 is inf: no NumPy warning
+            if dtype is None and x.dtype == np.float16:
+                return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=np.float32)).astype(np.float16)
+            return np.asarray(np.sum(x, axis=axes, keepdims=keepdim, dtype=dtype))
 
     @staticmethod
     def backward(ctx, g):
@@ -179,7 +187,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     (RuntimeError for integer input, as PyTorch); the mean over nothing is NaN."""
     x = check_tensor(input, "mean")
     if dtype is not None:
-        x = cast(x, dtypes.to_dtype(dtype))
+        x = cast_quietly(x, dtype)
     if x._data.dtype.kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point or "
@@ -255,7 +263,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     in PyTorch. Integer and bool inputs multiply in int64."""
     x = check_tensor(input, "prod")
     if dtype is not None:
-        x = cast(x, dtypes.to_dtype(dtype))
+        x = cast_quietly(x, dtype)
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"prod(): argument 'dim' must be int, not {type(dim).__name__}")
     if dim is not None:
@@ -340,7 +348,7 @@ class Norm(ArrayFunction):
                 out = np.sqrt(np.sum(work * work, axis=axes, keepdims=True))
             else:
                 out = np.power(np.sum(np.power(a, p), axis=axes, keepdims=True), 1.0 / p)
-        out = out.astype(x.dtype, copy=False)
+            out = out.astype(x.dtype, copy=False)
         ctx.save_for_backward(x, out)
         ctx.p, ctx.axes, ctx.keepdim = p, axes, keepdim
         return out if keepdim else np.squeeze(out, axes)
@@ -416,7 +424,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     (RuntimeError): use `numbagrad.linalg.matrix_norm(x, 'nuc')`."""
     x = check_tensor(input, "norm")
     if dtype is not None:
-        x = cast(x, dtypes.to_dtype(dtype))
+        x = cast_quietly(x, dtype)
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"norm(): input dtype should be floating point, got {x.dtype.name}")
     if p == "fro" or p is None:

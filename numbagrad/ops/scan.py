@@ -6,6 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ._util import check_tensor, wrap_dim, cast
+from .reduction import cast_quietly
 from .registry import EdgeCase, ErrorCase, Sample, register
 
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
@@ -18,7 +19,7 @@ def _scanned(x, dim, dtype, op):
     says otherwise; a 0-d tensor takes dim 0 and -1."""
     x = check_tensor(x, op)
     if dtype is not None:
-        x = cast(x, dtypes.to_dtype(dtype))
+        x = cast_quietly(x, dtype)
     elif x._data.dtype.kind in "biu":
         x = cast(x, dtypes.int64)
     return x, wrap_dim(dim, x._data.ndim, op)
@@ -32,16 +33,18 @@ class CumSum(ArrayFunction):
         ctx.axis = axis
         if x.ndim == 0:
             return x.copy()
-        if x.dtype == np.float16:
-            return np.cumsum(x, axis=axis, dtype=np.float32).astype(np.float16)
-        return np.cumsum(x, axis=axis)
+        with np.errstate(**_ERRSTATE):
+            if x.dtype == np.float16:
+                return np.cumsum(x, axis=axis, dtype=np.float32).astype(np.float16)
+            return np.cumsum(x, axis=axis)
 
     @staticmethod
     def backward(ctx, g):
         # Each input element feeds every later output: the gradient is the reversed cumsum.
         if g.ndim == 0:
             return g
-        return _reversed_cumsum(g, ctx.axis)
+        with np.errstate(**_ERRSTATE):
+            return _reversed_cumsum(g, ctx.axis)
 
 
 @register("cumsum", method=True, dtype="any",

@@ -30,7 +30,7 @@ class Var(ArrayFunction):
                              / np.asarray(denom, dtype=work.dtype))
             if take_sqrt:
                 out = np.sqrt(out)
-        out = out.astype(x.dtype, copy=False)
+            out = out.astype(x.dtype, copy=False)
         # x too: backward does not read it, but PyTorch reports an in-place change of it
         ctx.save_for_backward(x, centered.astype(x.dtype, copy=False), out if take_sqrt else None)
         ctx.axes, ctx.keepdim, ctx.denom, ctx.full, ctx.take_sqrt = axes, keepdim, denom, full, take_sqrt
