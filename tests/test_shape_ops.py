@@ -88,3 +88,43 @@ def test_skipped_empty_input_of_cat_gets_an_empty_gradient_like_torch():
     for ours, theirs in zip(*grads):
         assert ours.shape == theirs.shape
         np.testing.assert_array_equal(ours, theirs)
+
+
+# dim 0 and -1 of a 0-d tensor: every op here that takes a dim, against PyTorch (values, gradient;
+# other dims raise IndexError; split, chunk and unbind raise as PyTorch does for any dim)
+ZERO_D = {
+    "squeeze": lambda m, x, d: m.squeeze(x, d), "unsqueeze": lambda m, x, d: m.unsqueeze(x, d),
+    "flatten": lambda m, x, d: m.flatten(x, d), "flatten_end": lambda m, x, d: m.flatten(x, 0, d),
+    "transpose": lambda m, x, d: m.transpose(x, d, 0), "swapaxes": lambda m, x, d: m.swapaxes(x, 0, d),
+    "permute": lambda m, x, d: m.permute(x, (d,)), "stack": lambda m, x, d: m.stack([x, x], d),
+    "cat": lambda m, x, d: m.cat([x, x], d), "split": lambda m, x, d: m.split(x, 1, d)[0],
+    "chunk": lambda m, x, d: m.chunk(x, 1, d)[0], "unbind": lambda m, x, d: m.unbind(x, d)[0],
+    "unflatten": lambda m, x, d: m.unflatten(x, d, (1,)),
+    "gather_0d_index": lambda m, x, d: m.gather(x, d, m.tensor(0)),
+    "gather_1d_index": lambda m, x, d: m.gather(x, d, m.tensor([0, 0])),
+    "index_select_0d_index": lambda m, x, d: m.index_select(x, d, m.tensor(0)),
+    "index_select_1d_index": lambda m, x, d: m.index_select(x, d, m.tensor([0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+@pytest.mark.parametrize("dim", [0, -1, 1, -2])
+def test_dims_of_a_0d_tensor_like_torch(name, dim):
+    torch = _torch()
+    outcomes = []
+    for m in (numbagrad, torch):
+        x = m.tensor(2.5, dtype=m.float64, requires_grad=True)
+        try:
+            y = ZERO_D[name](m, x, dim)
+        except (IndexError, RuntimeError) as e:
+            outcomes.append(type(e))
+            continue
+        y.sum().backward()
+        outcomes.append((y.detach().numpy(), x.grad.numpy()))
+    if isinstance(outcomes[1], type):
+        assert outcomes[0] is outcomes[1]
+        return
+    assert not isinstance(outcomes[0], type), outcomes[0]
+    for a, b in zip(*outcomes):
+        assert a.shape == b.shape
+        np.testing.assert_array_equal(a, b)

@@ -200,9 +200,9 @@ def unflatten(input, dim, sizes):
     """Mirrors `torch.unflatten(input, dim, sizes)`: dim `dim` split into `sizes` (-1 infers one)."""
     x = check_tensor(input, "unflatten")
     shp = x._data.shape
-    if not shp:
-        raise RuntimeError(f"unflatten: Dimension specified as {dim} but tensor has no dimensions")
     d = wrap_dim(dim, len(shp), "unflatten")
+    if not shp:  # dim 0 and -1 name no dim that could be unflattened
+        raise RuntimeError(f"unflatten: Dimension specified as {dim} but tensor has no dimensions")
     sizes = _infer_shape(tuple(sizes), shp[d], "unflatten", shp)
     return reshape(x, shp[:d] + sizes + shp[d + 1:])
 
