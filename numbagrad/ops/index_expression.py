@@ -56,7 +56,13 @@ def parse_index(index, shape):
         return IndexExpression((None,), None, (), "UnsqueezeBackward0")
     if index is Ellipsis:
         return IndexExpression((), None, (), "AliasBackward0")
+    if isinstance(index, Tensor):
+        a = index._data
+        if a.ndim and (a.dtype == np.int64 or a.dtype == np.int32 or a.dtype.kind == "b") and a.ndim <= ndim:
+            return IndexExpression((), (a,), (index,), "IndexBackward0")  # x[index tensor], x[mask]
     if type(index) is tuple:
+        if len(index) <= ndim and all(type(i) is int or type(i) is slice for i in index):
+            return _ints_and_slices(index, shape)
         items = index
     elif _reads_as_tuple(index):
         warnings.warn("Using a non-tuple sequence for multidimensional indexing is deprecated and will be "
@@ -67,6 +73,21 @@ def parse_index(index, shape):
     else:
         items = (index,)
     return _Walk(shape).run(items)
+
+
+def _ints_and_slices(index, shape):
+    """The expression of a tuple of ints and slices only (a view; the common case)."""
+    basic, name = [], "AliasBackward0"
+    for it, size in zip(index, shape):
+        if type(it) is int:
+            basic.append(_checked_int(it))
+            name = "SelectBackward0"
+        else:
+            s = _checked_slice(it)
+            basic.append(s)
+            if s.indices(size) != (0, size, 1):  # PyTorch skips a slice that keeps everything
+                name = "SliceBackward0"
+    return IndexExpression(tuple(basic), None, (), name)
 
 
 def _checked_int(i):

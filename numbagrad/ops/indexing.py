@@ -14,12 +14,14 @@ from ..autograd import grad_mode
 from ..tensor import Tensor, _wrap, legacy_type_name
 from ._util import check_tensor, as_operand, named
 from .index_expression import parse_index
+from .pointwise import _checked_scalar
 from .registry import EdgeCase, ErrorCase, Sample, register
 from .shape import _view_of
 
 S = (3, 4)
 S3 = (2, 3, 4)
 _ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+_FINITE_MAX = {2: 65504.0, 4: 3.4028234663852886e38, 8: float("inf")}  # by itemsize: float16, 32, 64
 
 
 def _index_error(e, shape):
@@ -44,16 +46,15 @@ class GetItem(ArrayFunction):
     @staticmethod
     def forward(ctx, x, sources, *, basic, advanced):
         ctx.in_shape, ctx.basic, ctx.has_advanced = x.shape, basic + (Ellipsis,), advanced is not None
-        region = x[ctx.basic]
         if advanced is None:
-            return region
+            return x[ctx.basic]  # a view (Ellipsis: a 0-d array, not a NumPy scalar, for all-int indices)
         ctx.save_for_backward(advanced, _sources_of(sources))
-        return region[advanced]
+        return (x[ctx.basic] if basic else x)[advanced]
 
     @staticmethod
     def backward(ctx, g):
         gx = np.zeros(ctx.in_shape, dtype=g.dtype)
-        region = gx[ctx.basic]
+        region = gx[ctx.basic] if len(ctx.basic) > 1 else gx
         if not ctx.has_advanced:
             region[...] = g
             return gx, None
@@ -155,11 +156,9 @@ class SetItem(ArrayFunction):
         ctx.basic, ctx.has_advanced = basic + (Ellipsis,), advanced is not None
         ctx.value_shape = np.shape(value)
         out = x.copy()
-        region = out[ctx.basic]
         if advanced is not None:
             ctx.save_for_backward(advanced, _sources_of(sources))
-        with np.errstate(**_ERRSTATE):  # a value out of the dtype's range is cast as PyTorch casts it, quietly
-            region[Ellipsis if advanced is None else advanced] = value
+        _write(out[ctx.basic], Ellipsis if advanced is None else advanced, value)
         return out
 
     @staticmethod
@@ -174,6 +173,16 @@ class SetItem(ArrayFunction):
         except (IndexError, ValueError) as e:
             raise _recorded_index_error("setitem", e) from None
         return gx, gv, None
+
+
+def _write(region, index, value):
+    """region[index] = value; a tensor of another dtype is cast as PyTorch casts it (out-of-range
+    values become inf or wrap), without NumPy's warning (numbers were checked already)."""
+    if isinstance(value, np.ndarray) and value.dtype != region.dtype:
+        with np.errstate(**_ERRSTATE):
+            region[index] = value
+    else:
+        region[index] = value
 
 
 def _sum_to(g, shape):
@@ -208,8 +217,10 @@ def _value_of(input, value, advanced):
         return value
     if isinstance(value, (complex, np.complexfloating)):
         raise RuntimeError(f"value cannot be converted to type {input.dtype.name} without overflow: {value}")
+    if type(value) is float and input._data.dtype.kind == "f" and (
+            abs(value) <= _FINITE_MAX[input._data.dtype.itemsize] or value != value):
+        return value  # the common case, in range (inf too); others are checked below
     if isinstance(value, (bool, int, float, np.number, np.bool_)):
-        from .pointwise import _checked_scalar
         value = value.item() if isinstance(value, (np.number, np.bool_)) else value
         return _checked_scalar(value, input.dtype, "setitem")
     raise TypeError(f"can't assign a {type(value).__name__} to a {legacy_type_name(input._data.dtype)}")
@@ -302,9 +313,10 @@ def setitem(input, index, value):
             raise _shape_error(array, x, e) from None
         return
     try:
-        region = x._data[basic + (Ellipsis,)]
-        with np.errstate(**_ERRSTATE):
-            region[Ellipsis if advanced is None else advanced] = array
+        if advanced is None:
+            _write(x._data, basic, array)
+        else:
+            _write(x._data[basic + (Ellipsis,)] if basic else x._data, advanced, array)
     except IndexError as e:
         raise _index_error(e, x._data.shape) from None
     except ValueError as e:
@@ -362,7 +374,6 @@ def masked_fill(input, mask, value):
     value = as_operand(value, "masked_fill")
     if isinstance(value, Tensor):
         value = value.item()
-    from .pointwise import _checked_scalar
     value = _checked_scalar(value, x.dtype, "masked_fill")  # PyTorch's overflow check; -1 is 255 in uint8
     return MaskedFill.apply(x, m, value=value)
 
