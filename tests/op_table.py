@@ -135,19 +135,16 @@ OPS = [
     Op("softplus_beta", lambda m, x: act(m, "softplus")(x, beta=2.0), lambda x: _softplus(x, 2.0), (S,)),
     Op("elu", lambda m, x: act(m, "elu")(x), lambda x: np.where(x > 0, x, np.expm1(x)), (S,), (SEP,)),
     Op("silu", lambda m, x: act(m, "silu")(x), lambda x: x * _sigmoid(x), (S,)),
-    # ---- reductions ------------------------------------------------------------------------------
+    # ---- softmax ---------------------------------------------------------------------------------
     Op("softmax", lambda m, x: m.softmax(x, 1), lambda x: np.exp(log_softmax(x, 1)), (S3,)),
     Op("softmax_method", lambda m, x: x.softmax(dim=-1), lambda x: np.exp(log_softmax(x, -1)), (S3,)),
     Op("log_softmax", lambda m, x: m.log_softmax(x, dim=-1), lambda x: log_softmax(x, -1), (S3,)),
     Op("log_softmax_dim0", lambda m, x: x.log_softmax(0), lambda x: log_softmax(x, 0), (S3,)),
-    # ---- matmul ----------------------------------------------------------------------------------
-    # ---- shape ops -------------------------------------------------------------------------------
+    # ---- copies ----------------------------------------------------------------------------------
     Op("contiguous", lambda m, x: x.t().contiguous(), lambda x: x.T, (S,)),
     Op("clone", lambda m, x: x.clone(), lambda x: x, (S,)),
     Op("clone_fn", lambda m, x: m.clone(x), lambda x: x, (S,)),
-    # ---- indexing ------------------------------------------------------------------------------
-    # ---- joining and splitting --------------------------------------------------------------------
-    # ---- more ops: masked_fill, index_select, unbind, dot, mv, amax, square, reciprocal, log2 -------
+    # ---- more ops: square, reciprocal, log2, where ---------------------------------------------
     Op("square", lambda m, x: m.square(x), np.square, (S,)),
     Op("reciprocal", lambda m, x: x.reciprocal(), lambda x: 1 / x, (S,), (POS,)),
     Op("log2", lambda m, x: m.log2(x), np.log2, (S,), (POS,)),
