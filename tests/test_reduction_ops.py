@@ -119,15 +119,19 @@ def test_dim_zero_and_minus_one_of_a_0d_tensor_like_torch(name):
 
 # ---- dtypes ---------------------------------------------------------------------------------------------
 DTYPE_CALLS = {
-    "sum": lambda m, x: m.sum(x), "sum_dim": lambda m, x: x.sum(1), "sum_dtype": lambda m, x: m.sum(x, dtype=m.float64),
-    "mean_dtype": lambda m, x: x.mean(dtype=m.float64), "prod": lambda m, x: m.prod(x), "prod_dim": lambda m, x: x.prod(1),
+    "sum": lambda m, x: m.sum(x), "sum_dim": lambda m, x: x.sum(1),
+    "sum_dtype": lambda m, x: m.sum(x, dtype=m.float64), "mean_dtype": lambda m, x: x.mean(dtype=m.float64),
+    "prod": lambda m, x: m.prod(x), "prod_dim": lambda m, x: x.prod(1),
     "max": lambda m, x: m.max(x), "max_dim": lambda m, x: m.max(x, 1), "amax": lambda m, x: m.amax(x, 1),
     "amin": lambda m, x: x.amin(), "argmax": lambda m, x: m.argmax(x), "argmin_dim": lambda m, x: m.argmin(x, 1),
     "logsumexp": lambda m, x: m.logsumexp(x, 1), "all": lambda m, x: m.all(x), "all_dim": lambda m, x: x.all(1),
     "any_dim": lambda m, x: m.any(x, 1, keepdim=True), "count_nonzero": lambda m, x: m.count_nonzero(x, 1),
-    "cumsum": lambda m, x: m.cumsum(x, 1), "cumprod": lambda m, x: x.cumprod(0), "cumsum_dtype": lambda m, x: m.cumsum(x, 1, dtype=m.float64),
-    "sort": lambda m, x: m.sort(x), "argsort": lambda m, x: x.argsort(1, descending=True), "topk": lambda m, x: m.topk(x, 2),
-    "mean": lambda m, x: m.mean(x), "var": lambda m, x: m.var(x), "std": lambda m, x: x.std(1), "norm": lambda m, x: m.norm(x),
+    "cumsum": lambda m, x: m.cumsum(x, 1), "cumprod": lambda m, x: x.cumprod(0),
+    "cumsum_dtype": lambda m, x: m.cumsum(x, 1, dtype=m.float64),
+    "sort": lambda m, x: m.sort(x), "argsort": lambda m, x: x.argsort(1, descending=True),
+    "topk": lambda m, x: m.topk(x, 2),
+    "mean": lambda m, x: m.mean(x), "var": lambda m, x: m.var(x), "std": lambda m, x: x.std(1),
+    "norm": lambda m, x: m.norm(x),
 }
 DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float32", "float64"]
 

@@ -62,7 +62,8 @@ def _cat_ref(dim=0):
 
 @register("cat", method=False, dtype="promote", aliases=("concat", "concatenate"),
           samples=[Sample(lambda m, x, y: m.cat([x, y]), _cat_ref(), ((2, 4), S), label="cat_dim0"),
-                   Sample(lambda m, x, y, z: m.cat((x, y, z), dim=1), _cat_ref(1), ((3, 1), S, (3, 2)), label="cat_dim1"),
+                   Sample(lambda m, x, y, z: m.cat((x, y, z), dim=1), _cat_ref(1), ((3, 1), S, (3, 2)),
+                          label="cat_dim1"),
                    Sample(lambda m, x, y: m.cat([x, y], -1), _cat_ref(-1), (S, S), label="cat_neg_dim"),
                    Sample(lambda m, x, y: m.cat([x.t(), y], 0), lambda x, y: np.concatenate([x.T, y]), ((4, 3), (2, 4)),
                           label="cat_transposed"),
@@ -92,11 +93,13 @@ def cat(tensors, dim=0):
     d = wrap_dim(dim, ref._data.ndim, "cat")
     for i, t in enumerate(kept):
         if t._data.ndim != ref._data.ndim:
-            raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {ref._data.ndim} and {t._data.ndim}")
+            raise RuntimeError(f"cat(): Tensors must have same number of dimensions: got {ref._data.ndim} and "
+                               f"{t._data.ndim}")
         for k in range(ref._data.ndim):
             if k != d and t._data.shape[k] != ref._data.shape[k]:
                 raise RuntimeError(f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
-                                   f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} in the list.")
+                                   f"{ref._data.shape[k]} but got size {t._data.shape[k]} for tensor number {i} "
+                                   "in the list.")
     try:
         return Cat.apply(*tensors, dim=d)
     except MemoryError as e:  # joined expanded views too large to allocate: PyTorch's RuntimeError
@@ -157,12 +160,14 @@ def _pieces(x, sizes, d, name):
 
 
 @register("split", method=True, dtype="same", out=False,
-          samples=[Sample(lambda m, x: m.split(x, 2, dim=1), lambda x: tuple(np.split(x, [2], 1)), (S3,), label="split_size"),
+          samples=[Sample(lambda m, x: m.split(x, 2, dim=1), lambda x: tuple(np.split(x, [2], 1)), (S3,),
+                          label="split_size"),
                    Sample(lambda m, x: x.split(2), lambda x: (x[:2], x[2:]), (S,), label="split_uneven"),
                    Sample(lambda m, x: x.split([1, 3], dim=-1), lambda x: (x[..., :1], x[..., 1:]), (S3,),
                           label="split_sizes"),
                    Sample(lambda m, x: m.split(x, 5), lambda x: (x,), (S,), label="split_larger_than_dim"),
-                   Sample(lambda m, x: m.split(x, [0, 3, 0]), lambda x: (x[:0], x, x[:0]), (S,), label="split_zero_sizes"),
+                   Sample(lambda m, x: m.split(x, [0, 3, 0]), lambda x: (x[:0], x, x[:0]), (S,),
+                          label="split_zero_sizes"),
                    Sample(lambda m, x: m.split(x, 0), lambda x: (x,), ((0, 2),), label="split_empty")],
           errors=[ErrorCase(lambda m: m.split(m.ones(()), 1), RuntimeError, "1-dimensional"),
                   ErrorCase(lambda m: m.split(m.ones(2, 3), -1), RuntimeError, "non-negative"),
@@ -235,7 +240,8 @@ class Unbind(ArrayFunction):
 
 
 @register("unbind", method=True, dtype="same", out=False,
-          samples=[Sample(lambda m, x: m.unbind(x, 1), lambda x: tuple(x[:, k] for k in range(4)), (S,), label="unbind"),
+          samples=[Sample(lambda m, x: m.unbind(x, 1), lambda x: tuple(x[:, k] for k in range(4)), (S,),
+                          label="unbind"),
                    Sample(lambda m, x: x.unbind(), lambda x: tuple(x), (S3,), label="unbind_method"),
                    Sample(lambda m, x: x.unbind(dim=-1), lambda x: (x[:, 0], x[:, 1]), ((3, 2),), label="unbind_neg"),
                    Sample(lambda m, x: m.unbind(x, 1), lambda x: (x[:, 0],), ((0, 1),), label="unbind_empty_slices")],

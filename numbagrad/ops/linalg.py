@@ -139,7 +139,8 @@ def matmul(input, other):
 
 @register("mm", method=True, dtype="same",
           samples=[Sample(lambda m, a, b: m.mm(a, b), np.matmul, ((3, 4), (4, 5)), label="mm"),
-                   Sample(lambda m, a, b: a.t().mm(b), lambda a, b: a.T @ b, ((4, 3), (4, 5)), label="mm_method_transposed"),
+                   Sample(lambda m, a, b: a.t().mm(b), lambda a, b: a.T @ b, ((4, 3), (4, 5)),
+                          label="mm_method_transposed"),
                    Sample(lambda m, a, b: m.mm(a, b), np.matmul, ((0, 2), (2, 3)), label="mm_empty")],
           errors=[ErrorCase(lambda m: m.mm(m.ones(3), m.ones(3, 2)), RuntimeError, "2-D"),
                   ErrorCase(lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)), RuntimeError, "cannot be multiplied"),
@@ -190,7 +191,8 @@ def dot(input, tensor):
 
 @register("mv", method=True, dtype="same",
           samples=[Sample(lambda m, a, b: m.mv(a, b), np.matmul, (S, (4,)), label="mv"),
-                   Sample(lambda m, a, b: a.t().mv(b), lambda a, b: a.T @ b, ((4, 3), (4,)), label="mv_method_transposed")],
+                   Sample(lambda m, a, b: a.t().mv(b), lambda a, b: a.T @ b, ((4, 3), (4,)),
+                          label="mv_method_transposed")],
           errors=[ErrorCase(lambda m: m.mv(m.ones(2, 3), m.ones(())), RuntimeError, "1-D"),
                   ErrorCase(lambda m: m.mv(m.ones(2, 3), m.ones(2)), RuntimeError, "cannot be multiplied")])
 def mv(input, vec):

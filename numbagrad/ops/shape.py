@@ -80,12 +80,14 @@ def _reshaped(x, shape, must_view):
 
 @register("reshape", method=True, dtype="same", out=False,
           samples=[Sample(lambda m, x: x.reshape(4, 6), lambda x: x.reshape(4, 6), (S3,), label="reshape"),
-                   Sample(lambda m, x: m.reshape(x, (-1, 2)), lambda x: x.reshape(-1, 2), (S3,), label="reshape_tuple_infer"),
+                   Sample(lambda m, x: m.reshape(x, (-1, 2)), lambda x: x.reshape(-1, 2), (S3,),
+                          label="reshape_tuple_infer"),
                    Sample(lambda m, x: x.transpose(0, 2).reshape(-1), lambda x: x.transpose(2, 1, 0).reshape(-1), (S3,),
                           label="reshape_noncontiguous"),
                    Sample(lambda m, x: x.reshape([1, 1]), lambda x: x.reshape(1, 1), ((),), label="reshape_0d"),
                    Sample(lambda m, x: x.reshape(()), lambda x: x.reshape(()), ((1,),), label="reshape_to_0d"),
-                   Sample(lambda m, x: x.reshape(-1, 1, 3), lambda x: x.reshape(0, 1, 3), ((0, 3),), label="reshape_empty")],
+                   Sample(lambda m, x: x.reshape(-1, 1, 3), lambda x: x.reshape(0, 1, 3), ((0, 3),),
+                          label="reshape_empty")],
           errors=[ErrorCase(lambda m: m.ones(2, 3).reshape(5), RuntimeError, "invalid for input of size"),
                   ErrorCase(lambda m: m.ones(2, 3).reshape(-1, -1), RuntimeError, "only one dimension"),
                   ErrorCase(lambda m: m.ones(0, 3).reshape(-1, 0), RuntimeError, "invalid"),
@@ -142,7 +144,8 @@ def view(input, *shape, size=None, dtype=None):
 
 
 @register("view_as", method=True, dtype="same", out=False,
-          samples=[Sample(lambda m, x, y: x.view_as(y), lambda x, y: x.reshape(y.shape), (S3, (4, 6)), grad=(True, False),
+          samples=[Sample(lambda m, x, y: x.view_as(y), lambda x, y: x.reshape(y.shape), (S3, (4, 6)),
+                          grad=(True, False),
                           label="view_as")],
           errors=[ErrorCase(lambda m: m.ones(2, 3).view_as(m.ones(5)), RuntimeError, "invalid")])
 def view_as(input, other):
@@ -188,7 +191,8 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 @register("unflatten", method=True, dtype="same", out=False,
-          samples=[Sample(lambda m, x: x.unflatten(2, (2, 2)), lambda x: x.reshape(2, 3, 2, 2), (S3,), label="unflatten"),
+          samples=[Sample(lambda m, x: x.unflatten(2, (2, 2)), lambda x: x.reshape(2, 3, 2, 2), (S3,),
+                          label="unflatten"),
                    Sample(lambda m, x: m.unflatten(x, -1, (-1, 2)), lambda x: x.reshape(2, 3, 2, 2), (S3,),
                           label="unflatten_infer"),
                    Sample(lambda m, x: m.unflatten(x, 0, [1, 2, 1]), lambda x: x.reshape(1, 2, 1, 3, 4), (S3,),
@@ -209,9 +213,11 @@ def unflatten(input, dim, sizes):
 
 @register("squeeze", method=True, dtype="same", out=False,
           samples=[Sample(lambda m, x: x.squeeze(), lambda x: x.reshape(3, 4), ((3, 1, 4, 1),), label="squeeze_all"),
-                   Sample(lambda m, x: m.squeeze(x, 1), lambda x: x.reshape(3, 4, 1), ((3, 1, 4, 1),), label="squeeze_dim"),
+                   Sample(lambda m, x: m.squeeze(x, 1), lambda x: x.reshape(3, 4, 1), ((3, 1, 4, 1),),
+                          label="squeeze_dim"),
                    Sample(lambda m, x: x.squeeze(0), lambda x: x, ((3, 1, 4, 1),), label="squeeze_noop"),
-                   Sample(lambda m, x: x.squeeze((1, -1)), lambda x: x.reshape(3, 4), ((3, 1, 4, 1),), label="squeeze_dims"),
+                   Sample(lambda m, x: x.squeeze((1, -1)), lambda x: x.reshape(3, 4), ((3, 1, 4, 1),),
+                          label="squeeze_dims"),
                    Sample(lambda m, x: m.squeeze(x, axis=-1), lambda x: x.reshape(3, 1, 4), ((3, 1, 4, 1),),
                           label="squeeze_axis"),
                    Sample(lambda m, x: x.squeeze(-1), lambda x: x, ((),), label="squeeze_0d")],
@@ -260,7 +266,8 @@ class Permute(ArrayFunction):
           samples=[Sample(lambda m, x: x.permute(2, 0, 1), lambda x: x.transpose(2, 0, 1), (S3,), label="permute"),
                    Sample(lambda m, x: m.permute(x, (1, 2, 0)), lambda x: x.transpose(1, 2, 0), (S3,),
                           label="permute_fn_tuple"),
-                   Sample(lambda m, x: x.permute([-1, 0, 1]), lambda x: x.transpose(2, 0, 1), (S3,), label="permute_neg"),
+                   Sample(lambda m, x: x.permute([-1, 0, 1]), lambda x: x.transpose(2, 0, 1), (S3,),
+                          label="permute_neg"),
                    Sample(lambda m, x: x.T, lambda x: x.T, (S,), label="T"),
                    Sample(lambda m, x: x.permute(()), lambda x: x, ((),), label="permute_0d")],
           errors=[ErrorCase(lambda m: m.ones(2, 3).permute(0, 0), RuntimeError, "repeated dim"),
@@ -333,7 +340,8 @@ class Expand(ArrayFunction):
                           label="expand"),
                    Sample(lambda m, x: x.expand(-1, 5), lambda x: np.broadcast_to(x, (3, 5)), ((3, 1),),
                           label="expand_minus1"),
-                   Sample(lambda m, x: x.expand([2, 3]), lambda x: np.broadcast_to(x, (2, 3)), ((),), label="expand_0d"),
+                   Sample(lambda m, x: x.expand([2, 3]), lambda x: np.broadcast_to(x, (2, 3)), ((),),
+                          label="expand_0d"),
                    Sample(lambda m, x: x.expand(0, 3), lambda x: np.zeros((0, 3)), ((1, 3),), label="expand_to_empty")],
           edge_cases=[EdgeCase(lambda m, x: x.expand(3, 2) * m.tensor([[1.0], [2.0], [3.0]], dtype=m.float64),
                                [[1.0, 2.0]])],
