@@ -47,6 +47,7 @@ def numel(input):
 from .warmup import warmup  # noqa: E402,F401
 from . import nn, optim, utils, datasets  # noqa: E402,F401  (torch.nn.Linear etc. after `import numbagrad as torch`)
 from . import linalg  # noqa: E402,F401
+from . import distributed  # noqa: E402,F401  (imports mpi4py only in init_process_group)
 
 # NumPy's floating-point RuntimeWarnings (inf * 0, log(0), ...) raised inside numbagrad's ops: the
 # results are PyTorch's (nan, inf), and PyTorch does not warn. Warnings from the user's own NumPy

@@ -12,10 +12,11 @@ from .sampler import (  # noqa: F401
 )
 from .collate import default_collate, default_convert  # noqa: F401
 from .dataloader import DataLoader  # noqa: F401
+from .distributed import DistributedSampler  # noqa: F401
 
 __all__ = [
     "Dataset", "IterableDataset", "TensorDataset", "Subset", "ConcatDataset", "random_split",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
-    "default_collate", "default_convert", "DataLoader",
+    "default_collate", "default_convert", "DataLoader", "DistributedSampler",
 ]
