@@ -89,6 +89,7 @@ from . import moments as _moments  # noqa: F401,E402
 from . import nan_reductions as _nan_reductions  # noqa: F401,E402
 from . import order_statistics as _order_statistics  # noqa: F401,E402
 from . import sampling as _sampling  # noqa: F401,E402
+from . import sampling_inplace as _sampling_inplace  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
