@@ -5,21 +5,27 @@ All arrays are NCHW and C-contiguous; `geometry` is (sh, sw, ph, pw, dh, dw). Th
 (`functional_conv.py`) has validated every shape before anything here runs.
 
 The choice (`use_gemm`), measured on 2 cores (numba 0.68, NumPy 2.4 + OpenBLAS, float32, batch
-64, CPU time of one thread, forward | input + weight gradient in ms):
+64, CPU time of one thread, in ms; GEMM includes im2col / col2im):
 
-| convolution                         | GEMM        | direct       |
-|-------------------------------------|-------------|--------------|
-| MNIST CNN conv1 (1 -> 32, 3x3, 28)  | 0.5 / 0.8   | 1.3 / 4.1    |
-| MNIST CNN conv2 (32 -> 64, 3x3, 26) | 20 / 45     | 58 / 222     |
-| LeNet-5 conv2 (6 -> 16, 5x5, 14)    | 2.4 / 2.6   | 3.3 / 9.1    |
-| 32 -> 32, 3x3, 16, groups=8         | 5.4 / 6.8   | 5.2 / 8.8    |
-| 32 -> 32, 3x3, 16, groups=16        | 3.4 / 5.7   | 1.8 / 5.1    |
-| 32 -> 32, 3x3, 16, groups=32 (dw)   | 3.6 / 9.8   | 1.0 / 3.4    |
+| convolution                           | forward       | weight grad   | input grad    |
+|                                       | GEMM / direct | GEMM / direct | GEMM / direct |
+|---------------------------------------|---------------|---------------|---------------|
+| 1 -> 6, 5x5, 28x28 (LeNet-5 conv1)    | 0.86 / 0.51   | 0.69 / 1.08   | 0.91 / 0.56   |
+| 1 -> 16, 5x5, 28x28                   | 1.12 / 1.30   | 1.09 / 2.72   | 1.22 / 1.34   |
+| 1 -> 32, 3x3, 28x28 (MNIST CNN conv1) | 1.14 / 1.21   | 2.23 / 3.33   | 2.40 / 1.35   |
+| 3 -> 6, 3x3, 32x32                    | 1.11 / 1.23   | 1.52 / 1.99   | 0.94 / 1.17   |
+| 6 -> 16, 5x5, 14x14 (LeNet-5 conv2)   | 0.85 / 3.10   | 0.81 / 5.80   | 1.73 / 5.36   |
+| 32 -> 64, 3x3, 26x26 (MNIST CNN conv2)| 20 / 58       | 23 / 163      | 22 / 60       |
+| 32 -> 32, 3x3, 16x16, groups=8        | 5.4 / 5.2     | (forward + both gradients: 6.8 / 8.8)|
+| 32 -> 32, 3x3, 16x16, groups=16       | 3.4 / 1.8     | (forward + both gradients: 5.7 / 5.1)|
+| 32 -> 32, 3x3, 16x16, groups=32 (dw)  | 3.6 / 1.0     | (forward + both gradients: 9.8 / 3.4)|
 
 GEMM wins as soon as each group's weight matrix has a few rows and columns; the direct loops win
-when each group maps at most 4 input-output channel pairs (depthwise convolutions and their
-neighbours), where the GEMMs degenerate into matrix-vector products: that is the crossover
-`DIRECT_MAX_CHANNEL_PAIRS`.
+when each group maps few input-output channel pairs (depthwise convolutions, a first layer with
+one input channel and few filters), where the GEMMs degenerate into matrix-vector products:
+the crossovers `DIRECT_MAX_PAIRS` (forward and input gradient: 8 pairs) and
+`DIRECT_MAX_PAIRS_WEIGHT_GRAD` (4; the direct weight gradient is a reduction over the batch and
+loses earlier). The crossover does not depend on the thread count: both paths use every thread.
 
 The GEMM path lays the columns of the whole batch side by side (C * KH * KW, N * OH * OW), so
 each of the forward, the input gradient and the weight gradient is ONE BLAS call per group: 64
@@ -34,7 +40,8 @@ import numpy as np
 
 from ..kernels import conv as K
 
-DIRECT_MAX_CHANNEL_PAIRS = 4
+DIRECT_MAX_PAIRS = 8
+DIRECT_MAX_PAIRS_WEIGHT_GRAD = 4
 KEEP_COLUMNS_BYTES = 256 << 20
 # Column buffers this large come from fresh mmapped pages on every allocation (glibc's mmap
 # threshold is at most 32 MB); the page faults cost 4 ms for the 42 MB columns of the MNIST CNN's
@@ -56,9 +63,11 @@ def release_columns(cols):
         _spare[(cols.shape, cols.dtype)] = cols
 
 
-def use_gemm(channels, out_channels, groups):
-    """True when im2col + GEMM beats the direct loops (see the module docstring)."""
-    return (channels // groups) * (out_channels // groups) > DIRECT_MAX_CHANNEL_PAIRS
+def use_gemm(channels, out_channels, groups, weight_grad=False):
+    """True when im2col + GEMM beats the direct loops for the forward and the input gradient, or
+    (weight_grad=True) for the weight gradient (see the module docstring)."""
+    limit = DIRECT_MAX_PAIRS_WEIGHT_GRAD if weight_grad else DIRECT_MAX_PAIRS
+    return (channels // groups) * (out_channels // groups) > limit
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -153,7 +162,7 @@ def weight_grad(x, g, groups, geometry, w_shape, cols=None, g_by_channel=None):
         gw[...] = 0
         return gw
     n, o, oh, ow = g.shape
-    if not use_gemm(x.shape[1], o, groups):
+    if not use_gemm(x.shape[1], o, groups, weight_grad=True):
         K.conv2d_weight_grad(x, g, groups, geometry, gw)
         return gw
     own = cols is None

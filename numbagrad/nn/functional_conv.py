@@ -41,7 +41,8 @@ class Conv2d(ArrayFunction):
         g = np.ascontiguousarray(g)
         cols, ctx.cols = ctx.cols, None  # input_grad reuses the buffer: a second backward recomputes
         g_by_channel = None
-        if g.size and conv_arrays.use_gemm(x_shape[1], w_shape[0], groups) and (need_w or need_x):
+        if g.size and ((need_x and conv_arrays.use_gemm(x_shape[1], w_shape[0], groups)) or
+                       (need_w and conv_arrays.use_gemm(x_shape[1], w_shape[0], groups, weight_grad=True))):
             g_by_channel = conv_arrays.channels_first(g)
         gw = gx = None
         if need_w:
