@@ -146,7 +146,7 @@ def _same_padding(op, padding, stride, dilation, kernel):
 
 def _check_shapes(op, x_shape, w_shape, b_shape, groups, padding, dilation, transposed=False):
     if any(k < 1 for k in w_shape[2:]):
-        names = ("kernel_height", "kernel_width")[-len(w_shape[2:]):] if len(w_shape) == 4 else ("kernel_width",)
+        names = ("kernel_height", "kernel_width") if len(w_shape) == 4 else ("kernel_width",)
         raise RuntimeError("kernel size should be greater than zero, but got "
                            + " ".join(f"{n}: {k}" for n, k in zip(names, w_shape[2:])))
     if transposed and 0 in w_shape:
@@ -185,7 +185,7 @@ def _check_shapes(op, x_shape, w_shape, b_shape, groups, padding, dilation, tran
             f"size: ({fmt(str(k) for k in kernel)}). Kernel size can't be greater than actual input size")
 
 
-def _as_float32_if_half(op, fn, input, weight, bias):
+def _as_float32_if_half(fn, input, weight, bias):
     """float16 tensors are convolved in float32 and rounded back (no half-precision kernels)."""
     from ..ops.pointwise import to_dtype
     out = fn(to_dtype(input, dtypes.float32), to_dtype(weight, dtypes.float32),
@@ -196,8 +196,8 @@ def _as_float32_if_half(op, fn, input, weight, bias):
 def _convnd(op, dims, input, weight, bias, stride, padding, dilation, groups):
     unbatched = _check_input(op, input, weight, bias, dims)
     if input._data.dtype == np.float16:
-        return _as_float32_if_half(op, lambda x, w, b: _convnd(op, dims, x, w, b, stride, padding,
-                                                               dilation, groups), input, weight, bias)
+        return _as_float32_if_half(lambda x, w, b: _convnd(op, dims, x, w, b, stride, padding,
+                                                           dilation, groups), input, weight, bias)
     groups = _check_groups(groups)
     stride = ntuple(stride, dims, "stride")
     dilation = ntuple(dilation, dims, "dilation")
@@ -243,7 +243,7 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def _conv_transposend(op, dims, input, weight, bias, stride, padding, output_padding, groups, dilation):
     unbatched = _check_input(op, input, weight, bias, dims)
     if input._data.dtype == np.float16:
-        return _as_float32_if_half(op, lambda x, w, b: _conv_transposend(
+        return _as_float32_if_half(lambda x, w, b: _conv_transposend(
             op, dims, x, w, b, stride, padding, output_padding, groups, dilation), input, weight, bias)
     groups = _check_groups(groups)
     if isinstance(padding, str):
