@@ -247,3 +247,17 @@ def test_pool_kernels_refuse_windows_outside_the_plane(windows, match):
     with pytest.raises(KC.KernelContractError, match=match):
         KP.avg_pool(x, windows, np.ones((2, 2)), out)
     assert not out.any()
+
+
+def test_released_column_buffers_are_reused_and_bounded():
+    conv_arrays._spare.clear()
+    big = np.empty((9, 64, 8192), np.float32)  # 18.9 MB: kept for the next convolution
+    conv_arrays.release_columns(big)
+    assert conv_arrays._column_buffer(big.shape, np.float32) is big
+    assert conv_arrays._column_buffer(big.shape, np.float32) is not big  # handed out once
+    conv_arrays.release_columns(np.empty(1000, np.float32))  # small: heap memory, not kept
+    assert not conv_arrays._spare
+    for k in range(20):
+        conv_arrays.release_columns(np.empty((k + 1, 1 << 22), np.float32))
+    assert sum(a.nbytes for a in conv_arrays._spare.values()) <= conv_arrays.SPARE_MAX_BYTES
+    conv_arrays._spare.clear()

@@ -47,7 +47,7 @@ KEEP_COLUMNS_BYTES = 256 << 20
 # threshold is at most 32 MB); the page faults cost 4 ms for the 42 MB columns of the MNIST CNN's
 # conv2 at batch 64, so one released buffer per shape is kept for the next convolution.
 SPARE_MIN_BYTES = 16 << 20
-SPARE_MAX_BUFFERS = 4
+SPARE_MAX_BYTES = 256 << 20  # at most this much idle memory is kept
 _spare = {}
 
 
@@ -59,7 +59,9 @@ def _column_buffer(shape, dtype):
 
 def release_columns(cols):
     """Hand a column buffer nothing references any more to the next convolution of its shape."""
-    if cols is not None and cols.nbytes >= SPARE_MIN_BYTES and len(_spare) < SPARE_MAX_BUFFERS:
+    if cols is None or cols.nbytes < SPARE_MIN_BYTES:
+        return
+    if sum(a.nbytes for a in _spare.values()) + cols.nbytes <= SPARE_MAX_BYTES:
         _spare[(cols.shape, cols.dtype)] = cols
 
 
