@@ -261,3 +261,35 @@ def test_released_column_buffers_are_reused_and_bounded():
         conv_arrays.release_columns(np.empty((k + 1, 1 << 22), np.float32))
     assert sum(a.nbytes for a in conv_arrays._spare.values()) <= conv_arrays.SPARE_MAX_BYTES
     conv_arrays._spare.clear()
+
+
+_CONCURRENT = """
+import threading, numpy as np, numbagrad, numbagrad.nn.functional as F
+x = numbagrad.randn(8, 8, 20, 20)
+w = numbagrad.randn(8, 1, 3, 3)
+reference = (F.conv2d(x, w, groups=8).numpy(), F.max_pool2d(x, 2).numpy(), F.avg_pool2d(x, 3).numpy())
+failures = []
+def work():
+    for _ in range(40):
+        got = (F.conv2d(x, w, groups=8).numpy(), F.max_pool2d(x, 2).numpy(), F.avg_pool2d(x, 3).numpy())
+        if not all(np.array_equal(a, b) for a, b in zip(got, reference)):
+            failures.append(1)
+threads = [threading.Thread(target=work) for _ in range(4)]
+[t.start() for t in threads]
+[t.join() for t in threads]
+print("failures", len(failures))
+"""
+
+
+def test_parallel_kernels_from_several_python_threads_do_not_abort():
+    # numba's workqueue layer aborts the process when two threads launch parallel kernels at
+    # once; the kernels take turns through one lock (kernels/launch.py). In a child process, so
+    # an abort fails this test instead of killing pytest.
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", _CONCURRENT], capture_output=True, text=True, cwd=root,
+                          timeout=600, env=dict(os.environ, PYTHONPATH=root))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "failures 0" in proc.stdout
