@@ -112,7 +112,8 @@ def forward(x, weight, bias, groups, geometry, keep_columns=False):
     out = np.empty(shape, dtype=x.dtype)
     by_channel = product.reshape(o, n, oh * ow).transpose(1, 0, 2)
     if bias is not None:
-        np.add(by_channel, bias.reshape(1, o, 1), out=out.reshape(n, o, oh * ow))
+        with np.errstate(invalid="ignore"):  # inf + -inf is NaN, as in PyTorch
+            np.add(by_channel, bias.reshape(1, o, 1), out=out.reshape(n, o, oh * ow))
     else:
         out.reshape(n, o, oh * ow)[...] = by_channel
     if keep_columns and cols.nbytes <= KEEP_COLUMNS_BYTES:

@@ -9,9 +9,22 @@ from ..tensor import Tensor
 from .conv_args import check_float_input, size_list
 
 
+_QUIET = dict(invalid="ignore", over="ignore", divide="ignore")  # inf/NaN inputs give NaN, as PyTorch
+
+
 class GroupNorm(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias, groups, eps):
+        with np.errstate(**_QUIET):
+            return GroupNorm._forward(ctx, x, weight, bias, groups, eps)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(**_QUIET):
+            return GroupNorm._backward(ctx, g)
+
+    @staticmethod
+    def _forward(ctx, x, weight, bias, groups, eps):
         n, c = x.shape[:2]
         grouped = x.reshape(n, groups, -1)
         mean = grouped.mean(axis=2, keepdims=True)
@@ -28,7 +41,7 @@ class GroupNorm(ArrayFunction):
         return out
 
     @staticmethod
-    def backward(ctx, g):
+    def _backward(ctx, g):
         xhat, rstd, weight = ctx.saved_tensors
         groups, cshape = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]

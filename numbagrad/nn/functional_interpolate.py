@@ -27,15 +27,17 @@ class Resample(ArrayFunction):
     def forward(ctx, x, taps):
         ctx.taps = taps
         y = x
-        for axis, (sizes, index, weight) in _by_axis(x.ndim, taps):
-            y = _gather(y, axis, index, weight)
+        with np.errstate(invalid="ignore", over="ignore"):  # 0 * inf is NaN, as in PyTorch
+            for axis, (sizes, index, weight) in _by_axis(x.ndim, taps):
+                y = _gather(y, axis, index, weight)
         return np.ascontiguousarray(y).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         gx = g
-        for axis, (in_size, index, weight) in reversed(_by_axis(g.ndim, ctx.taps)):
-            gx = _scatter(gx, axis, in_size, index, weight)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for axis, (in_size, index, weight) in reversed(_by_axis(g.ndim, ctx.taps)):
+                gx = _scatter(gx, axis, in_size, index, weight)
         return np.ascontiguousarray(gx), None
 
 
