@@ -49,6 +49,7 @@ NON_OP_MODULES = {
     "numbagrad.serialization": "save and load",
     "numbagrad.kernels.threads": "thread counts",
     "numbagrad.warmup": "kernel compilation ahead of time",
+    "numbagrad.compiler.api": "numbagrad.compile, which compiles functions (torch.compile)",
     "numbagrad.tensor": "the Tensor and Size classes",
 }
 NON_OP_NAMES = {"is_tensor": "a type test", "numel": "a size, not a tensor"}
