@@ -20,6 +20,14 @@ def _allocate(op, sizes, dtype, make):
     return allocate(op, sizes, dtype, make)
 
 
+def _with_out(name, result, out):
+    """`result`, or `out` with result written into it (PyTorch's `out=`, see `registry.write_out`)."""
+    if out is None:
+        return result
+    from .ops.registry import write_out
+    return write_out(name, result, out)
+
+
 def _finish(data, requires_grad=False, device=None):
     if device is not None:
         _check_device(device)
@@ -145,7 +153,7 @@ def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     sizes = _sizes(size)
     d = _np_dtype(dtype)
     data = _allocate("zeros", sizes, d, lambda: np.zeros(sizes, d))
-    return _finish(data, requires_grad, device)
+    return _with_out("zeros", _finish(data, requires_grad, device), out)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
@@ -153,7 +161,7 @@ def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     sizes = _sizes(size)
     d = _np_dtype(dtype)
     data = _allocate("ones", sizes, d, lambda: np.ones(sizes, d))
-    return _finish(data, requires_grad, device)
+    return _with_out("ones", _finish(data, requires_grad, device), out)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None):
@@ -161,7 +169,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_
     sizes = _sizes(size)
     d = _np_dtype(dtype)
     data = _allocate("empty", sizes, d, lambda: np.empty(sizes, d))
-    return _finish(data, requires_grad, device)
+    return _with_out("empty", _finish(data, requires_grad, device), out)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):

@@ -326,3 +326,35 @@ def test_scalar_form_compiled_by_numba_equals_eager(name):
             exec(f"def grad({', '.join(args)}, y, g):\n    return {grad}\n", namespace)  # noqa: S102
             value = njit(namespace["grad"])(*scalars, float(y.detach().numpy()[i]), 1.0)
             np.testing.assert_allclose(value, inputs[k].grad.numpy()[i], rtol=1e-13)
+
+
+# ---- out= on the ops not yet declared in the registry, and on factories ----------------------------
+LEGACY_OUT_CALLS = {
+    "add": lambda m, x, out: m.add(x, x, alpha=2, out=out),
+    "subtract": lambda m, x, out: m.subtract(x, 1.5, out=out),
+    "exp": lambda m, x, out: m.exp(x, out=out),
+    "clamp": lambda m, x, out: m.clamp(x, -0.5, 0.5, out=out),
+    "where": lambda m, x, out: m.where(x > 0, x, -x, out=out),
+    "matmul": lambda m, x, out: m.matmul(x, x.t(), out=out),
+    "cat": lambda m, x, out: m.cat([x, x], 1, out=out),
+    "sigmoid": lambda m, x, out: m.sigmoid(x, out=out),
+    "eq": lambda m, x, out: m.eq(x, x.clamp(min=0), out=out),
+    "zeros": lambda m, x, out: m.zeros(2, 3, out=out),
+    "ones": lambda m, x, out: m.ones(4, out=out),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LEGACY_OUT_CALLS))
+def test_out_is_honoured_by_ops_outside_the_registry_and_by_factories(name):
+    call = LEGACY_OUT_CALLS[name]
+    x = numbagrad.tensor([[0.25, -1.0, 2.0], [1.5, 0.0, -0.75]], dtype=numbagrad.float64)
+    expected = call(numbagrad, x, None)
+    out = numbagrad.empty(0, dtype=expected.dtype)
+    assert call(numbagrad, x, out) is out
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    try:
+        import torch
+    except ImportError:
+        return
+    theirs = call(torch, torch.tensor(x.numpy()), torch.empty(0, dtype=getattr(torch, expected.dtype.name)))
+    np.testing.assert_allclose(out.numpy(), theirs.numpy())

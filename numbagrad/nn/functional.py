@@ -7,7 +7,7 @@ from ..ops.registry import functional_functions as _functional_functions
 
 # F. forms of ops whose modules do not declare them in the registry yet. A registry entry of the
 # same name replaces the import (the registry is applied last); drop a line once it has one.
-from ..ops.activation import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
+from ..ops import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
 from ..ops.softmax import softmax, log_softmax  # noqa: F401
 from ..ops.shape import flatten, unflatten  # noqa: F401
 # Convolution and pooling: graph nodes still in nn/ (to move to ops/ with registry entries).

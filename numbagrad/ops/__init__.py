@@ -32,6 +32,21 @@ from .inplace import (  # noqa: F401
     masked_fill_, uniform_, normal_,
 )
 
+# Ops above that PyTorch gives `out=` and that are not declared in the registry yet: the
+# registry's out= (one implementation for every op) is applied to them here, aliases included.
+from .registry import with_out as _with_out  # noqa: E402
+
+_TAKE_OUT = (
+    add, sub, mul, div, pow, floor_divide, remainder, neg, abs, exp, log, log1p, log2, sqrt, rsqrt,
+    sin, cos, square, reciprocal, sign, floor, ceil, round, trunc, clamp, maximum, minimum, where,
+    max, min, matmul, mm, bmm, dot, mv, gather, index_select, cat, stack, eq, ne, lt, le, gt, ge,
+    logical_and, logical_or, logical_xor, logical_not, sigmoid, tanh,
+)
+_WRAPPED = {function: _with_out(function, function.__name__) for function in _TAKE_OUT}
+for _name, _value in list(globals().items()):
+    if not _name.startswith("_") and _value in _WRAPPED:
+        globals()[_name] = _WRAPPED[_value]
+
 # The ops, not the submodules that hold them (`from numbagrad.ops import *` in numbagrad/__init__).
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and not isinstance(value, _ModuleType)]

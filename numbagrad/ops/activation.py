@@ -125,7 +125,7 @@ class Sigmoid(ArrayFunction):
         return _run(K.sigmoid_backward, y.shape, y.dtype, _flat(g.astype(y.dtype, copy=False)), y.reshape(-1))
 
 
-def sigmoid(input, *, out=None):
+def sigmoid(input):
     """Mirrors `torch.sigmoid` (stable for large |x|)."""
     x = check_tensor(input, "sigmoid")
     if x._data.dtype.kind != "f":
@@ -147,7 +147,7 @@ class Tanh(ArrayFunction):
         return g * (1 - y * y)
 
 
-def tanh(input, *, out=None):
+def tanh(input):
     """Mirrors `torch.tanh`."""
     x = check_tensor(input, "tanh")
     if x._data.dtype.kind != "f":

@@ -21,32 +21,32 @@ def _compare(np_fn, a, b, op):
         raise broadcast_error(op, a, b) from None
 
 
-def eq(input, other, *, out=None):
+def eq(input, other):
     """Mirrors `torch.eq` (also `==`)."""
     return _compare(np.equal, input, other, "eq")
 
 
-def ne(input, other, *, out=None):
+def ne(input, other):
     """Mirrors `torch.ne` (also `!=`)."""
     return _compare(np.not_equal, input, other, "ne")
 
 
-def lt(input, other, *, out=None):
+def lt(input, other):
     """Mirrors `torch.lt` (also `<`)."""
     return _compare(np.less, input, other, "lt")
 
 
-def le(input, other, *, out=None):
+def le(input, other):
     """Mirrors `torch.le` (also `<=`)."""
     return _compare(np.less_equal, input, other, "le")
 
 
-def gt(input, other, *, out=None):
+def gt(input, other):
     """Mirrors `torch.gt` (also `>`)."""
     return _compare(np.greater, input, other, "gt")
 
 
-def ge(input, other, *, out=None):
+def ge(input, other):
     """Mirrors `torch.ge` (also `>=`)."""
     return _compare(np.greater_equal, input, other, "ge")
 
@@ -54,22 +54,22 @@ def ge(input, other, *, out=None):
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 
-def logical_and(input, other, *, out=None):
+def logical_and(input, other):
     """Mirrors `torch.logical_and`."""
     return _compare(np.logical_and, input, other, "logical_and")
 
 
-def logical_or(input, other, *, out=None):
+def logical_or(input, other):
     """Mirrors `torch.logical_or`."""
     return _compare(np.logical_or, input, other, "logical_or")
 
 
-def logical_xor(input, other, *, out=None):
+def logical_xor(input, other):
     """Mirrors `torch.logical_xor`."""
     return _compare(np.logical_xor, input, other, "logical_xor")
 
 
-def logical_not(input, *, out=None):
+def logical_not(input):
     """Mirrors `torch.logical_not`."""
     return _wrap(np.logical_not(check_tensor(input, "logical_not")._data))
 

@@ -201,7 +201,7 @@ class Gather(ArrayFunction):
         return gx, None, None, None
 
 
-def gather(input, dim, index, *, sparse_grad=False, out=None):
+def gather(input, dim, index, *, sparse_grad=False):
     """Mirrors `torch.gather(input, dim, index)`: out[i][j] = input[index[i][j]][j] (dim 0)."""
     x = check_tensor(input, "gather")
     idx = _check_index_tensor(index, "gather")
@@ -240,7 +240,7 @@ class IndexSelect(ArrayFunction):
         return gx, None, None
 
 
-def index_select(input, dim, index, *, out=None):
+def index_select(input, dim, index):
     """Mirrors `torch.index_select(input, dim, index)` (index 1-D)."""
     x = check_tensor(input, "index_select")
     idx = _check_index_tensor(index, "index_select")

@@ -35,7 +35,7 @@ class Cat(ArrayFunction):
         return (None,) + tuple(np.split(g, ctx.bounds, axis=ctx.dim))
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0):
     """Mirrors `torch.cat(tensors, dim=0)`. As in PyTorch, 1-D empty tensors are skipped."""
     tensors = _tensor_list(tensors, "cat")
     kept = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or tensors[:1]
@@ -71,7 +71,7 @@ class Stack(ArrayFunction):
         return (None,) + tuple(np.moveaxis(g, ctx.dim, 0))
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0):
     """Mirrors `torch.stack(tensors, dim=0)`: all tensors must have the same shape."""
     tensors = _tensor_list(tensors, "stack")
     shape = tensors[0]._data.shape

@@ -62,7 +62,7 @@ def _check_matmul(a, b, op):
                                "broadcast together") from None
 
 
-def matmul(input, other, *, out=None):
+def matmul(input, other):
     """Mirrors `torch.matmul` / `@`: dot, matrix-vector, matrix-matrix and batched products with
     broadcast batch dimensions."""
     a = check_tensor(input, "matmul")
@@ -79,7 +79,7 @@ def matmul(input, other, *, out=None):
         raise memory_error("matmul", e) from None
 
 
-def mm(input, mat2, *, out=None):
+def mm(input, mat2):
     """Mirrors `torch.mm`: 2-D by 2-D only."""
     a = check_tensor(input, "mm")
     b = check_tensor(mat2, "mm", "mat2")
@@ -88,7 +88,7 @@ def mm(input, mat2, *, out=None):
     return matmul(a, b)
 
 
-def bmm(input, mat2, *, out=None):
+def bmm(input, mat2):
     """Mirrors `torch.bmm`: (b, n, m) @ (b, m, p), no broadcasting."""
     a = check_tensor(input, "bmm")
     b = check_tensor(mat2, "bmm", "mat2")
@@ -99,7 +99,7 @@ def bmm(input, mat2, *, out=None):
     return matmul(a, b)
 
 
-def dot(input, tensor, *, out=None):
+def dot(input, tensor):
     """Mirrors `torch.dot`: 1-D by 1-D of the same length."""
     a = check_tensor(input, "dot")
     b = check_tensor(tensor, "dot", "tensor")
@@ -108,7 +108,7 @@ def dot(input, tensor, *, out=None):
     return matmul(a, b)
 
 
-def mv(input, vec, *, out=None):
+def mv(input, vec):
     """Mirrors `torch.mv`: 2-D by 1-D."""
     a = check_tensor(input, "mv")
     b = check_tensor(vec, "mv", "vec")

@@ -186,7 +186,7 @@ class Pow(ArrayFunction):
                 gb.astype(out.dtype, copy=False) if gb is not None else None)
 
 
-def add(input, other, *, alpha=1, out=None):
+def add(input, other, *, alpha=1):
     """Mirrors `torch.add(input, other, alpha=1)`."""
     if alpha != 1:
         alpha = _checked_alpha(alpha, input, other, "add")
@@ -210,7 +210,7 @@ def _checked_alpha(alpha, a, b, op):
     return alpha
 
 
-def sub(input, other, *, alpha=1, out=None):
+def sub(input, other, *, alpha=1):
     """Mirrors `torch.sub(input, other, alpha=1)`."""
     if _is_bool(input) and _is_bool(other):
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -227,7 +227,7 @@ def _is_bool(x):
 subtract = sub
 
 
-def mul(input, other, *, out=None):
+def mul(input, other):
     """Mirrors `torch.mul`."""
     return _binary(Mul, input, other, "mul")
 
@@ -235,7 +235,7 @@ def mul(input, other, *, out=None):
 multiply = mul
 
 
-def div(input, other, *, rounding_mode=None, out=None):
+def div(input, other, *, rounding_mode=None):
     """Mirrors `torch.div`: true division (integers give the default float dtype);
     `rounding_mode='floor'|'trunc'` gives a result without gradient, as PyTorch."""
     if rounding_mode is not None:
@@ -272,7 +272,7 @@ def _is_float(x):
     return x._data.dtype.kind == "f" if isinstance(x, Tensor) else isinstance(x, float)
 
 
-def pow(input, exponent, *, out=None):
+def pow(input, exponent):
     """Mirrors `torch.pow(input, exponent)`; input may be a number when exponent is a tensor."""
     exponent = as_operand(exponent, "pow")
     if isinstance(input, Tensor) and input._data.dtype.kind in "iu" and type(exponent) is int:
@@ -282,7 +282,7 @@ def pow(input, exponent, *, out=None):
     return _binary(Pow, input, exponent, "pow")
 
 
-def floor_divide(input, other, *, out=None):
+def floor_divide(input, other):
     """Mirrors `torch.floor_divide` (no gradient)."""
     return div(input, other, rounding_mode="floor")
 
@@ -302,7 +302,7 @@ class Remainder(ArrayFunction):
         return g, gb
 
 
-def remainder(input, other, *, out=None):
+def remainder(input, other):
     """Mirrors `torch.remainder` (Python's modulo: the sign of the divisor). Integer division by
     zero raises RuntimeError('ZeroDivisionError'), as PyTorch."""
     a, b, result = promote(input, other, "remainder")
@@ -336,7 +336,7 @@ class Neg(ArrayFunction):
         return -g
 
 
-def neg(input, *, out=None):
+def neg(input):
     """Mirrors `torch.neg`."""
     x = check_tensor(input, "neg")
     if x._data.dtype.kind == "b":
@@ -360,7 +360,7 @@ class Abs(ArrayFunction):
         return g * torch_sign(x)
 
 
-def abs(input, *, out=None):
+def abs(input):
     """Mirrors `torch.abs` (gradient 0 at 0 and at NaN, as PyTorch)."""
     return Abs.apply(check_tensor(input, "abs"))
 
@@ -382,7 +382,7 @@ class Exp(ArrayFunction):
         return g * out
 
 
-def exp(input, *, out=None):
+def exp(input):
     """Mirrors `torch.exp`."""
     return Exp.apply(to_float(check_tensor(input, "exp")))
 
@@ -401,7 +401,7 @@ class Log(ArrayFunction):
             return g / x
 
 
-def log(input, *, out=None):
+def log(input):
     """Mirrors `torch.log` (NaN below 0, -inf at 0, no warning)."""
     return Log.apply(to_float(check_tensor(input, "log")))
 
@@ -420,7 +420,7 @@ class Log1p(ArrayFunction):
             return g / (1 + x)
 
 
-def log1p(input, *, out=None):
+def log1p(input):
     """Mirrors `torch.log1p`."""
     return Log1p.apply(to_float(check_tensor(input, "log1p")))
 
@@ -439,7 +439,7 @@ class Log2(ArrayFunction):
             return g / (x * np.log(2.0).astype(x.dtype))
 
 
-def log2(input, *, out=None):
+def log2(input):
     """Mirrors `torch.log2`."""
     return Log2.apply(to_float(check_tensor(input, "log2")))
 
@@ -459,7 +459,7 @@ class Sqrt(ArrayFunction):
             return g / (2 * out)
 
 
-def sqrt(input, *, out=None):
+def sqrt(input):
     """Mirrors `torch.sqrt`."""
     return Sqrt.apply(to_float(check_tensor(input, "sqrt")))
 
@@ -478,7 +478,7 @@ class Rsqrt(ArrayFunction):
         return g * -0.5 * out * out * out
 
 
-def rsqrt(input, *, out=None):
+def rsqrt(input):
     """Mirrors `torch.rsqrt`: 1 / sqrt(input)."""
     return Rsqrt.apply(to_float(check_tensor(input, "rsqrt")))
 
@@ -495,7 +495,7 @@ class Sin(ArrayFunction):
         return g * np.cos(x)
 
 
-def sin(input, *, out=None):
+def sin(input):
     """Mirrors `torch.sin`."""
     return Sin.apply(to_float(check_tensor(input, "sin")))
 
@@ -512,7 +512,7 @@ class Cos(ArrayFunction):
         return -g * np.sin(x)
 
 
-def cos(input, *, out=None):
+def cos(input):
     """Mirrors `torch.cos`."""
     return Cos.apply(to_float(check_tensor(input, "cos")))
 
@@ -529,7 +529,7 @@ class Square(ArrayFunction):
         return 2 * g * x
 
 
-def square(input, *, out=None):
+def square(input):
     """Mirrors `torch.square` (bool input gives int64, as pow(x, 2) does)."""
     x = check_tensor(input, "square")
     if x._data.dtype.kind == "b":
@@ -552,7 +552,7 @@ class Reciprocal(ArrayFunction):
         return -g * out * out
 
 
-def reciprocal(input, *, out=None):
+def reciprocal(input):
     """Mirrors `torch.reciprocal`."""
     return Reciprocal.apply(to_float(check_tensor(input, "reciprocal")))
 
@@ -599,7 +599,7 @@ class Trunc(_NoGradUnary):
         return np.trunc(x)
 
 
-def sign(input, *, out=None):
+def sign(input):
     """Mirrors `torch.sign` (zero gradient; 0 at NaN, as PyTorch)."""
     x = check_tensor(input, "sign")
     if x._data.dtype.kind == "b":
@@ -607,22 +607,22 @@ def sign(input, *, out=None):
     return Sign.apply(x)
 
 
-def floor(input, *, out=None):
+def floor(input):
     """Mirrors `torch.floor` (zero gradient)."""
     return Floor.apply(check_tensor(input, "floor"))
 
 
-def ceil(input, *, out=None):
+def ceil(input):
     """Mirrors `torch.ceil` (zero gradient)."""
     return Ceil.apply(check_tensor(input, "ceil"))
 
 
-def round(input, *, decimals=0, out=None):
+def round(input, *, decimals=0):
     """Mirrors `torch.round` (half to even, zero gradient)."""
     return Round.apply(check_tensor(input, "round"), decimals)
 
 
-def trunc(input, *, out=None):
+def trunc(input):
     """Mirrors `torch.trunc` (zero gradient)."""
     return Trunc.apply(check_tensor(input, "trunc"))
 
@@ -660,7 +660,7 @@ class Clamp(ArrayFunction):
         return gx, g_lo, g_hi
 
 
-def clamp(input, min=None, max=None, *, out=None):
+def clamp(input, min=None, max=None):
     """Mirrors `torch.clamp(input, min=None, max=None)`; min/max may be numbers or tensors."""
     x = check_tensor(input, "clamp")
     if min is None and max is None:
@@ -721,7 +721,7 @@ def _tie_split(g, a, b, a_loses, b_loses):
     return np.where(a_loses, zero, shared), np.where(b_loses, zero, shared)
 
 
-def maximum(input, other, *, out=None):
+def maximum(input, other):
     """Mirrors `torch.maximum` (elementwise; NaN propagates; ties share the gradient; at a NaN
     both inputs get the full gradient, as PyTorch)."""
     check_tensor(input, "maximum")
@@ -729,7 +729,7 @@ def maximum(input, other, *, out=None):
     return _binary(Maximum, input, other, "maximum")
 
 
-def minimum(input, other, *, out=None):
+def minimum(input, other):
     """Mirrors `torch.minimum`."""
     check_tensor(input, "minimum")
     check_tensor(other, "minimum", "other")
@@ -751,7 +751,7 @@ class Where(ArrayFunction):
         return None, ga, gb
 
 
-def where(condition, input=None, other=None, *, out=None):
+def where(condition, input=None, other=None):
     """Mirrors `torch.where(condition, input, other)`; `where(condition)` gives the nonzero indices."""
     cond = check_tensor(condition, "where", "condition")
     if input is None and other is None:

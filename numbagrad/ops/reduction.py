@@ -238,13 +238,13 @@ def _extreme(input, dim, keepdim, is_max, op, result_type):
     return result_type(named(values, "MaxBackward0" if is_max else "MinBackward0"), idx)
 
 
-def max(input, dim=None, keepdim=False, *, out=None):
+def max(input, dim=None, keepdim=False):
     """Mirrors `torch.max`: `max(x)` the largest value, `max(x, dim, keepdim=False)` a
     `(values, indices)` namedtuple, `max(x, other)` the elementwise maximum."""
     return _extreme(input, dim, keepdim, True, "max", MaxResult)
 
 
-def min(input, dim=None, keepdim=False, *, out=None):
+def min(input, dim=None, keepdim=False):
     """Mirrors `torch.min` (see `max`)."""
     return _extreme(input, dim, keepdim, False, "min", MinResult)
 

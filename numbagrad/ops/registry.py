@@ -148,7 +148,7 @@ def register(name=None, *, torch=True, method=False, inplace=None, functional=Fa
                              f"({REGISTRY[op_name].module} and {fn.__module__})")
         takes_out = torch if out is None else out
         public = fn if functional and not torch else _with_numpy_names(fn, op_name)
-        public = _with_out(public, op_name) if takes_out else public
+        public = with_out(public, op_name) if takes_out else public
         REGISTRY[op_name] = OpInfo(
             op_name, public, torch=torch, method=method, inplace=inplace, functional=functional,
             aliases=tuple(aliases), dtype=dtype, scalar=scalar, out=takes_out,
@@ -194,7 +194,7 @@ def _with_numpy_names(fn, name):
 
 
 # ---- out= --------------------------------------------------------------------------------------
-def _with_out(fn, name):
+def with_out(fn, name):
     """`fn` with PyTorch's keyword `out=`: the result is written into the given tensor(s)."""
     @functools.wraps(fn)
     def with_out(*args, out=None, **kwargs):
