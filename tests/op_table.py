@@ -15,7 +15,7 @@ from typing import Callable, Tuple
 
 import numpy as np
 
-from helpers import erf, index_domain, log_softmax, logsumexp
+from helpers import index_domain, logsumexp
 
 
 @dataclass
@@ -41,25 +41,6 @@ class Op:
         return self.name
 
 
-def act(m, name):
-    """An activation function: top-level numbagrad (or numbagrad.ops.activation) vs torch.nn.functional."""
-    if m.__name__ == "torch":
-        import torch.nn.functional as F
-        return getattr(F, name)
-    if hasattr(m, name):
-        return getattr(m, name)
-    from numbagrad.ops import activation
-    return getattr(activation, name)
-
-
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _softplus(x, beta=1.0, threshold=20.0):
-    return np.where(x * beta > threshold, x, np.log1p(np.exp(beta * x)) / beta)
-
-
 def _gather(x, dim, idx):
     return np.take_along_axis(x, idx, axis=dim)
 
@@ -69,76 +50,6 @@ S3 = (2, 3, 4)
 POS, SEP, UNIT = "positive", "separated", "unit"
 
 OPS = [
-    # ---- arithmetic: functions, operators, reflected, scalars -----------------------------------
-    Op("add", lambda m, x, y: m.add(x, y), np.add, (S, S)),
-    Op("add_alpha", lambda m, x, y: m.add(x, y, alpha=2.5), lambda x, y: x + 2.5 * y, (S, S)),
-    Op("add_op_broadcast", lambda m, x, y: x + y, np.add, (S3, (4,))),
-    Op("add_scalar", lambda m, x: x + 2.5, lambda x: x + 2.5, (S,)),
-    Op("radd_scalar", lambda m, x: 2.5 + x, lambda x: 2.5 + x, (S,)),
-    Op("sub", lambda m, x, y: m.sub(x, y), np.subtract, (S, S)),
-    Op("sub_op_broadcast", lambda m, x, y: x - y, np.subtract, ((3, 1), (1, 4))),
-    Op("rsub_scalar", lambda m, x: 2 - x, lambda x: 2 - x, (S,)),
-    Op("mul", lambda m, x, y: m.mul(x, y), np.multiply, (S, S)),
-    Op("mul_op_broadcast", lambda m, x, y: x * y, np.multiply, (S3, (3, 1))),
-    Op("rmul_scalar", lambda m, x: 3 * x, lambda x: 3 * x, (S,)),
-    Op("mul_self", lambda m, x: x * x, lambda x: x * x, (S,)),
-    Op("div", lambda m, x, y: m.div(x, y), np.divide, (S, S), ("real", POS)),
-    Op("div_op_broadcast", lambda m, x, y: x / y, np.divide, ((4,), S), ("real", POS)),
-    Op("rdiv_scalar", lambda m, x: 2 / x, lambda x: 2 / x, (S,), (POS,)),
-    Op("div_scalar", lambda m, x: x / 4, lambda x: x / 4, (S,)),
-    Op("pow_tensor", lambda m, x, y: m.pow(x, y), np.power, (S, S), (POS, "real")),
-    Op("pow_op_square", lambda m, x: x ** 2, lambda x: x ** 2, (S,)),
-    Op("pow_op_half", lambda m, x: x ** 0.5, np.sqrt, (S,), (POS,)),
-    Op("pow_op_neg", lambda m, x: x ** -1.5, lambda x: x ** -1.5, (S,), (POS,)),
-    Op("rpow_scalar", lambda m, x: 2 ** x, lambda x: 2.0 ** x, (S,)),
-    Op("neg", lambda m, x: m.neg(x), np.negative, (S,)),
-    Op("neg_op", lambda m, x: -x, np.negative, (S,)),
-    # ---- in-place on non-leaf tensors (differentiable through the graph) ---------------------------
-    Op("add_", lambda m, x, y: (x * 1).add_(y), np.add, (S, S)),
-    Op("sub_", lambda m, x, y: (x * 1).sub_(y), np.subtract, (S, S)),
-    Op("mul_", lambda m, x, y: (x + 0).mul_(y), np.multiply, (S, S)),
-    Op("div_", lambda m, x, y: (x + 0).div_(y), np.divide, (S, S), ("real", POS)),
-    Op("iadd_op", lambda m, x, y: _iadd(x * 1, y), np.add, (S, (4,))),
-    Op("clamp_", lambda m, x: (x * 1).clamp_(-0.6, 0.6), lambda x: np.clip(x, -0.6, 0.6), (S,), (SEP,)),
-    Op("zero_", lambda m, x: (x * 1).zero_() + x, lambda x: x, (S,)),
-    Op("fill_", lambda m, x: (x * 1).fill_(2.0) * x, lambda x: 2 * x, (S,)),
-    Op("copy_", lambda m, x, y: (x * 1).copy_(y) * x, lambda x, y: y * x, (S, S)),
-    # ---- unary math ------------------------------------------------------------------------------
-    Op("abs", lambda m, x: m.abs(x), np.abs, (S,), (SEP,)),
-    Op("abs_method", lambda m, x: x.abs(), np.abs, (S,), (SEP,)),
-    Op("exp", lambda m, x: m.exp(x), np.exp, (S,)),
-    Op("log", lambda m, x: m.log(x), np.log, (S,), (POS,)),
-    Op("log_method", lambda m, x: x.log(), np.log, (S,), (POS,)),
-    Op("log1p", lambda m, x: m.log1p(x), np.log1p, (S,), (POS,)),
-    Op("sqrt", lambda m, x: m.sqrt(x), np.sqrt, (S,), (POS,)),
-    Op("rsqrt", lambda m, x: m.rsqrt(x), lambda x: 1 / np.sqrt(x), (S,), (POS,)),
-    Op("sin", lambda m, x: m.sin(x), np.sin, (S,)),
-    Op("cos", lambda m, x: x.cos(), np.cos, (S,)),
-    Op("sign", lambda m, x: m.sign(x), np.sign, (S,), (SEP,)),
-    Op("clamp", lambda m, x: m.clamp(x, -0.6, 0.6), lambda x: np.clip(x, -0.6, 0.6), (S,), (SEP,)),
-    Op("clamp_min", lambda m, x: x.clamp(min=0.2), lambda x: np.maximum(x, 0.2), (S,), (SEP,)),
-    Op("clamp_max", lambda m, x: m.clamp(x, max=-0.2), lambda x: np.minimum(x, -0.2), (S,), (SEP,)),
-    Op("maximum", lambda m, x, y: m.maximum(x, y), np.maximum, (S, S), (SEP, SEP)),
-    Op("minimum", lambda m, x, y: m.minimum(x, y), np.minimum, (S, (4,)), (SEP, SEP)),
-    Op("where", lambda m, c, x, y: m.where(c, x, y), np.where, (S, S, S), ("bool", "real", "real")),
-    Op("where_broadcast", lambda m, c, x, y: m.where(c, x, y), np.where, (S, (4,), (3, 1)),
-       ("bool", "real", "real")),
-    # ---- activations -----------------------------------------------------------------------------
-    Op("relu", lambda m, x: m.relu(x), lambda x: np.maximum(x, 0), (S,), (SEP,)),
-    Op("relu_method", lambda m, x: x.relu(), lambda x: np.maximum(x, 0), (S,), (SEP,)),
-    Op("sigmoid", lambda m, x: x.sigmoid(), _sigmoid, (S,)),
-    Op("sigmoid_fn", lambda m, x: m.sigmoid(x), _sigmoid, (S,)),
-    Op("tanh", lambda m, x: m.tanh(x), np.tanh, (S,)),
-    Op("tanh_method", lambda m, x: x.tanh(), np.tanh, (S,)),
-    Op("leaky_relu", lambda m, x: act(m, "leaky_relu")(x, 0.1), lambda x: np.where(x > 0, x, 0.1 * x),
-       (S,), (SEP,)),
-    Op("leaky_relu_default", lambda m, x: act(m, "leaky_relu")(x), lambda x: np.where(x > 0, x, 0.01 * x),
-       (S,), (SEP,)),
-    Op("gelu", lambda m, x: act(m, "gelu")(x), lambda x: 0.5 * x * (1 + erf(x / np.sqrt(2))), (S,)),
-    Op("softplus", lambda m, x: act(m, "softplus")(x), _softplus, (S,)),
-    Op("softplus_beta", lambda m, x: act(m, "softplus")(x, beta=2.0), lambda x: _softplus(x, 2.0), (S,)),
-    Op("elu", lambda m, x: act(m, "elu")(x), lambda x: np.where(x > 0, x, np.expm1(x)), (S,), (SEP,)),
-    Op("silu", lambda m, x: act(m, "silu")(x), lambda x: x * _sigmoid(x), (S,)),
     # ---- reductions ------------------------------------------------------------------------------
     Op("sum_all", lambda m, x: m.sum(x), np.sum, (S3,)),
     Op("sum_dim", lambda m, x: x.sum(1), lambda x: x.sum(1), (S3,)),
@@ -183,10 +94,6 @@ OPS = [
        grad=(False,), out_dtype=np.int64),
     Op("argmin_keepdim", lambda m, x: x.argmin(dim=0, keepdim=True), lambda x: x.argmin(0)[None],
        (S3,), (SEP,), grad=(False,), out_dtype=np.int64),
-    Op("softmax", lambda m, x: m.softmax(x, 1), lambda x: np.exp(log_softmax(x, 1)), (S3,)),
-    Op("softmax_method", lambda m, x: x.softmax(dim=-1), lambda x: np.exp(log_softmax(x, -1)), (S3,)),
-    Op("log_softmax", lambda m, x: m.log_softmax(x, dim=-1), lambda x: log_softmax(x, -1), (S3,)),
-    Op("log_softmax_dim0", lambda m, x: x.log_softmax(0), lambda x: log_softmax(x, 0), (S3,)),
     # ---- matmul ----------------------------------------------------------------------------------
     Op("matmul_2d", lambda m, a, b: m.matmul(a, b), np.matmul, ((3, 4), (4, 5))),
     Op("matmul_op", lambda m, a, b: a @ b, np.matmul, ((3, 4), (4, 2))),
@@ -228,9 +135,6 @@ OPS = [
     Op("expand_as", lambda m, x, y: x.expand_as(y), lambda x, y: np.broadcast_to(x, y.shape),
        ((4,), S), grad=(True, False)),
     Op("repeat", lambda m, x: x.repeat(2, 1, 3), lambda x: np.tile(x, (2, 1, 3)), (S,)),
-    Op("contiguous", lambda m, x: x.t().contiguous(), lambda x: x.T, (S,)),
-    Op("clone", lambda m, x: x.clone(), lambda x: x, (S,)),
-    Op("clone_fn", lambda m, x: m.clone(x), lambda x: x, (S,)),
     # ---- indexing ------------------------------------------------------------------------------
     Op("getitem_int", lambda m, x: x[1], lambda x: x[1], (S3,)),
     Op("getitem_neg_int", lambda m, x: x[-1, 2], lambda x: x[-1, 2], (S3,)),
@@ -265,7 +169,7 @@ OPS = [
        ("real", index_domain(4))),
     Op("gather_method_dim0", lambda m, x, i: x.gather(0, i), lambda x, i: _gather(x, 0, i), (S3, (2, 3, 4)),
        ("real", index_domain(2))),
-    # ---- more ops: masked_fill, index_select, unbind, dot, mv, amax, square, reciprocal, log2 -------
+    # ---- more ops: masked_fill, index_select, unbind, dot, mv, amax ----------------------------------
     Op("masked_fill", lambda m, x, mask: x.masked_fill(mask, 0.5), lambda x, mask: np.where(mask, 0.5, x),
        (S, S), ("real", "bool")),
     Op("masked_fill_broadcast_mask", lambda m, x, mask: m.masked_fill(x, mask, -1.0),
@@ -278,68 +182,25 @@ OPS = [
     Op("amax", lambda m, x: m.amax(x, 1), lambda x: x.max(1), (S3,), (SEP,)),
     Op("amin_dims", lambda m, x: x.amin((0, 2), keepdim=True), lambda x: x.min((0, 2), keepdims=True),
        (S3,), (SEP,)),
-    Op("square", lambda m, x: m.square(x), np.square, (S,)),
-    Op("reciprocal", lambda m, x: x.reciprocal(), lambda x: 1 / x, (S,), (POS,)),
-    Op("log2", lambda m, x: m.log2(x), np.log2, (S,), (POS,)),
-    Op("where_scalar_other", lambda m, c, x: m.where(c, x, 0.0), lambda c, x: np.where(c, x, 0.0), (S, S),
-       ("bool", "real")),
     # ---- non-contiguous and 0-d inputs (kernels must not assume C order) ----------------------------
-    Op("exp_transposed", lambda m, x: m.exp(x.t()), lambda x: np.exp(x.T), (S,)),
-    Op("relu_transposed", lambda m, x: x.t().relu(), lambda x: np.maximum(x.T, 0), (S,), (SEP,)),
-    Op("sigmoid_strided", lambda m, x: x[:, ::2].sigmoid(), lambda x: _sigmoid(x[:, ::2]), (S,)),
-    Op("tanh_permuted", lambda m, x: m.tanh(x.permute(2, 0, 1)), lambda x: np.tanh(x.transpose(2, 0, 1)),
-       (S3,)),
-    Op("gelu_transposed", lambda m, x: act(m, "gelu")(x.t()), lambda x: 0.5 * x.T * (1 + erf(x.T / np.sqrt(2))),
-       (S,)),
-    Op("silu_strided", lambda m, x: act(m, "silu")(x[::2]), lambda x: x[::2] * _sigmoid(x[::2]), (S3,)),
-    Op("softmax_transposed", lambda m, x: x.transpose(0, 2).softmax(-1),
-       lambda x: np.exp(log_softmax(x.transpose(2, 1, 0), -1)), (S3,)),
-    Op("log_softmax_transposed", lambda m, x: m.log_softmax(x.t(), 1), lambda x: log_softmax(x.T, 1), (S,)),
     Op("sum_transposed", lambda m, x: x.t().sum(0), lambda x: x.T.sum(0), (S,)),
     Op("mean_permuted", lambda m, x: x.permute(1, 2, 0).mean(-1), lambda x: x.transpose(1, 2, 0).mean(-1),
        (S3,)),
     Op("logsumexp_transposed", lambda m, x: x.t().logsumexp(1), lambda x: logsumexp(x.T, 1), (S,)),
     Op("max_transposed", lambda m, x: x.t().max(1).values, lambda x: x.T.max(1), (S,), (SEP,)),
     Op("matmul_transposed_both", lambda m, a, b: a.t() @ b.t(), lambda a, b: a.T @ b.T, ((4, 3), (5, 4))),
-    Op("mul_expanded", lambda m, x, y: x.expand(3, 4) * y, lambda x, y: x * y, ((3, 1), S)),
-    Op("add_0d", lambda m, x, y: x + y, np.add, ((), S)),
-    Op("mul_0d_0d", lambda m, x, y: m.mul(x, y), np.multiply, ((), ())),
-    Op("exp_0d", lambda m, x: x.exp(), np.exp, ((),)),
     Op("sum_0d", lambda m, x: x.sum(), np.sum, ((),)),
     Op("cat_transposed", lambda m, x, y: m.cat([x.t(), y], 0), lambda x, y: np.concatenate([x.T, y]),
        ((4, 3), (2, 4))),
     Op("gather_transposed", lambda m, x, i: x.t().gather(1, i), lambda x, i: _gather(x.T, 1, i),
        (S, (4, 2)), ("real", index_domain(3))),
-    # ---- comparisons and logic (no gradient) -------------------------------------------------------
-    Op("eq", lambda m, x, y: m.eq(x, y), np.equal, (S, S), (index_domain(3), index_domain(3)),
-       out_dtype=np.bool_),
-    Op("eq_op_float", lambda m, x: x == x.clamp(max=0.2), lambda x: x <= 0.2, (S,), (SEP,), grad=(False,),
-       out_dtype=np.bool_),
-    Op("ne_op", lambda m, x, y: x != y, np.not_equal, (S, S), (index_domain(2), index_domain(2)),
-       out_dtype=np.bool_),
-    Op("lt", lambda m, x, y: m.lt(x, y), np.less, (S, S), (SEP, SEP), grad=(False, False),
-       out_dtype=np.bool_),
-    Op("le_op_scalar", lambda m, x: x <= 0.3, lambda x: x <= 0.3, (S,), (SEP,), grad=(False,),
-       out_dtype=np.bool_),
-    Op("gt_op", lambda m, x, y: x > y, np.greater, (S, (4,)), (SEP, SEP), grad=(False, False),
-       out_dtype=np.bool_),
-    Op("ge", lambda m, x, y: m.ge(x, y), np.greater_equal, (S, S), (index_domain(3), index_domain(3)),
-       out_dtype=np.bool_),
-    Op("and_op", lambda m, a, b: a & b, np.logical_and, (S, S), ("bool", "bool"), out_dtype=np.bool_),
-    Op("or_op", lambda m, a, b: a | b, np.logical_or, (S, S), ("bool", "bool"), out_dtype=np.bool_),
-    Op("invert_op", lambda m, a: ~a, np.logical_not, (S,), ("bool",), out_dtype=np.bool_),
-    Op("logical_not", lambda m, a: m.logical_not(a), np.logical_not, (S,), ("bool",), out_dtype=np.bool_),
+    # ---- logic reductions (no gradient) ------------------------------------------------------------
     Op("all", lambda m, a: m.all(a), lambda a: np.bool_(a.all()), (S,), ("bool",), out_dtype=np.bool_),
     Op("all_dim", lambda m, a: a.all(dim=1), lambda a: a.all(1), (S,), ("bool",), out_dtype=np.bool_),
     Op("any", lambda m, a: a.any(), lambda a: np.bool_(a.any()), (S,), ("bool",), out_dtype=np.bool_),
     Op("any_dim_keepdim", lambda m, a: m.any(a, 0, keepdim=True), lambda a: a.any(0, keepdims=True),
        (S,), ("bool",), out_dtype=np.bool_),
 ]
-
-
-def _iadd(x, y):
-    x += y
-    return x
 
 
 def _registry_samples():

@@ -140,26 +140,12 @@ def test_backward_float32_matches_float64(op):
 
 
 # ---- gradients at special points (ties, kinks at 0, saturation, zeros) vs PyTorch ---------------------
-def _F(m, name):
-    return getattr(m.nn.functional, name) if m.__name__ == "torch" else getattr(m, name)
-
-
 EDGE_CASES = {
     "max_all_ties": (lambda m, x: m.max(x), [[1.0, 3.0, 3.0], [0.0, 3.0, 2.0]]),
     "max_dim_ties": (lambda m, x: m.max(x, 1).values, [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]),
     "amax_ties": (lambda m, x: m.amax(x, 1), [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]),
     "min_all_ties": (lambda m, x: x.min(), [[1.0, 1.0], [3.0, 1.0]]),
     "argmax_ties_first": (lambda m, x: x.argmax(1)[:, None] * 1.0 + x, [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]),
-    "maximum_ties": (lambda m, x: m.maximum(x, m.ones(3, dtype=m.float64)), [1.0, 0.0, 2.0]),
-    "relu_at_zero": (lambda m, x: x.relu(), [0.0, 1.0, -1.0]),
-    "abs_at_zero": (lambda m, x: x.abs(), [0.0, 1.0, -1.0]),
-    "clamp_at_bounds": (lambda m, x: x.clamp(0.0, 1.0), [0.0, 1.0, 0.5, 2.0]),
-    "sign_grad_zero": (lambda m, x: x.sign(), [0.0, 1.0, -1.0]),
-    "leaky_relu_at_zero": (lambda m, x: _F(m, "leaky_relu")(x, 0.1), [0.0, 1.0, -1.0]),
-    "elu_at_zero": (lambda m, x: _F(m, "elu")(x), [0.0, 1.0, -1.0]),
-    "sqrt_at_zero": (lambda m, x: x.sqrt(), [0.0, 4.0]),
-    "pow_zero_base": (lambda m, x: x ** 2.0, [0.0, 2.0]),
-    "pow_zero_exponent": (lambda m, x: m.pow(x, m.tensor([0.0, 1.0], dtype=m.float64)), [0.0, 2.0]),
     "norm_of_zeros": (lambda m, x: x.norm(), [0.0, 0.0]),
     "norm_zero_row": (lambda m, x: x.norm(dim=1), [[0.0, 0.0], [3.0, 4.0]]),
     "prod_with_a_zero": (lambda m, x: x.prod(), [0.0, 2.0, 3.0]),
@@ -167,21 +153,12 @@ EDGE_CASES = {
     "prod_dim_with_zero": (lambda m, x: x.prod(1), [[0.0, 2.0], [1.0, 3.0]]),
     "std_of_constant": (lambda m, x: x.std(), [1.0, 1.0, 1.0]),
     "logsumexp_with_neg_inf": (lambda m, x: x.logsumexp(0), [-float("inf"), 0.0]),
-    "log_softmax_large": (lambda m, x: x.log_softmax(0), [1000.0, 0.0]),
-    "softmax_large": (lambda m, x: x.softmax(0) * m.tensor([1.0, 2.0], dtype=m.float64), [1000.0, 0.0]),
-    "softplus_threshold": (lambda m, x: _F(m, "softplus")(x), [30.0, -30.0, 0.0]),
-    "sigmoid_saturated": (lambda m, x: x.sigmoid(), [-800.0, 800.0]),
-    "tanh_saturated": (lambda m, x: x.tanh(), [-800.0, 800.0]),
-    "gelu_tanh": (lambda m, x: _F(m, "gelu")(x, approximate="tanh"), [-1.0, 0.5, 2.0]),
     "masked_select_grad": (lambda m, x: x[x > 0] * 2, [1.0, -1.0, 2.0]),
-    "div_by_self": (lambda m, x: x / x, [2.0, 3.0]),
     "expand_then_mul": (lambda m, x: x.expand(3, 2) * m.tensor([[1.0], [2.0], [3.0]], dtype=m.float64),
                         [[1.0, 2.0]]),
     "cat_with_constant": (lambda m, x: m.cat([x, m.ones(2, dtype=m.float64)]) * m.arange(4, dtype=m.float64),
                           [1.0, 2.0]),
     "index_2d_repeats": (lambda m, x: x[m.tensor([[0, 0], [1, 0]])], [1.0, 2.0]),
-    "cast_round_trip": (lambda m, x: x.float().double() * 3, [1.1, 2.2]),
-    "times_integer_cast": (lambda m, x: x * x.long(), [1.5, 2.5]),
 }
 EDGE_BUGS = {}  # numbers in the issue tracker
 

@@ -1,12 +1,6 @@
 """Differentiable ops. Every public function mirrors the `torch` function of the same name."""
 from types import ModuleType as _ModuleType
 
-from .pointwise import (  # noqa: F401
-    add, sub, subtract, mul, multiply, div, divide, true_divide, pow, floor_divide, remainder,
-    neg, negative, abs, absolute, exp, log, log1p, log2, sqrt, rsqrt, sin, cos, square,
-    reciprocal, sign, floor, ceil, round, trunc, clamp, clip, maximum, minimum, where,
-    to_dtype, clone,
-)
 from .reduction import (  # noqa: F401
     sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any,
     count_nonzero,
@@ -18,19 +12,8 @@ from .shape import (  # noqa: F401
 )
 from .indexing import getitem, setitem, gather, index_select, masked_fill, nonzero  # noqa: F401
 from .join import cat, concat, concatenate, stack, split, chunk, unbind  # noqa: F401
-from .comparison import (  # noqa: F401
-    eq, ne, lt, le, gt, ge, greater, greater_equal, less, less_equal, not_equal, logical_and,
-    logical_or, logical_xor, logical_not, bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
-    isnan, isinf, isfinite, isclose, allclose, equal,
-)
-from .activation import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
-from .softmax import softmax, log_softmax  # noqa: F401
 from .sorting import sort, argsort, topk  # noqa: F401
 from .scan import cumsum, cumprod  # noqa: F401
-from .inplace import (  # noqa: F401
-    add_, sub_, mul_, div_, pow_, clamp_, clip_, neg_, exp_, sqrt_, abs_, zero_, fill_, copy_,
-    masked_fill_, uniform_, normal_,
-)
 
 # Ops above that PyTorch gives `out=` and that are not declared in the registry yet: the
 # registry's out= (one implementation for every op) is applied to them here, aliases included.
@@ -53,11 +36,6 @@ __all__ = [name for name, value in list(globals().items())
 
 # Tensor methods that are the op of the same name, called with the tensor as first argument.
 TENSOR_METHODS = [
-    # pointwise
-    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg",
-    "negative", "abs", "absolute", "exp", "log", "log1p", "log2", "sqrt", "rsqrt", "sin", "cos",
-    "square", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "clamp", "clip", "maximum",
-    "minimum", "remainder", "floor_divide", "where",
     # reductions
     "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
     "logsumexp", "norm", "all", "any", "count_nonzero",
@@ -69,22 +47,19 @@ TENSOR_METHODS = [
     "repeat",
     # indexing, joining
     "gather", "index_select", "masked_fill", "nonzero", "split", "chunk", "unbind",
-    # comparisons and logic
-    "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less", "less_equal",
-    "not_equal", "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_and",
-    "bitwise_or", "bitwise_xor", "bitwise_not", "isnan", "isinf", "isfinite", "isclose",
-    "allclose", "equal",
     # sorting and scans
     "sort", "argsort", "topk", "cumsum", "cumprod",
-    # activations
-    "relu", "relu_", "sigmoid", "tanh", "softmax", "log_softmax",
-    # in place
-    "add_", "sub_", "mul_", "div_", "pow_", "clamp_", "clip_", "neg_", "exp_", "sqrt_", "abs_",
-    "zero_", "fill_", "copy_", "masked_fill_", "uniform_", "normal_",
 ]
 
 # ---- ops declared in the registry (numbagrad/ops/registry.py) --------------------------------------
 from . import elementwise as _elementwise  # noqa: F401,E402  (declares its ops on import)
+from . import pointwise as _pointwise  # noqa: F401,E402
+from . import unary_math as _unary_math  # noqa: F401,E402
+from . import rounding as _rounding  # noqa: F401,E402
+from . import comparison as _comparison  # noqa: F401,E402
+from . import activation as _activation  # noqa: F401,E402
+from . import softmax as _softmax  # noqa: F401,E402
+from . import inplace as _inplace  # noqa: F401,E402
 from . import scatter as _scatter  # noqa: F401,E402
 from . import index_update as _index_update  # noqa: F401,E402
 from . import select as _select  # noqa: F401,E402

@@ -147,13 +147,13 @@ def named(out, name):
     return out
 
 
-def run_in_float32_if_half(op_class, x, *args):
-    """`op_class.apply(x, *args)`; a float16 x is computed in float32 and rounded back, as the
-    numba kernels have no half-precision loops (PyTorch's CPU kernels upcast half too)."""
+def run_in_float32_if_half(op_class, x, *args, **params):
+    """`op_class.apply(x, *args, **params)`; a float16 x is computed in float32 and rounded back,
+    as the numba kernels have no half-precision loops (PyTorch's CPU kernels upcast half too)."""
     if x._data.dtype != np.float16:
-        return op_class.apply(x, *args)
+        return op_class.apply(x, *args, **params)
     from .pointwise import to_dtype
-    return to_dtype(op_class.apply(to_dtype(x, dtypes.float32), *args), dtypes.float16)
+    return to_dtype(op_class.apply(to_dtype(x, dtypes.float32), *args, **params), dtypes.float16)
 
 
 # ---- allocations of user-given sizes ---------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""In-place ops: add_, sub_, mul_, div_, pow_, clamp_, zero_, fill_, copy_, and friends.
+"""In-place ops: the machinery every `Tensor.<op>_` runs through (`apply_inplace`), and the
+in-place forms that are declared as entries of their own: add_, sub_, mul_, div_ (a fast path
+writing through the ufunc), pow_, clamp_/clip_, neg_, exp_, sqrt_, abs_, zero_, fill_, copy_,
+masked_fill_, uniform_, normal_, and PyTorch's other names of in-place methods (subtract_,
+greater_, ...). The other in-place forms come from their op's `inplace=` in the registry.
 
 Each mirrors the Tensor method of the same name: it writes into the tensor's own memory, bumps
 its version counter (so autograd notices if a value it saved has changed), and keeps its dtype.
@@ -11,8 +15,9 @@ from .. import dtypes
 from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
-from . import pointwise
+from . import pointwise, unary_math
 from ._util import as_operand, check_tensor
+from .registry import ErrorCase, Sample, register
 
 _modes = grad_mode._state  # per thread
 
@@ -50,6 +55,10 @@ def apply_inplace(x, op, fn, *args):
         previous.grad_fn = x.grad_fn
         previous._output_nr = x._output_nr
         result = fn(previous, *args)
+        if previous.requires_grad and not result.requires_grad and x._data.dtype.kind == "f":
+            # a result without a gradient (an in-place comparison): PyTorch keeps the tensor in the
+            # graph, with a zero gradient for its old values
+            result = Fill.apply(previous, value=result._data)
         _store(x, result._data, op)
         x.requires_grad = result.requires_grad
         x.grad_fn = result.grad_fn
@@ -90,14 +99,22 @@ def _apply_inplace_on_view(view, op, fn, *args):
     return view
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
 def _store(x, values, op):
     if values.shape != x._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(x._data.shape)} doesn't match the "
                            f"broadcast shape {list(values.shape)}")
-    if values.dtype.kind == "f" and x._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: result type Float can't be cast to the desired output type "
-                           f"{x.dtype.name.capitalize()}")
+    if _CATEGORY[values.dtype.kind] > _CATEGORY[x._data.dtype.kind]:
+        raise RuntimeError(f"{op}: result type {_torch_name(values.dtype)} can't be cast to the desired output "
+                           f"type {_torch_name(x._data.dtype)}")
     np.copyto(x._data, values, casting="unsafe")
+
+
+def _torch_name(dtype):
+    return {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}[np.dtype(dtype).name]
 
 
 def _ufunc_inplace(x, other, ufunc, op, fallback, alpha=None):
@@ -125,23 +142,80 @@ def _ufunc_inplace(x, other, ufunc, op, fallback, alpha=None):
     return x
 
 
+# ---- in-place arithmetic and math (the forms that are not made by an op's `inplace=`) -------------------
+S, S3 = (3, 4), (2, 3, 4)
+POS, SEP = "positive", "separated"
+
+
+def _iadd(x, y):
+    x += y
+    return x
+
+
+def _isub(x, y):
+    x -= y
+    return x
+
+
+def _leaf_error(call):
+    return ErrorCase(call, RuntimeError, "leaf Variable that requires grad", label="leaf_requires_grad")
+
+
+def _cast_error(call):
+    return ErrorCase(call, RuntimeError, "can't be cast to the desired output type", label="cast")
+
+
+def _shape_error(call):
+    return ErrorCase(call, RuntimeError, "doesn't match", label="broadcast_to_self")
+
+
+# numbagrad.add_ and the other in-place names below were exported before the registry existed;
+# they stay (torch=True) although PyTorch only has Tensor.add_ and Tensor.__iadd__.
+@register("add_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, y: (x * 1).add_(y), np.add, (S, S), label="add_"),
+                   Sample(lambda m, x, y: _iadd(x * 1, y), np.add, (S, (4,)), label="iadd_op"),
+                   Sample(lambda m, x, y: (x * 1).add_(y, alpha=-1.5), lambda x, y: x - 1.5 * y, (S, (3, 1)),
+                          label="add_alpha_inplace"),
+                   Sample(lambda m, x: x.to(m.int32).add_(300), lambda x: (x.astype(np.int32) + 300),
+                          (S,), (lambda r, s: r.integers(-9, 9, s),), out_dtype=np.int32, label="add_int_scalar")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).add_(1)),
+                  _cast_error(lambda m: m.ones(2, dtype=m.int64).add_(0.5)),
+                  _shape_error(lambda m: m.ones(2).add_(m.ones(3, 2)))])
 def add_(self, other, *, alpha=1):
-    """Mirrors `Tensor.add_(other, alpha=1)`."""
+    """Mirrors `Tensor.add_(other, alpha=1)` (and `+=`)."""
     return _ufunc_inplace(self, other, np.add, "add_", pointwise.add, alpha)
 
 
+@register("sub_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, y: (x * 1).sub_(y), np.subtract, (S, S), label="sub_"),
+                   Sample(lambda m, x, y: _isub(x * 1, y), np.subtract, (S3, (3, 1)), label="isub_op"),
+                   Sample(lambda m, x, y: (x * 1).sub_(y, alpha=2), lambda x, y: x - 2 * y, (S, S), label="sub_alpha_inplace")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).sub_(1)),
+                  _cast_error(lambda m: m.ones(2, dtype=m.int64).sub_(m.ones(2)))])
 def sub_(self, other, *, alpha=1):
-    """Mirrors `Tensor.sub_(other, alpha=1)`."""
+    """Mirrors `Tensor.sub_(other, alpha=1)` (and `-=`)."""
     return _ufunc_inplace(self, other, np.subtract, "sub_", pointwise.sub, alpha)
 
 
+@register("mul_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, y: (x + 0).mul_(y), np.multiply, (S, S), label="mul_"),
+                   Sample(lambda m, x: (x + 0).mul_(2.5), lambda x: x * 2.5, (S3,), label="mul_scalar_inplace")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).mul_(2)),
+                  _cast_error(lambda m: m.ones(2, dtype=m.int64).mul_(0.5))])
 def mul_(self, other):
-    """Mirrors `Tensor.mul_`."""
+    """Mirrors `Tensor.mul_` (and `*=`)."""
     return _ufunc_inplace(self, other, np.multiply, "mul_", pointwise.mul)
 
 
+@register("div_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, y: (x + 0).div_(y), np.divide, (S, S), ("real", POS), label="div_"),
+                   Sample(lambda m, x: x.to(m.int64).div_(3, rounding_mode="floor"), lambda x: np.floor_divide(x, 3),
+                          (S,), (lambda r, s: r.integers(-9, 9, s),), out_dtype=np.int64, label="div_floor_int_inplace")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).div_(2)),
+                  _cast_error(lambda m: m.ones(2, dtype=m.int64).div_(2))])
 def div_(self, other, *, rounding_mode=None):
-    """Mirrors `Tensor.div_` (true division; integer tensors cannot hold the result)."""
+    """Mirrors `Tensor.div_` (and `/=`): true division (integer tensors cannot hold the result)
+    or a rounding_mode."""
     if rounding_mode is not None:
         return apply_inplace(self, "div_", lambda a, b: pointwise.div(a, b, rounding_mode=rounding_mode), other)
     if self._data.dtype.kind != "f":
@@ -150,37 +224,97 @@ def div_(self, other, *, rounding_mode=None):
     return _ufunc_inplace(self, other, np.true_divide, "div_", pointwise.div)
 
 
+@register("pow_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, y: (x * 1).pow_(y), np.power, (S, S), (POS, "real"), label="pow_"),
+                   Sample(lambda m, x: (x * 1).pow_(2), np.square, (S,), label="pow_scalar_inplace")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).pow_(2)),
+                  _cast_error(lambda m: m.ones(2, dtype=m.int64).pow_(0.5))])
 def pow_(self, exponent):
     """Mirrors `Tensor.pow_`."""
     return apply_inplace(self, "pow_", pointwise.pow, exponent)
 
 
+@register("clamp_", method=True, aliases=("clip_",), out=False, dtype="same",
+          samples=[Sample(lambda m, x: (x * 1).clamp_(-0.6, 0.6), lambda x: np.clip(x, -0.6, 0.6), (S,), (SEP,),
+                          label="clamp_"),
+                   Sample(lambda m, x, lo: (x * 1).clip_(min=lo), np.maximum, (S, (4,)),
+                          (SEP, lambda r, s: r.choice([-0.5, -0.1, 0.3], s)), grad=(True, True),
+                          label="clip_tensor_min_inplace")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).clamp_(0, 1)),
+                  _cast_error(lambda m: m.ones(2, dtype=m.int64).clamp_(0.5, 1))])
 def clamp_(self, min=None, max=None):
-    """Mirrors `Tensor.clamp_(min=None, max=None)`."""
-    return apply_inplace(self, "clamp_", lambda x: pointwise.clamp(x, min, max))
+    """Mirrors `Tensor.clamp_(min=None, max=None)` / `torch.clamp_` (alias `clip_`); min and max
+    may be tensors (then recorded: their gradients flow as in `clamp`)."""
+    bounds = tuple(b for b in (min, max) if isinstance(b, Tensor))
+    return apply_inplace(self, "clamp_", lambda x, *_: pointwise.clamp(x, min, max), *bounds)
 
 
-clip_ = clamp_
+def _unary_inplace_entry(name, op, samples, errors=()):
+    """Register `numbagrad.<name>` / `Tensor.<name>`: `op` in place (op a function of one tensor)."""
+    def method(self):
+        return apply_inplace(self, name, op)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Mirrors `Tensor.{name}` / `torch.{name}`: `{name[:-1]}` in place."
+    return register(name, method=True, out=False, dtype="same", samples=samples,
+                    errors=[_leaf_error(lambda m: getattr(m.ones(2, requires_grad=True), name)())] + list(errors))(method)
 
 
-def neg_(self):
-    """Mirrors `Tensor.neg_`."""
-    return apply_inplace(self, "neg_", pointwise.neg)
+neg_ = _unary_inplace_entry("neg_", pointwise.neg, [
+    Sample(lambda m, x: (x * 1).neg_(), np.negative, (S,), label="neg_inplace")],
+    [ErrorCase(lambda m: m.tensor([True]).neg_(), RuntimeError, "Negation")])
+exp_ = _unary_inplace_entry("exp_", unary_math.exp, [
+    Sample(lambda m, x: (x * 1).exp_(), np.exp, (S,), label="exp_inplace")],
+    [_cast_error(lambda m: m.ones(2, dtype=m.int64).exp_())])
+sqrt_ = _unary_inplace_entry("sqrt_", unary_math.sqrt, [
+    Sample(lambda m, x: (x * 1).sqrt_(), np.sqrt, (S,), (POS,), label="sqrt_inplace")],
+    [_cast_error(lambda m: m.ones(2, dtype=m.int64).sqrt_())])
+abs_ = _unary_inplace_entry("abs_", unary_math.abs, [
+    Sample(lambda m, x: (x * 1).abs_(), np.abs, (S,), (SEP,), label="abs_inplace"),
+    Sample(lambda m, x: x.abs_(), np.abs, (S,), (lambda r, s: r.integers(-9, 9, s),), out_dtype=np.int64,
+           label="abs_inplace_int")])
 
 
-def exp_(self):
-    """Mirrors `Tensor.exp_`."""
-    return apply_inplace(self, "exp_", pointwise.exp)
+# ---- PyTorch's other names of in-place methods ------------------------------------------------------------
+def _alias_entry(name, of, sample):
+    """`Tensor.<name>`: the in-place method `Tensor.<of>` under PyTorch's other name."""
+    def method(self, *args, **kwargs):
+        return getattr(self, of)(*args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"Mirrors `Tensor.{name}`: `Tensor.{of}`."
+    return register(name, torch=False, method=True, out=False, dtype="same", samples=[sample])(method)
 
 
-def sqrt_(self):
-    """Mirrors `Tensor.sqrt_`."""
-    return apply_inplace(self, "sqrt_", pointwise.sqrt)
+def _inplace_of(call):
+    return lambda m, x, *others: call(x * 1, *others)
 
 
-def abs_(self):
-    """Mirrors `Tensor.abs_`."""
-    return apply_inplace(self, "abs_", pointwise.abs)
+subtract_ = _alias_entry("subtract_", "sub_", Sample(_inplace_of(lambda x, y: x.subtract_(y, alpha=2)),
+                                                     lambda x, y: x - 2 * y, (S, S), label="subtract_"))
+multiply_ = _alias_entry("multiply_", "mul_", Sample(_inplace_of(lambda x, y: x.multiply_(y)), np.multiply, (S, S),
+                                                     label="multiply_"))
+divide_ = _alias_entry("divide_", "div_", Sample(_inplace_of(lambda x, y: x.divide_(y)), np.divide, (S, S),
+                                                 ("real", POS), label="divide_"))
+true_divide_ = _alias_entry("true_divide_", "div_", Sample(_inplace_of(lambda x, y: x.true_divide_(y)), np.divide,
+                                                           (S, S), ("real", POS), label="true_divide_"))
+negative_ = _alias_entry("negative_", "neg_", Sample(_inplace_of(lambda x: x.negative_()), np.negative, (S,),
+                                                     label="negative_"))
+absolute_ = _alias_entry("absolute_", "abs_", Sample(_inplace_of(lambda x: x.absolute_()), np.abs, (S,), (SEP,),
+                                                     label="absolute_"))
+fix_ = _alias_entry("fix_", "trunc_", Sample(_inplace_of(lambda x: x.fix_()), np.trunc, (S,), label="fix_"))
+not_equal_ = _alias_entry("not_equal_", "ne_", Sample(_inplace_of(lambda x, y: x.not_equal_(y)),
+                                                      lambda x, y: (x != y).astype(x.dtype), (S, (4,)), (SEP, SEP),
+                                                      grad=(False, False), label="not_equal_"))
+less_ = _alias_entry("less_", "lt_", Sample(_inplace_of(lambda x, y: x.less_(y)), lambda x, y: (x < y).astype(x.dtype),
+                                            (S, S), (SEP, SEP), grad=(False, False), label="less_"))
+less_equal_ = _alias_entry("less_equal_", "le_", Sample(_inplace_of(lambda x, y: x.less_equal_(y)),
+                                                        lambda x, y: (x <= y).astype(x.dtype), (S, S), (SEP, SEP),
+                                                        grad=(False, False), label="less_equal_"))
+greater_ = _alias_entry("greater_", "gt_", Sample(_inplace_of(lambda x, y: x.greater_(y)),
+                                                  lambda x, y: (x > y).astype(x.dtype), (S, S), (SEP, SEP),
+                                                  grad=(False, False), label="greater_"))
+greater_equal_ = _alias_entry("greater_equal_", "ge_", Sample(_inplace_of(lambda x, y: x.greater_equal_(y)),
+                                                              lambda x, y: (x >= y).astype(x.dtype), (S, S), (SEP, SEP),
+                                                              grad=(False, False), label="greater_equal_"))
 
 
 def _fill_check(self, op):
@@ -191,15 +325,30 @@ def _fill_check(self, op):
 
 
 class Fill(ArrayFunction):
-    """The graph node of zero_/fill_ on a tensor in a graph: the old values get no gradient."""
+    """The graph node of an overwrite of a tensor in a graph (zero_, fill_, uniform_, normal_, and
+    in-place comparisons): the old values get a zero gradient."""
 
     @staticmethod
-    def forward(ctx, x, value):
+    def forward(ctx, x, *, value):
         return np.full(x.shape, value, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        return np.zeros_like(g), None
+        return np.zeros_like(g)
+
+
+class FillWithTensor(ArrayFunction):
+    """fill_ with a one-element tensor in a graph: the old values get a zero gradient, the value
+    the sum of the gradient (PyTorch's fill_.Tensor)."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        ctx.value_shape = value.shape
+        return np.full(x.shape, value.reshape(()), dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), g.sum().reshape(ctx.value_shape)
 
 
 class CopyFrom(ArrayFunction):
@@ -214,27 +363,56 @@ class CopyFrom(ArrayFunction):
         return np.zeros_like(g), g
 
 
+def _overwrite(self, op, values):
+    """Write `values` (a number or an array of self's shape) into self, recorded as `Fill` when
+    self is in a graph."""
+    if self.requires_grad and _modes.enabled:
+        return apply_inplace(self, op, lambda t: Fill.apply(t, value=values))
+    self._data[...] = values
+    self._version[0] += 1
+    return self
+
+
+@register("zero_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x: (x * 1).zero_() + x, lambda x: x, (S,), label="zero_"),
+                   Sample(lambda m, x: m.zero_(x * 1), np.zeros_like, (S3,), label="zero_torch")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).zero_())])
 def zero_(self):
-    """Mirrors `Tensor.zero_`: fill with zeros."""
+    """Mirrors `Tensor.zero_` / `torch.zero_`: fill with zeros."""
     return fill_(self, 0)
 
 
+@register("fill_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x: (x * 1).fill_(2.0) * x, lambda x: 2 * x, (S,), label="fill_"),
+                   Sample(lambda m, x, v: m.fill_(x * 1, v[1]) * x, lambda x, v: v[1] * x, (S, (3,)),
+                          label="fill_0d_tensor_value")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).fill_(1.0)),
+                  ErrorCase(lambda m: m.ones(2).fill_(m.ones(2)), RuntimeError, "0-dimension value tensor"),
+                  ErrorCase(lambda m: m.ones(2, dtype=m.uint8).fill_(300), RuntimeError, "without overflow")])
 def fill_(self, value):
-    """Mirrors `Tensor.fill_(value)` (a number or a one-element tensor)."""
+    """Mirrors `Tensor.fill_(value)` / `torch.fill_` (a number or a one-element tensor, which
+    then gets the gradient of every filled element)."""
     _fill_check(self, "fill_")
     if isinstance(value, Tensor):
         if value._data.size != 1:
             raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                                f"{value._data.ndim} dimensions.")
+        if _records_graph(self, (value,)):
+            return apply_inplace(self, "fill_", FillWithTensor.apply, value)
         value = value.item()
     value = pointwise._checked_scalar(as_operand(value, "fill_"), self.dtype, "fill_")
-    if self.requires_grad and _modes.enabled:
-        return apply_inplace(self, "fill_", Fill.apply, value)
-    self._data.fill(value)
-    self._version[0] += 1
-    return self
+    return _overwrite(self, "fill_", value)
 
 
+@register("copy_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, y: (x * 1).copy_(y) * x, lambda x, y: y * x, (S, S), label="copy_"),
+                   Sample(lambda m, x, y: (x * 1).copy_(y) * x, lambda x, y: y * x, (S, (4,)), label="copy_broadcast"),
+                   Sample(lambda m, x, y: (x * 1).copy_(y), lambda x, y: np.broadcast_to(y, x.shape).astype(np.float64),
+                          (S, (3, 1)), ("real", lambda r, s: r.integers(-5, 5, s)), grad=(True, False),
+                          label="copy_int_into_float")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).copy_(m.ones(2))),
+                  ErrorCase(lambda m: m.ones(2).copy_(m.ones(3)), RuntimeError, "broadcast"),
+                  ErrorCase(lambda m: m.ones(2).copy_([1.0, 2.0]), TypeError, "must be Tensor")])
 def copy_(self, src, non_blocking=False):
     """Mirrors `Tensor.copy_(src)`: src broadcast to self's shape and cast to self's dtype;
     differentiable with respect to src."""
@@ -256,25 +434,65 @@ def copy_(self, src, non_blocking=False):
     return self
 
 
+@register("masked_fill_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x, mask: (x * 1).masked_fill_(mask, 0.5), lambda x, mask: np.where(mask, 0.5, x),
+                          (S, S), ("real", "bool"), label="masked_fill_inplace"),
+                   # grad=False for the value: masked_fill (indexing.py) gives a tensor value no gradient yet
+                   Sample(lambda m, x, mask, v: (x * 1).masked_fill_(mask, v.sum()),
+                          lambda x, mask, v: np.where(mask, v.sum(), x), (S, (4,), (2,)), ("real", "bool", "real"),
+                          grad=(True, False, False), label="masked_fill_tensor_value_inplace")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).masked_fill_(m.ones(2) > 0, 1.0))])
 def masked_fill_(self, mask, value):
-    """Mirrors `Tensor.masked_fill_`."""
+    """Mirrors `Tensor.masked_fill_` (value a number or a 0-d tensor, which gets the gradient of
+    the filled positions)."""
     from .indexing import masked_fill
-    return apply_inplace(self, "masked_fill_", lambda x: masked_fill(x, mask, value))
+    others = (value,) if isinstance(value, Tensor) else ()
+    return apply_inplace(self, "masked_fill_", lambda x, *_: masked_fill(x, mask, value), *others)
 
 
+def _random_fill_check(self, op, kernel):
+    _fill_check(self, op)
+    if self._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_torch_name(self._data.dtype)}' "
+                                  f"(numbagrad draws random floats only)")
+
+
+@register("uniform_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x: (x * 1).uniform_(2.0, 2.0) * x, lambda x: 2 * x, (S,), label="uniform_constant"),
+                   Sample(lambda m, x: m.tensor(bool(((x * 1).uniform_(-1.0, 0.5) < 0.5).all()
+                                                     and ((x * 1).uniform_(-1.0, 0.5) >= -1.0).all())),
+                          lambda x: np.bool_(True), (S3,), grad=(False,), out_dtype=np.bool_, label="uniform_range")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).uniform_()),
+                  ErrorCase(lambda m: m.ones(2).uniform_(3.0, 2.0), RuntimeError, "range"),
+                  ErrorCase(lambda m: m.ones(2).uniform_(float("nan"), 1.0), RuntimeError, "out of bounds"),
+                  ErrorCase(lambda m: m.ones(2, dtype=m.int64).uniform_(), NotImplementedError, "Long")])
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    """Mirrors `Tensor.uniform_(from=0, to=1)`."""
+    """Mirrors `Tensor.uniform_(from=0, to=1)`: values drawn from [from, to) (from = to fills
+    with from); a tensor in a graph gets a zero gradient for its old values."""
     from ..random import numpy_generator
-    _fill_check(self, "uniform_")
-    self._data[...] = numpy_generator(generator).uniform(a, b, self._data.shape)
-    self._version[0] += 1
-    return self
+    _random_fill_check(self, "uniform_", "check_uniform_bounds")
+    low, high = float(a), float(b)
+    limit = float(np.finfo(self._data.dtype).max)
+    for name, v in (("from", low), ("to", high)):
+        if not -limit <= v <= limit:
+            raise RuntimeError(f"uniform_: {name} is out of bounds for {self.dtype.name} (got {v})")
+    if low > high:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    return _overwrite(self, "uniform_", numpy_generator(generator).uniform(low, high, self._data.shape))
 
 
+@register("normal_", method=True, out=False, dtype="same",
+          samples=[Sample(lambda m, x: (x * 1).normal_(1.5, 0.0) * x, lambda x: 1.5 * x, (S,), label="normal_constant"),
+                   Sample(lambda m, x: m.tensor(bool((x * 1).normal_(3.0, 1e-3).sub(3.0).abs().lt(0.1).all())),
+                          lambda x: np.bool_(True), (S3,), grad=(False,), out_dtype=np.bool_, label="normal_near_mean")],
+          errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).normal_()),
+                  ErrorCase(lambda m: m.ones(2).normal_(0.0, -1.0), RuntimeError, "std >= 0.0"),
+                  ErrorCase(lambda m: m.ones(2, dtype=m.int64).normal_(), NotImplementedError, "Long")])
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    """Mirrors `Tensor.normal_(mean=0, std=1)`."""
+    """Mirrors `Tensor.normal_(mean=0, std=1)`; a tensor in a graph gets a zero gradient for its
+    old values."""
     from ..random import numpy_generator
-    _fill_check(self, "normal_")
-    self._data[...] = numpy_generator(generator).normal(mean, std, self._data.shape)
-    self._version[0] += 1
-    return self
+    _random_fill_check(self, "normal_", "normal_kernel_cpu")
+    if not std >= 0.0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return _overwrite(self, "normal_", numpy_generator(generator).normal(mean, std, self._data.shape))

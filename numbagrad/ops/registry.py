@@ -5,7 +5,8 @@ An op is a public function (argument handling, then a graph node's `apply`) deco
 `@register(...)` in the file that holds its node, so the forward, the backward and the declaration
 are one glance apart. The declaration says:
 
-- which forms exist: `numbagrad.<name>` (`torch=True`), `Tensor.<name>` (`method=True`), the
+- which forms exist: `numbagrad.<name>` (`torch=True`), `Tensor.<name>` (`method=True`, or the
+  method itself when its arguments are not the function's, as `Tensor.where(condition, y)`), the
   in-place `Tensor.<name>_` (`inplace=`), `numbagrad.nn.functional.<name>` (`functional=True`),
   and other names for the same function (`aliases=`);
 - its dtype rule (`dtype=`, one of the `DTYPE_RULES`), for the documentation and the dtype tests;
@@ -267,8 +268,9 @@ def install_tensor_methods(tensor_class, make_inplace):
     tab completion see them."""
     for info in REGISTRY.values():
         if info.method:
+            method = info.method if callable(info.method) else info.function
             for method_name in (info.name,) + info.aliases:
-                setattr(tensor_class, method_name, info.function)
+                setattr(tensor_class, method_name, method)
         if info.inplace:
             setattr(tensor_class, info.inplace, make_inplace(info))
 
