@@ -38,8 +38,8 @@ def _float_input(input, op):
     x = check_tensor(input, op)
     if x._data.dtype.kind != "f":
         name = _TORCH_NAMES.get(x._data.dtype.name, x._data.dtype.name)
-        raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{name}' (input shape {tuple(x._data.shape)}); "
-                                  "PyTorch computes it for floating dtypes only")
+        raise NotImplementedError(f"\"{op}_cpu\" not implemented for '{name}' (an {x._data.dtype.name} input of "
+                                  f"shape {tuple(x._data.shape)}); PyTorch computes it for floating dtypes only")
     return x
 
 

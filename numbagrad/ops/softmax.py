@@ -83,8 +83,9 @@ def _prepare(input, dim, dtype, op):
         x = cast(x, dtypes.to_dtype(dtype))
     if x._data.dtype.kind != "f":
         name = _TORCH_NAMES.get(x._data.dtype.name, x._data.dtype.name)
-        raise NotImplementedError(f"\"{op}_lastdim_kernel_impl\" not implemented for '{name}' (input shape "
-                                  f"{tuple(x._data.shape)}); pass dtype= or a floating tensor")
+        raise NotImplementedError(f"\"{op}_lastdim_kernel_impl\" not implemented for '{name}' (an "
+                                  f"{x._data.dtype.name} input of shape {tuple(x._data.shape)}); pass dtype= or a "
+                                  "floating tensor")
     return x, wrap_dim(dim, x._data.ndim, op)
 
 
