@@ -137,7 +137,7 @@ def _inputs(sample, dtype, special):
 @pytest.mark.parametrize("name,k", list(_sample_cases()))
 def test_no_numpy_warning_reaches_the_user(name, k, dtype, special):
     """Every sample of these ops, on its own values and on inf, NaN, signed zeros, huge and tiny
-    values, forward and backward, with every warning an error."""
+    values (inputs and arriving gradients), forward and backward, with every warning an error."""
     sample = REGISTRY[name].samples[k]
     inputs = _inputs(sample, dtype, special)
     with warnings.catch_warnings():
@@ -149,8 +149,12 @@ def test_no_numpy_warning_reaches_the_user(name, k, dtype, special):
             return
         outs = out if isinstance(out, tuple) else (out,)
         grads = [o for o in outs if isinstance(o, numbagrad.Tensor) and o.requires_grad]
-        if grads:
-            numbagrad.autograd.backward(grads, [numbagrad.ones(o.shape, dtype=o.dtype) for o in grads])
+        if not grads:
+            return
+        # with special values, each arriving gradient is also all inf, then all NaN, then all 0
+        for upstream in ((1.0,) if not special else (1.0, INF, NAN, 0.0)):
+            numbagrad.autograd.backward(grads, [numbagrad.full(o.shape, upstream, dtype=o.dtype) for o in grads],
+                                        retain_graph=True)
 
 
 # ---- Python int operands of integer ops wrap into the tensor's dtype, as PyTorch's ------------------------

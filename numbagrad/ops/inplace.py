@@ -16,6 +16,7 @@ from ..autograd import grad_mode
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from . import pointwise, unary_math
+from ._quiet import quiet
 from ._util import as_operand, check_tensor
 from .registry import ErrorCase, Sample, register
 
@@ -133,7 +134,7 @@ def _ufunc_inplace(x, other, ufunc, op, fallback, alpha=None):
     if type(value) is int and x._data.dtype.kind in "iu":
         value = dtypes.wrap_int(value, x.dtype)  # uint8.add_(300) adds 44, as PyTorch
     try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with quiet():
             ufunc(x._data, value, out=x._data, casting="unsafe")
     except ValueError:
         raise RuntimeError(f"{op}: output with shape {list(x._data.shape)} doesn't match the broadcast "

@@ -12,10 +12,10 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
+from ._quiet import quiet
 from ._util import promote, broadcast_error, check_tensor, to_float, as_operand, allocate, memory_error, is_too_big
 from .registry import Elementwise, EdgeCase, ErrorCase, Sample, register
 
-_ERRSTATE = dict(divide="ignore", invalid="ignore", over="ignore", under="ignore")
 _NAN, _INF = float("nan"), float("inf")
 S, S3 = (3, 4), (2, 3, 4)
 POS, SEP = "positive", "separated"
@@ -62,7 +62,7 @@ class ToDtype(ArrayFunction):
     @staticmethod
     def forward(ctx, x, *, dtype):
         ctx.in_dtype = x.dtype
-        with np.errstate(**_ERRSTATE):  # 1e300 to float32 is inf, NaN to int is unspecified: no warning
+        with quiet():  # 1e300 to float32 is inf, NaN to int is unspecified: no warning
             return allocate("to", x.shape, dtype, lambda: x.astype(dtype))
 
     @staticmethod
@@ -83,7 +83,7 @@ def to_dtype(x, d):
     if x._data.dtype == d.numpy:
         return x
     if x.requires_grad and not d.is_floating_point:
-        with np.errstate(**_ERRSTATE):
+        with quiet():
             return _wrap(allocate("to", x._data.shape, d.numpy, lambda: x._data.astype(d.numpy)))
     return ToDtype.apply(x, dtype=d.numpy)
 
@@ -117,7 +117,7 @@ class Add(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, *, alpha=1):
         ctx.alpha = alpha
-        with np.errstate(**_ERRSTATE):  # inf - inf is nan, as in PyTorch, without a warning
+        with quiet():  # inf - inf is nan, as in PyTorch, without a warning
             return a + b if alpha == 1 else a + alpha * b
 
     @staticmethod
@@ -129,7 +129,7 @@ class Sub(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b, *, alpha=1):
         ctx.alpha = alpha
-        with np.errstate(**_ERRSTATE):
+        with quiet():
             return a - b if alpha == 1 else a - alpha * b
 
     @staticmethod
@@ -142,31 +142,29 @@ class Mul(ArrayFunction):
     def forward(ctx, a, b):
         need_a, need_b = ctx.needs_input_grad
         ctx.save_for_backward(a if need_b else None, b if need_a else None)  # only what backward reads
-        with np.errstate(**_ERRSTATE):  # inf * 0 is nan, as in PyTorch, without a warning
+        with quiet():  # inf * 0 is nan, as in PyTorch, without a warning
             return a * b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(**_ERRSTATE):
-            return (g * b if need_a else None), (g * a if need_b else None)
+        return (g * b if need_a else None), (g * a if need_b else None)
 
 
 class Div(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
-        with np.errstate(**_ERRSTATE):
+        with quiet():
             return a / b
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        with np.errstate(**_ERRSTATE):
-            ga = g / b if need_a else None
-            gb = -g * a / (b * b) if need_b else None
+        ga = g / b if need_a else None
+        gb = -g * a / (b * b) if need_b else None
         return ga, gb
 
 
@@ -284,7 +282,7 @@ class FloorDivide(ArrayFunction):
 
 
 def _rounded_quotient(a, b, rounding_mode, dt):
-    with np.errstate(**_ERRSTATE):
+    with quiet():
         if rounding_mode == "floor":
             q = np.floor_divide(a, b)
         elif dt._category != 2:  # exact for integers (a float quotient loses digits of int64)
@@ -393,7 +391,7 @@ def scalar_power(a, e):
     """a ** e for an array a and a Python number e, as PyTorch's CPU kernel computes it: e = 0
     gives 1, e = 1 a copy, 0.5 / -0.5 sqrt / rsqrt, 2 / 3 / -1 / -2 products and reciprocals,
     and std::pow otherwise. (The special forms differ from pow at -0.0 and -inf.)"""
-    with np.errstate(**_ERRSTATE):
+    with quiet():
         if a.dtype.kind != "f":
             return np.power(a, e)
         if e == 0:
@@ -420,7 +418,7 @@ class Pow(ArrayFunction):
     @staticmethod
     def forward(ctx, a, b):
         b_scalar = not isinstance(b, np.ndarray)
-        with np.errstate(**_ERRSTATE):
+        with quiet():
             out = scalar_power(a, b) if b_scalar else np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -431,19 +429,19 @@ class Pow(ArrayFunction):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         zero = np.zeros((), out.dtype)
-        with np.errstate(**_ERRSTATE):
-            if need_a:
-                # PyTorch: 0 where the exponent is 0 (even at a == 0, or a NaN a), else
-                # g * b * a ** (b - 1), with the power computed as in forward.
-                if not isinstance(b, np.ndarray):
-                    ga = np.zeros_like(out) if b == 0 else g * (b * scalar_power(a, b - 1))
-                else:
-                    ga = np.where(b == 0, zero, g * (b * np.power(a, b - 1)))
-            if need_b:
-                # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
-                # (so 0 ** b at b < 0 gets inf * -inf = -inf, as PyTorch).
-                log_a = np.log(a) if isinstance(a, np.ndarray) else np.log(np.asarray(a, out.dtype))
-                gb = np.where((a == 0) & (b >= 0), zero, g * (out * log_a))
+        # (no warning: the engine runs backward with NumPy's floating-point warnings off)
+        if need_a:
+            # PyTorch: 0 where the exponent is 0 (even at a == 0, or a NaN a), else
+            # g * b * a ** (b - 1), with the power computed as in forward.
+            if not isinstance(b, np.ndarray):
+                ga = np.zeros_like(out) if b == 0 else g * (b * scalar_power(a, b - 1))
+            else:
+                ga = np.where(b == 0, zero, g * (b * np.power(a, b - 1)))
+        if need_b:
+            # d/db a**b = a**b * log(a); PyTorch defines it as 0 where a == 0 and b >= 0
+            # (so 0 ** b at b < 0 gets inf * -inf = -inf, as PyTorch).
+            log_a = np.log(a) if isinstance(a, np.ndarray) else np.log(np.asarray(a, out.dtype))
+            gb = np.where((a == 0) & (b >= 0), zero, g * (out * log_a))
         return (ga.astype(out.dtype, copy=False) if ga is not None else None,
                 gb.astype(out.dtype, copy=False) if gb is not None else None)
 
@@ -493,7 +491,7 @@ class Remainder(ArrayFunction):
     def forward(ctx, a, b):
         if ctx.needs_input_grad[1]:  # only the gradient of other reads them, as in PyTorch
             ctx.save_for_backward(a, b)
-        with np.errstate(**_ERRSTATE):
+        with quiet():
             return np.asarray(np.remainder(a, b))
 
     @staticmethod
@@ -501,8 +499,7 @@ class Remainder(ArrayFunction):
         if not ctx.needs_input_grad[1]:
             return g, None
         a, b = ctx.saved_tensors
-        with np.errstate(**_ERRSTATE):
-            return g, -g * np.floor_divide(a, b)
+        return g, -g * np.floor_divide(a, b)
 
 
 @register("remainder", method=True, inplace="remainder_", dtype="promote",
