@@ -312,6 +312,7 @@ INPLACE = {
     "reciprocal_": (_f, _no_args), "sign_": (_f, _no_args), "floor_": (_f, _no_args), "ceil_": (_f, _no_args),
     "round_": (_f, _no_args), "trunc_": (_f, _no_args), "fix_": (_f, _no_args),
     "clamp_": (_f, lambda m: (-1.0, 2.0)), "clip_": (_f, lambda m: (None, 0.25)),
+    "clamp_min_": (_f, lambda m: (_other(m),)), "clamp_max_": (_f, lambda m: (0.25,)),
     "relu_": (_f, _no_args), "sigmoid_": (_f, _no_args), "tanh_": (_f, _no_args),
     "eq_": (_f, lambda m: (_other(m),)), "ne_": (_f, lambda m: (1.5,)), "lt_": (_f, lambda m: (_other(m),)),
     "le_": (_f, lambda m: (_other(m),)), "gt_": (_f, lambda m: (_other(m),)), "ge_": (_f, lambda m: (0.0,)),
@@ -325,7 +326,8 @@ INPLACE = {
     "zero_": (_f, _no_args), "fill_": (_f, lambda m: (2.5,)), "copy_": (_f, lambda m: (_other(m)[0],)),
 }
 _OPS_WITH_INPLACE = """add sub subtract mul multiply div divide true_divide pow floor_divide remainder fmod neg negative
-    abs absolute exp log log1p log2 sqrt rsqrt sin cos square reciprocal sign floor ceil round trunc fix clamp clip relu
+    abs absolute exp log log1p log2 sqrt rsqrt sin cos square reciprocal sign floor ceil round trunc fix clamp clip
+    clamp_min clamp_max relu
     sigmoid tanh eq ne lt le gt ge greater greater_equal less less_equal not_equal logical_and logical_or logical_xor
     logical_not bitwise_and bitwise_or bitwise_xor bitwise_not""".split()
 

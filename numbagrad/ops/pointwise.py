@@ -668,6 +668,38 @@ def clamp(input, min=None, max=None):
     return Clamp.apply(x, lo, hi)
 
 
+def _one_bound_samples(name, np_fn, values):
+    return [Sample(lambda m, x: getattr(m, name)(x, 0.3), lambda x: np_fn(x, 0.3), (S,), (SEP,), label=f"{name}_fn"),
+            Sample(lambda m, x, b: getattr(x, name)(b), np_fn, (S, (4,)), (SEP, lambda r, s: _bounds(r, s, values)),
+                   grad=(True, True), label=f"{name}_tensor_bound"),
+            Sample(lambda m, x: getattr(x * 1, f"{name}_")(-0.45), lambda x: np_fn(x, -0.45), (S,), (SEP,),
+                   label=f"{name}_inplace")]
+
+
+@register("clamp_min", method=True, inplace="clamp_min_", dtype="promote",
+          samples=_one_bound_samples("clamp_min", np.maximum, _LOW + _HIGH),
+          edge_cases=[EdgeCase(lambda m, v: m.clamp_min(v[:4], v[4:]), [1.0, 0.0, -1.0, _NAN, 1.0, 0.0, 0.0, 0.0],
+                               label="clamp_min_ties")],
+          errors=[ErrorCase(lambda m: m.clamp_min(m.ones(2), None), TypeError, "clamp_min")])
+def clamp_min(input, min):
+    """Mirrors `torch.clamp_min(input, min)`: `clamp(input, min=min)`."""
+    if min is None:
+        raise TypeError("clamp_min(): argument 'min' must be Number or Tensor, not NoneType")
+    return clamp(input, min=min)
+
+
+@register("clamp_max", method=True, inplace="clamp_max_", dtype="promote",
+          samples=_one_bound_samples("clamp_max", np.minimum, _LOW + _HIGH),
+          edge_cases=[EdgeCase(lambda m, v: m.clamp_max(v[:4], v[4:]), [1.0, 0.0, -1.0, 0.5, 1.0, -1.0, 0.0, _NAN],
+                               label="clamp_max_ties")],
+          errors=[ErrorCase(lambda m: m.clamp_max(m.ones(2), None), TypeError, "clamp_max")])
+def clamp_max(input, max):
+    """Mirrors `torch.clamp_max(input, max)`: `clamp(input, max=max)`."""
+    if max is None:
+        raise TypeError("clamp_max(): argument 'max' must be Number or Tensor, not NoneType")
+    return clamp(input, max=max)
+
+
 def _checked_scalar(value, d, op):
     """A Python scalar argument converted to dtype d as PyTorch does (checked: RuntimeError when it
     overflows; an integer that fits by PyTorch's rule is then wrapped, e.g. -1 for uint8 is 255).
