@@ -42,7 +42,7 @@ def _special(rng, shape):
     return rng.choice([0.0, -0.0, 1.0, -1.0, _INF, -_INF, _NAN, 0.5], shape)
 
 
-def _comparison(name, np_fn, symbol, operator, aliases=()):
+def _comparison(name, np_fn, symbol, operator, aliases=(), extra_samples=()):
     """Declare one comparison (`torch.<name>`, `Tensor.<name>`, `Tensor.<name>_`, the operator,
     aliases) and return its function."""
     def op(input, other):
@@ -62,17 +62,24 @@ def _comparison(name, np_fn, symbol, operator, aliases=()):
                       out_dtype=np.bool_, label=f"{name}_float_int")]
     samples += [Sample(lambda m, x, y, a=alias: getattr(m, a)(x, y), np_fn, (S, S), (SEP, SEP), grad=(False, False),
                        out_dtype=np.bool_, label=f"{alias}_alias") for alias in aliases]
+    samples += list(extra_samples)
     errors = [ErrorCase(lambda m: getattr(m, name)(m.ones(2, 3), m.ones(4)), RuntimeError, "size of tensor a"),
               ErrorCase(lambda m: getattr(m.ones(2), f"{name}_")(m.ones(3)), RuntimeError, "size of tensor a")]
     return register(name, method=True, inplace=f"{name}_", aliases=aliases, dtype="bool",
                     scalar=Elementwise(f"a {symbol} b", (None, None)), samples=samples, errors=errors)(op)
 
 
-eq = _comparison("eq", np.equal, "==", lambda x, y: x == y)
-ne = _comparison("ne", np.not_equal, "!=", lambda x, y: x != y, aliases=("not_equal",))
+eq = _comparison("eq", np.equal, "==", lambda x, y: x == y, extra_samples=[
+    Sample(lambda m, x: x == x.clamp(max=0.2), lambda x: x <= 0.2, (S,), (SEP,), grad=(False,), out_dtype=np.bool_,
+           label="eq_op_float")])
+ne = _comparison("ne", np.not_equal, "!=", lambda x, y: x != y, aliases=("not_equal",), extra_samples=[
+    Sample(lambda m, x, y: x != y, np.not_equal, (S, S), (_small_ints(2), _small_ints(2)), out_dtype=np.bool_,
+           label="ne_op")])
 lt = _comparison("lt", np.less, "<", lambda x, y: x < y, aliases=("less",))
 le = _comparison("le", np.less_equal, "<=", lambda x, y: x <= y, aliases=("less_equal",))
-gt = _comparison("gt", np.greater, ">", lambda x, y: x > y, aliases=("greater",))
+gt = _comparison("gt", np.greater, ">", lambda x, y: x > y, aliases=("greater",), extra_samples=[
+    Sample(lambda m, x, y: x > y, np.greater, (S, (4,)), (SEP, SEP), grad=(False, False), out_dtype=np.bool_,
+           label="gt_op")])
 ge = _comparison("ge", np.greater_equal, ">=", lambda x, y: x >= y, aliases=("greater_equal",))
 
 
@@ -137,7 +144,7 @@ def _int_dtypes(rng, shape):
     return rng.integers(-128, 128, shape).astype(np.int64)
 
 
-def _bitwise_op(name, np_fn, symbol, operator):
+def _bitwise_op(name, np_fn, symbol, operator, op_label):
     def op(input, other):
         return _bitwise(np_fn, input, other, name)
     op.__name__ = op.__qualname__ = name
@@ -147,7 +154,7 @@ def _bitwise_op(name, np_fn, symbol, operator):
                     samples=[Sample(lambda m, x, y: getattr(m, name)(x, y), np_fn, (S, S), (_int_dtypes, _int_dtypes),
                                     out_dtype=np.int64, label=name),
                              Sample(lambda m, a, b: operator(a, b), np_fn, (S, S), ("bool", "bool"), out_dtype=np.bool_,
-                                    label=f"{name}_op_bool"),
+                                    label=op_label),
                              Sample(lambda m, x: operator(x.to(m.int32), 0xFFFFFFFF),
                                     lambda x: np_fn(x.astype(np.int32), np.int32(-1)), (S,), (_int_dtypes,),
                                     out_dtype=np.int32, label=f"{name}_int32_wrapping_scalar"),
@@ -160,9 +167,9 @@ def _bitwise_op(name, np_fn, symbol, operator):
                                       RuntimeError, "size")])(op)
 
 
-bitwise_and = _bitwise_op("bitwise_and", np.bitwise_and, "&", lambda a, b: a & b)
-bitwise_or = _bitwise_op("bitwise_or", np.bitwise_or, "|", lambda a, b: a | b)
-bitwise_xor = _bitwise_op("bitwise_xor", np.bitwise_xor, "^", lambda a, b: a ^ b)
+bitwise_and = _bitwise_op("bitwise_and", np.bitwise_and, "&", lambda a, b: a & b, "and_op")
+bitwise_or = _bitwise_op("bitwise_or", np.bitwise_or, "|", lambda a, b: a | b, "or_op")
+bitwise_xor = _bitwise_op("bitwise_xor", np.bitwise_xor, "^", lambda a, b: a ^ b, "xor_op")
 
 
 @register("bitwise_not", method=True, inplace="bitwise_not_", dtype="same",

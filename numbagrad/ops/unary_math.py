@@ -57,7 +57,7 @@ def _errors(name):
     return [ErrorCase(lambda m: getattr(m, name)([1.0]), TypeError, "must be Tensor")]
 
 
-def _register_float_op(name, form, doc, domain, ref, edge_values, int_values=(1, 2, 3), inplace=True):
+def _register_float_op(name, form, doc, domain, ref, edge_values, int_values=(1, 2, 3), inplace=True, edges=()):
     node = _unary_node(name, form)
     # torch=False: PyTorch's float32 exp, sin, cos may differ from NumPy's in the last bit
     int_sample = Sample(lambda m, x: getattr(m, name)(x), _in_float32(ref), (S,), (_int_draw(int_values),),
@@ -65,7 +65,7 @@ def _register_float_op(name, form, doc, domain, ref, edge_values, int_values=(1,
     public = register(name, method=True, inplace=f"{name}_" if inplace else None, dtype="float", scalar=form,
                       samples=_samples(name, domain, ref) + [int_sample],
                       edge_cases=[EdgeCase(lambda m, x: getattr(m, name)(x), list(edge_values),
-                                           label=f"{name}_special_values")],
+                                           label=f"{name}_special_values")] + list(edges),
                       errors=_errors(name))(_float_op(name, node, doc))
     public.node = node
     return public
@@ -83,7 +83,8 @@ log2 = _register_float_op("log2", Elementwise("np.log2(x)", (f"g / (x * {_LN2!r}
                           "base-2 logarithm.", POS, np.log2, _SPECIAL)
 sqrt = _register_float_op("sqrt", Elementwise("np.sqrt(x)", ("g / (2 * y)",)),
                           "square root (NaN below 0; gradient inf at 0).", POS, np.sqrt, _SPECIAL + [4.0],
-                          int_values=(0, 1, 4, 7), inplace=False)  # sqrt_ has its own entry (inplace.py)
+                          int_values=(0, 1, 4, 7), inplace=False,  # sqrt_ has its own entry (inplace.py)
+                          edges=[EdgeCase(lambda m, x: x.sqrt(), [0.0, 4.0], label="sqrt_at_zero")])
 rsqrt = _register_float_op("rsqrt", Elementwise("1 / np.sqrt(x)", ("-0.5 * g * (y * y * y)",)),
                            "1 / sqrt(input).", POS, lambda x: 1 / np.sqrt(x), _SPECIAL + [4.0])
 sin = _register_float_op("sin", Elementwise("np.sin(x)", ("g * np.cos(x)",)),
