@@ -299,7 +299,8 @@ def _no_args(m):
 
 INPLACE = {
     # name: (self maker, args maker)
-    "add_": (_f, lambda m: (_other(m),)), "sub_": (_f, lambda m: (_other(m),)), "subtract_": (_f, lambda m: (_other(m),)),
+    "add_": (_f, lambda m: (_other(m),)), "sub_": (_f, lambda m: (_other(m),)),
+    "subtract_": (_f, lambda m: (_other(m),)),
     "mul_": (_f, lambda m: (_other(m),)), "multiply_": (_f, lambda m: (_other(m),)),
     "div_": (_f, lambda m: (_other(m),)), "divide_": (_f, lambda m: (_other(m),)),
     "true_divide_": (_f, lambda m: (_other(m),)), "floor_divide_": (_f, lambda m: (_other(m),)),
@@ -308,7 +309,8 @@ INPLACE = {
     "neg_": (_f, _no_args), "negative_": (_f, _no_args), "abs_": (_f, _no_args), "absolute_": (_f, _no_args),
     "exp_": (_f, _no_args), "log_": (lambda m: _f(m).abs(), _no_args), "log1p_": (lambda m: _f(m).abs(), _no_args),
     "log2_": (lambda m: _f(m).abs(), _no_args), "sqrt_": (lambda m: _f(m).abs(), _no_args),
-    "rsqrt_": (lambda m: _f(m).abs(), _no_args), "sin_": (_f, _no_args), "cos_": (_f, _no_args), "square_": (_f, _no_args),
+    "rsqrt_": (lambda m: _f(m).abs(), _no_args), "sin_": (_f, _no_args), "cos_": (_f, _no_args),
+    "square_": (_f, _no_args),
     "reciprocal_": (_f, _no_args), "sign_": (_f, _no_args), "floor_": (_f, _no_args), "ceil_": (_f, _no_args),
     "round_": (_f, _no_args), "trunc_": (_f, _no_args), "fix_": (_f, _no_args),
     "clamp_": (_f, lambda m: (-1.0, 2.0)), "clip_": (_f, lambda m: (None, 0.25)),
@@ -398,7 +400,8 @@ def test_fill_with_a_tensor_value_gives_it_the_gradient():
         np.testing.assert_allclose(a, b, rtol=1e-15)
 
 
-@pytest.mark.parametrize("fill", [lambda y: y.uniform_(2.0, 2.0), lambda y: y.normal_(1.5, 0.0)], ids=["uniform_", "normal_"])
+@pytest.mark.parametrize("fill", [lambda y: y.uniform_(2.0, 2.0), lambda y: y.normal_(1.5, 0.0)],
+                         ids=["uniform_", "normal_"])
 def test_random_fills_of_a_tensor_in_a_graph_cut_its_gradient(fill):
     torch = pytest.importorskip("torch")
     grads = []

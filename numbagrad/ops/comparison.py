@@ -98,7 +98,8 @@ def _logical(name, np_fn):
                                     out_dtype=np.bool_, label=f"{name}_bool_broadcast"),
                              Sample(lambda m, a, b: getattr(m, name)(a, b), np_fn, (S, S), ("bool", _small_ints(3)),
                                     out_dtype=np.bool_, label=f"{name}_bool_int")],
-                    errors=[ErrorCase(lambda m: getattr(m, name)(m.ones(2, 3), m.ones(4)), RuntimeError, "size of tensor a"),
+                    errors=[ErrorCase(lambda m: getattr(m, name)(m.ones(2, 3), m.ones(4)), RuntimeError,
+                                      "size of tensor a"),
                             ErrorCase(lambda m: getattr(m, name)(1.0, m.ones(2)), TypeError, "must be Tensor")])(op)
 
 
@@ -200,7 +201,8 @@ def _predicate(name, np_fn):
                                     label=name),
                              Sample(lambda m, x: getattr(x, name)(), np_fn, ((),), (_special,), out_dtype=np.bool_,
                                     label=f"{name}_method_0d"),
-                             Sample(lambda m, x: getattr(m, name)(x), np_fn, (S,), (_small_ints(4),), out_dtype=np.bool_,
+                             Sample(lambda m, x: getattr(m, name)(x), np_fn, (S,), (_small_ints(4),),
+                                    out_dtype=np.bool_,
                                     label=f"{name}_int")],
                     errors=[ErrorCase(lambda m: getattr(m, name)([1.0]), TypeError, "must be Tensor")])(op)
 
@@ -257,7 +259,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 @register("equal", method=True, out=False, dtype="bool",
           samples=[Sample(lambda m, x: m.tensor(m.equal(x, x.clone())), lambda x: np.bool_(True), (S,), grad=(False,),
                           out_dtype=np.bool_, label="equal"),
-                   Sample(lambda m, x, y: m.tensor(x.equal(y)), lambda x, y: np.bool_(False), (S, (4,)), grad=(False, False),
+                   Sample(lambda m, x, y: m.tensor(x.equal(y)), lambda x, y: np.bool_(False), (S, (4,)),
+                          grad=(False, False),
                           out_dtype=np.bool_, label="equal_other_shape"),
                    Sample(lambda m, x: m.tensor(m.equal(x, x)), lambda x: np.bool_(np.array_equal(x, x)), (S,),
                           (_special,), out_dtype=np.bool_, label="equal_with_nan")],

@@ -190,7 +190,8 @@ def add_(self, other, *, alpha=1):
 @register("sub_", method=True, out=False, dtype="same",
           samples=[Sample(lambda m, x, y: (x * 1).sub_(y), np.subtract, (S, S), label="sub_"),
                    Sample(lambda m, x, y: _isub(x * 1, y), np.subtract, (S3, (3, 1)), label="isub_op"),
-                   Sample(lambda m, x, y: (x * 1).sub_(y, alpha=2), lambda x, y: x - 2 * y, (S, S), label="sub_alpha_inplace")],
+                   Sample(lambda m, x, y: (x * 1).sub_(y, alpha=2), lambda x, y: x - 2 * y, (S, S),
+                          label="sub_alpha_inplace")],
           errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).sub_(1)),
                   _cast_error(lambda m: m.ones(2, dtype=m.int64).sub_(m.ones(2)))])
 def sub_(self, other, *, alpha=1):
@@ -211,7 +212,8 @@ def mul_(self, other):
 @register("div_", method=True, out=False, dtype="same",
           samples=[Sample(lambda m, x, y: (x + 0).div_(y), np.divide, (S, S), ("real", POS), label="div_"),
                    Sample(lambda m, x: x.to(m.int64).div_(3, rounding_mode="floor"), lambda x: np.floor_divide(x, 3),
-                          (S,), (lambda r, s: r.integers(-9, 9, s),), out_dtype=np.int64, label="div_floor_int_inplace")],
+                          (S,), (lambda r, s: r.integers(-9, 9, s),), out_dtype=np.int64,
+                          label="div_floor_int_inplace")],
           errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).div_(2)),
                   _cast_error(lambda m: m.ones(2, dtype=m.int64).div_(2))])
 def div_(self, other, *, rounding_mode=None):
@@ -257,7 +259,8 @@ def _unary_inplace_entry(name, op, samples, errors=()):
     method.__name__ = method.__qualname__ = name
     method.__doc__ = f"Mirrors `Tensor.{name}` / `torch.{name}`: `{name[:-1]}` in place."
     return register(name, method=True, out=False, dtype="same", samples=samples,
-                    errors=[_leaf_error(lambda m: getattr(m.ones(2, requires_grad=True), name)())] + list(errors))(method)
+                    errors=[_leaf_error(lambda m: getattr(m.ones(2, requires_grad=True), name)())]
+                    + list(errors))(method)
 
 
 neg_ = _unary_inplace_entry("neg_", pointwise.neg, [
@@ -485,7 +488,8 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 @register("normal_", method=True, out=False, dtype="same",
           samples=[Sample(lambda m, x: (x * 1).normal_(1.5, 0.0) * x, lambda x: 1.5 * x, (S,), label="normal_constant"),
                    Sample(lambda m, x: m.tensor(bool((x * 1).normal_(3.0, 1e-3).sub(3.0).abs().lt(0.1).all())),
-                          lambda x: np.bool_(True), (S3,), grad=(False,), out_dtype=np.bool_, label="normal_near_mean")],
+                          lambda x: np.bool_(True), (S3,), grad=(False,), out_dtype=np.bool_,
+                          label="normal_near_mean")],
           errors=[_leaf_error(lambda m: m.ones(2, requires_grad=True).normal_()),
                   ErrorCase(lambda m: m.ones(2).normal_(0.0, -1.0), RuntimeError, "std >= 0.0"),
                   ErrorCase(lambda m: m.ones(2, dtype=m.int64).normal_(), NotImplementedError, "Long")])

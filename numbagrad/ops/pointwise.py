@@ -199,7 +199,8 @@ _SIZE_ERROR = "size of tensor a"
                    Sample(lambda m, x: x + 2.5, lambda x: x + 2.5, (S,), label="add_scalar"),
                    Sample(lambda m, x: 2.5 + x, lambda x: 2.5 + x, (S,), label="radd_scalar"),
                    Sample(lambda m, x, y: x + y, np.add, ((), S), label="add_0d"),
-                   Sample(lambda m, x, y: x.add(y, alpha=-2), lambda x, y: x - 2 * y, ((4,), (0, 4)), label="add_empty"),
+                   Sample(lambda m, x, y: x.add(y, alpha=-2), lambda x, y: x - 2 * y, ((4,), (0, 4)),
+                          label="add_empty"),
                    Sample(lambda m, x, y: m.add(x, y, alpha=3), lambda x, y: x + 3 * y, (S, S),
                           (_int_tensor(100), _int_tensor(100)), out_dtype=np.int64, label="add_int_alpha"),
                    Sample(lambda m, x, y: x + y, np.add, (S, S), ("real", _int_tensor(5)), grad=(True, False),
@@ -321,7 +322,8 @@ def _divisor(rng, shape):
                    Sample(lambda m, x, y: x / y, np.divide, ((4,), S), ("real", POS), label="div_op_broadcast"),
                    Sample(lambda m, x: 2 / x, lambda x: 2 / x, (S,), (POS,), label="rdiv_scalar"),
                    Sample(lambda m, x: x / 4, lambda x: x / 4, (S,), label="div_scalar"),
-                   Sample(lambda m, x, y: m.divide(x, y), lambda x, y: _as_float32(_as_float32(x) / _as_float32(y)), (S, S),
+                   Sample(lambda m, x, y: m.divide(x, y), lambda x, y: _as_float32(_as_float32(x) / _as_float32(y)),
+                          (S, S),
                           (_int_tensor(9), lambda r, s: r.integers(1, 4, s)), out_dtype=np.float32,
                           label="div_int_gives_float"),
                    Sample(lambda m, x, y: m.div(x, y, rounding_mode="floor"), np.floor_divide, (S, S),
@@ -504,7 +506,8 @@ class Remainder(ArrayFunction):
 
 @register("remainder", method=True, inplace="remainder_", dtype="promote",
           scalar=Elementwise("np.remainder(a, b)", ("g", "-g * np.floor_divide(a, b)")),
-          samples=[Sample(lambda m, x, y: m.remainder(x, y), np.remainder, (S, S), (_ratio, _divisor), grad=(True, True),
+          samples=[Sample(lambda m, x, y: m.remainder(x, y), np.remainder, (S, S), (_ratio, _divisor),
+                          grad=(True, True),
                           label="remainder"),
                    Sample(lambda m, x, y: x % y, np.remainder, (S3, (4,)), (_ratio, _divisor), grad=(True, True),
                           label="remainder_op_broadcast"),
@@ -513,7 +516,8 @@ class Remainder(ArrayFunction):
                    # PyTorch has no derivative for remainder(Scalar, Tensor); here it is -floor(input / other)
                    Sample(lambda m, y: 2.5 % y, lambda y: np.remainder(2.5, y), (S,), (_divisor,), grad=(True,),
                           torch=False, label="rmod_scalar"),
-                   Sample(lambda m, y: 2.5 % y, lambda y: np.remainder(2.5, y), (S,), (_divisor,), label="rmod_scalar_values"),
+                   Sample(lambda m, y: 2.5 % y, lambda y: np.remainder(2.5, y), (S,), (_divisor,),
+                          label="rmod_scalar_values"),
                    Sample(lambda m, x, y: m.remainder(x, y), np.remainder, (S, S),
                           (_int_tensor(50), lambda r, s: r.choice([-7, -3, 2, 5], s)), out_dtype=np.int64,
                           label="remainder_int"),
@@ -524,7 +528,8 @@ class Remainder(ArrayFunction):
                                 2.0, 2.0, -2.0, -2.0, 1.5, 1.5, 1.5, 2.0], label="remainder_signs_and_zero"),
                       EdgeCase(lambda m, v: m.remainder(*_pair(v, 4)),
                                [1.0, -1.0, 3.0, _NAN, 0.0, 0.0, _INF, 2.0], label="remainder_by_zero_inf_nan")],
-          errors=[ErrorCase(lambda m: m.remainder(m.tensor([5, -5]), m.tensor([0, 1])), RuntimeError, "ZeroDivisionError"),
+          errors=[ErrorCase(lambda m: m.remainder(m.tensor([5, -5]), m.tensor([0, 1])), RuntimeError,
+                            "ZeroDivisionError"),
                   ErrorCase(lambda m: m.remainder(m.tensor([True]), m.tensor([True])), NotImplementedError, "Bool"),
                   ErrorCase(lambda m: m.remainder(m.ones(2, 3), m.ones(4)), RuntimeError, _SIZE_ERROR)])
 def remainder(input, other):
@@ -625,7 +630,8 @@ _X, _LO, _HI = ([0.0, 1.0, 0.5, 2.0, -1.0, 0.5, 0.5, _NAN, 0.5],
 
 
 @register("clamp", method=True, aliases=("clip",), dtype="promote",
-          samples=[Sample(lambda m, x: m.clamp(x, -0.6, 0.6), lambda x: np.clip(x, -0.6, 0.6), (S,), (SEP,), label="clamp"),
+          samples=[Sample(lambda m, x: m.clamp(x, -0.6, 0.6), lambda x: np.clip(x, -0.6, 0.6), (S,), (SEP,),
+                          label="clamp"),
                    Sample(lambda m, x: x.clamp(min=0.2), lambda x: np.maximum(x, 0.2), (S,), (SEP,), label="clamp_min"),
                    Sample(lambda m, x: m.clamp(x, max=-0.2), lambda x: np.minimum(x, -0.2), (S,), (SEP,),
                           label="clamp_max"),
@@ -641,7 +647,8 @@ _X, _LO, _HI = ([0.0, 1.0, 0.5, 2.0, -1.0, 0.5, 0.5, _NAN, 0.5],
                           (SEP, lambda r, s: _bounds(r, s, _LOW + _HIGH)), grad=(True, True), label="clamp_tensor_max"),
                    Sample(lambda m, x: m.clamp(x, 0.5, 3), lambda x: np.clip(x, 0.5, 3.0), (S,), (_int_tensor(6),),
                           out_dtype=np.float32, label="clamp_int_float_bound")],
-          edge_cases=[EdgeCase(lambda m, x: x.clamp(0.0, 1.0), [0.0, 1.0, 0.5, 2.0, -1.0, _NAN], label="clamp_at_bounds"),
+          edge_cases=[EdgeCase(lambda m, x: x.clamp(0.0, 1.0), [0.0, 1.0, 0.5, 2.0, -1.0, _NAN],
+                               label="clamp_at_bounds"),
                       EdgeCase(lambda m, v: m.clamp(v[:9], v[9:18], v[18:]), _X + _LO + _HI,
                                label="clamp_tensor_bounds_at_and_between"),
                       EdgeCase(lambda m, v: m.clamp(v[:4], min=v[4:]), [1.0, 0.0, -1.0, _NAN, 1.0, 0.0, 0.0, 0.0],
@@ -757,8 +764,10 @@ def _extreme_errors(name):
           scalar=Elementwise("np.maximum(a, b)", ("np.where(a < b, 0.0, np.where(a == b, g * 0.5, g))",
                                                   "np.where(a > b, 0.0, np.where(a == b, g * 0.5, g))")),
           samples=[Sample(lambda m, x, y: m.maximum(x, y), np.maximum, (S, S), (SEP, SEP), label="maximum"),
-                   Sample(lambda m, x, y: x.maximum(y), np.maximum, (S3, (3, 1)), (SEP, SEP), label="maximum_broadcast"),
-                   Sample(lambda m, x, y: m.maximum(x, y), np.maximum, (S, S), (SEP, _int_tensor(3)), grad=(True, False),
+                   Sample(lambda m, x, y: x.maximum(y), np.maximum, (S3, (3, 1)), (SEP, SEP),
+                          label="maximum_broadcast"),
+                   Sample(lambda m, x, y: m.maximum(x, y), np.maximum, (S, S), (SEP, _int_tensor(3)),
+                          grad=(True, False),
                           label="maximum_float_int")],
           edge_cases=[EdgeCase(lambda m, x: m.maximum(x, m.ones(3, dtype=m.float64)), [1.0, 0.0, 2.0],
                                label="maximum_ties"),
@@ -814,10 +823,12 @@ def _where_method(self, condition, y):
 
 
 @register("where", method=_where_method, dtype="promote",
-          samples=[Sample(lambda m, c, x, y: m.where(c, x, y), np.where, (S, S, S), ("bool", "real", "real"), label="where"),
+          samples=[Sample(lambda m, c, x, y: m.where(c, x, y), np.where, (S, S, S), ("bool", "real", "real"),
+                          label="where"),
                    Sample(lambda m, c, x, y: m.where(c, x, y), np.where, (S, (4,), (3, 1)), ("bool", "real", "real"),
                           label="where_broadcast"),
-                   Sample(lambda m, c, x: m.where(c, x, 0.0), lambda c, x: np.where(c, x, 0.0), (S, S), ("bool", "real"),
+                   Sample(lambda m, c, x: m.where(c, x, 0.0), lambda c, x: np.where(c, x, 0.0), (S, S),
+                          ("bool", "real"),
                           label="where_scalar_other"),
                    Sample(lambda m, c, x, y: x.where(c, y), np.where, (S, S, S), ("bool", "real", "real"),
                           label="where_method"),
@@ -834,7 +845,8 @@ def where(condition, input=None, other=None):
     if input is None and other is None:
         return tuple(_wrap(i.astype(np.int64)) for i in np.nonzero(cond._data))
     if cond._data.dtype.kind != "b":
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.name}")
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                           f"{cond.dtype.name}")
     a, b = as_operand(input, "where"), as_operand(other, "where")
     if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
         d = dtypes.result_type(a, b)
