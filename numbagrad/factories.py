@@ -324,6 +324,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         all_int = all(isinstance(x, (int, np.integer)) for x in (start, end, step))
         dtype = dtypes.int64 if all_int else dtypes.get_default_dtype()
     d = dtypes.to_dtype(dtype)
+    if d.numpy.kind == "b":
+        raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
     n = max(0, math.ceil((end - start) / step))
     data = _allocate("arange", (n,), d.numpy,
                      lambda: start + np.arange(n, dtype=np.float64 if d.is_floating_point else np.int64) * step)
@@ -335,6 +337,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+    if d.numpy.kind == "b":
+        raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     steps = int(steps)
     data = _allocate("linspace", (steps,), d.numpy, lambda: np.linspace(start, end, steps).astype(d.numpy))
     return _finish(data, requires_grad, device)

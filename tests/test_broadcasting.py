@@ -149,7 +149,8 @@ REDUCTIONS = {
     "min_values": (lambda x, d, k: numbagrad.min(x, d[0], k)[0], lambda x, a, k: x.min(a, keepdims=k),
                    lambda x, a, k, o, g: _expand(g, x.shape, a, k)
                    * (x == x.min(a, keepdims=True)), "separated", False),
-    "norm": (lambda x, d, k: x.norm(dim=d, keepdim=k), lambda x, a, k: np.sqrt((x * x).sum(a, keepdims=k)),
+    # p=2: PyTorch's default p="fro" takes at most 2 dims
+    "norm": (lambda x, d, k: x.norm(p=2, dim=d, keepdim=k), lambda x, a, k: np.sqrt((x * x).sum(a, keepdims=k)),
              lambda x, a, k, o, g: _expand(g / o if k else np.expand_dims(g / o, a), x.shape, a, True) * x,
              "separated", False),
 }

@@ -91,13 +91,14 @@ class LinearLowering:
 class UnaryLowering:
     """A unary node given by its forward expression of x ({0}) and its gradient expression of
     g ({0}) and the saved tensor ({1}: the input x, or the output y when `saves_output`).
-    `params` are the node's extra arguments (their values are pasted into the expressions)."""
+    `params` maps a placeholder of the expressions to the node keyword parameter whose value is
+    pasted there."""
 
     def __init__(self, forward, grad, saves_output, params=()):
         self.fwd, self.grad, self.saves_output, self.params = forward, grad, saves_output, params
 
     def _fill(self, expr, rec):
-        values = {name: rec.args[i] for i, name in self.params}
+        values = {name: rec.params[key] for name, key in self.params}
         for name, value in values.items():
             if isinstance(value, bool):
                 expr = expr.replace("{" + name + "}", "True" if value else "False")
@@ -150,21 +151,21 @@ def _activation_table():
         A.ReLU: UnaryLowering("{0} if ({0} > 0 or {0} != {0}) else {T}(0)",
                               "{T}(0) if {1} <= 0 else {0}", True),  # NaN passes g, as the kernel
         A.LeakyReLU: UnaryLowering("{T}({0} if {0} > 0 else {0} * {slope})",
-                                   "{T}({0} if {1} > 0 else {0} * {slope})", False, ((1, "slope"),)),
+                                   "{T}({0} if {1} > 0 else {0} * {slope})", False, (("slope", "slope"),)),
         A.Sigmoid: UnaryLowering("{T}" + _SIG.format(v="{0}"),
                                  "{T}({0} * {1} * (1.0 - {1}))", True),
         A.Tanh: NumpyUnaryLowering("tanh", "{T}({0} * ({T}(1) - {1} * {1}))", True),
-        A.GELU: UnaryLowering(gelu_fwd, gelu_bwd, False, ((1, "approx"),)),
+        A.GELU: UnaryLowering(gelu_fwd, gelu_bwd, False, (("approx", "approximate_tanh"),)),
         A.SiLU: UnaryLowering("{T}({0} * " + _SIG.format(v="{0}") + ")",
                               "{T}({0} * " + _SIG.format(v="{1}") + " * (1.0 + {1} * (1.0 - "
                               + _SIG.format(v="{1}") + ")))", False),
         A.ELU: UnaryLowering("{T}({0} if {0} > 0 else {alpha} * math.expm1({0}))",
                              "{T}({0} * {alpha} * math.exp({1}) if {1} <= 0 else {0})", False,
-                             ((1, "alpha"),)),
+                             (("alpha", "alpha"),)),
         A.Softplus: UnaryLowering(
             "{T}({0} if {0} * {beta} > {threshold} else math.log1p(math.exp({0} * {beta})) / {beta})",
             "{T}({0} if {1} * {beta} > {threshold} else {0} * "
-            + _SIG.format(v="({1} * {beta})") + ")", False, ((1, "beta"), (2, "threshold"))),
+            + _SIG.format(v="({1} * {beta})") + ")", False, (("beta", "beta"), ("threshold", "threshold"))),
     }
 
 
@@ -181,7 +182,7 @@ def _operand(L, a, dtype):
 
 class BinaryLowering:
     """Add / Sub / Mul / Div: `forward` and per-input gradient expressions of a ({a}), b ({b})
-    and g ({g}); `alpha` (add/sub) is the node's third argument."""
+    and g ({g}); `alpha` (add/sub) is the node's keyword parameter."""
 
     def __init__(self, forward, grad_a, grad_b, has_alpha=False):
         self.fwd, self.grad_a, self.grad_b, self.has_alpha = forward, grad_a, grad_b, has_alpha
@@ -201,7 +202,7 @@ class BinaryLowering:
         if g is not None:
             names["g"] = "{%d}" % len(ins)
             ins.append(g)
-        alpha = rec.args[2] if self.has_alpha else 1
+        alpha = rec.params.get("alpha", 1) if self.has_alpha else 1
         names["alpha"] = "{T}(" + _lit(alpha) + ")"
         expr = template
         for key, text in names.items():
@@ -215,7 +216,7 @@ class BinaryLowering:
         for a in rec.args[:2]:
             if isinstance(a, Value) and a.dtype != out.dtype:
                 raise Unsupported(f"{rec.name} of mixed dtypes has no compiled form yet")
-        alpha = rec.args[2] if self.has_alpha else 1
+        alpha = rec.params.get("alpha", 1) if self.has_alpha else 1
         template = self.fwd if alpha == 1 else self.fwd.replace("{b}", "({alpha} * {b})")
         expr, ins = self._expr(L, template, rec)
         return [L.map(expr, ins, out.shape, out.dtype)]
@@ -223,7 +224,7 @@ class BinaryLowering:
     def backward(self, L, rec, grads):
         (g,) = grads
         result = []
-        alpha = rec.args[2] if self.has_alpha else 1
+        alpha = rec.params.get("alpha", 1) if self.has_alpha else 1
         for i, template in enumerate((self.grad_a, self.grad_b)):
             if not rec.needs[i]:
                 result.append(None)
@@ -263,7 +264,7 @@ class ToDtypeLowering:
         return [L.map("{T}({0})", [L.data(x)], x.shape, out.dtype)]
 
     def backward(self, L, rec, grads):
-        return [L.map("{T}({0})", [grads[0]], grads[0].shape, rec.args[0].dtype), None]
+        return [L.map("{T}({0})", [grads[0]], grads[0].shape, rec.args[0].dtype)]
 
 
 class ReshapeLowering:
@@ -272,7 +273,7 @@ class ReshapeLowering:
         return [L.view(L.data(x), rec.outputs[0].shape)]
 
     def backward(self, L, rec, grads):
-        return [L.view(grads[0], rec.args[0].shape), None, None]
+        return [L.view(grads[0], rec.args[0].shape)]
 
 
 # ---- reductions ---------------------------------------------------------------------------------------
@@ -297,8 +298,8 @@ class SumLowering:
 
     def forward(self, L, rec):
         x = _float(rec.args[0], rec.name)
-        axes, keepdim = rec.args[1], rec.args[2]
-        if not self.mean and rec.args[3] is not None:
+        axes, keepdim = rec.params["axes"], rec.params["keepdim"]
+        if not self.mean and rec.params["dtype"] is not None:
             raise Unsupported("sum(dtype=...) has no compiled form yet")
         s = self._reduce(L, x, tuple(axes), keepdim)
         if self.mean:
@@ -308,7 +309,7 @@ class SumLowering:
     def backward(self, L, rec, grads):
         (g,) = grads
         x = rec.args[0]
-        axes, keepdim = tuple(rec.args[1]), rec.args[2]
+        axes, keepdim = tuple(rec.params["axes"]), rec.params["keepdim"]
         if self.mean:
             g = L.map("{T}({0} / {T}({1}))", [g, L.num(_count(x.shape, axes))], g.shape, g.dtype)
         if g.ndim and not keepdim and axes:

@@ -5,11 +5,6 @@ registry (`numbagrad/ops/registry.py`), beside its graph node; this module only 
 """
 from ..ops.registry import functional_functions as _functional_functions
 
-# F. forms of ops whose modules do not declare them in the registry yet. A registry entry of the
-# same name replaces the import (the registry is applied last); drop a line once it has one.
-from ..ops import relu, relu_, leaky_relu, sigmoid, tanh, gelu, softplus, elu, silu  # noqa: F401
-from ..ops.softmax import softmax, log_softmax  # noqa: F401
-from ..ops.shape import flatten, unflatten  # noqa: F401
 # Convolution and pooling: graph nodes still in nn/ (to move to ops/ with registry entries).
 from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
 from .functional_pad import pad  # noqa: F401
@@ -22,9 +17,7 @@ from .functional_pool import (  # noqa: F401
     adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d,
 )
 
-_BY_HAND = ["relu", "relu_", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus", "elu", "silu", "softmax",
-            "log_softmax", "flatten", "unflatten",
-            "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "max_pool1d", "max_pool2d",
+_BY_HAND = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "max_pool1d", "max_pool2d",
             "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
             "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "dropout1d", "dropout2d", "interpolate",
             "upsample", "fold", "unfold", "group_norm"]

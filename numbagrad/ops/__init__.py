@@ -1,55 +1,13 @@
 """Differentiable ops. Every public function mirrors the `torch` function of the same name."""
 from types import ModuleType as _ModuleType
 
-from .reduction import (  # noqa: F401
-    sum, mean, prod, max, min, amax, amin, argmax, argmin, var, std, logsumexp, norm, all, any,
-    count_nonzero,
-)
-from .linalg import matmul, mm, bmm, dot, mv  # noqa: F401
-from .shape import (  # noqa: F401
-    reshape, view, view_as, reshape_as, flatten, unflatten, squeeze, unsqueeze, permute, transpose,
-    swapaxes, swapdims, t, expand, expand_as, broadcast_to, repeat,
-)
-from .indexing import getitem, setitem, gather, index_select, masked_fill, nonzero  # noqa: F401
-from .join import cat, concat, concatenate, stack, split, chunk, unbind  # noqa: F401
-from .sorting import sort, argsort, topk  # noqa: F401
-from .scan import cumsum, cumprod  # noqa: F401
-
-# Ops above that PyTorch gives `out=` and that are not declared in the registry yet: the
-# registry's out= (one implementation for every op) is applied to them here, aliases included.
-from .registry import with_out as _with_out  # noqa: E402
-
-_TAKE_OUT = (
-    add, sub, mul, div, pow, floor_divide, remainder, neg, abs, exp, log, log1p, log2, sqrt, rsqrt,
-    sin, cos, square, reciprocal, sign, floor, ceil, round, trunc, clamp, maximum, minimum, where,
-    max, min, matmul, mm, bmm, dot, mv, gather, index_select, cat, stack, eq, ne, lt, le, gt, ge,
-    logical_and, logical_or, logical_xor, logical_not, sigmoid, tanh,
-)
-_WRAPPED = {function: _with_out(function, function.__name__) for function in _TAKE_OUT}
-for _name, _value in list(globals().items()):
-    if not _name.startswith("_") and _value in _WRAPPED:
-        globals()[_name] = _WRAPPED[_value]
-
 # The ops, not the submodules that hold them (`from numbagrad.ops import *` in numbagrad/__init__).
 __all__ = [name for name, value in list(globals().items())
            if not name.startswith("_") and not isinstance(value, _ModuleType)]
 
-# Tensor methods that are the op of the same name, called with the tensor as first argument.
-TENSOR_METHODS = [
-    # reductions
-    "sum", "mean", "prod", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std",
-    "logsumexp", "norm", "all", "any", "count_nonzero",
-    # linear algebra
-    "matmul", "mm", "bmm", "dot", "mv",
-    # shape
-    "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "squeeze", "unsqueeze",
-    "permute", "transpose", "swapaxes", "swapdims", "t", "expand", "expand_as", "broadcast_to",
-    "repeat",
-    # indexing, joining
-    "gather", "index_select", "masked_fill", "nonzero", "split", "chunk", "unbind",
-    # sorting and scans
-    "sort", "argsort", "topk", "cumsum", "cumprod",
-]
+# Tensor methods that are the op of the same name and not declared in the registry (the registry
+# attaches its own methods): none are left.
+TENSOR_METHODS = []
 
 # ---- ops declared in the registry (numbagrad/ops/registry.py) --------------------------------------
 from . import elementwise as _elementwise  # noqa: F401,E402  (declares its ops on import)
@@ -78,6 +36,17 @@ from . import cumulative as _cumulative  # noqa: F401,E402
 from . import moments as _moments  # noqa: F401,E402
 from . import nan_reductions as _nan_reductions  # noqa: F401,E402
 from . import order_statistics as _order_statistics  # noqa: F401,E402
+from . import reduction as _reduction  # noqa: F401,E402
+from . import extremes as _extremes  # noqa: F401,E402
+from . import variance as _variance  # noqa: F401,E402
+from . import truth_reductions as _truth_reductions  # noqa: F401,E402
+from . import scan as _scan  # noqa: F401,E402
+from . import sorting as _sorting  # noqa: F401,E402
+from . import linalg as _linalg  # noqa: F401,E402
+from . import join as _join  # noqa: F401,E402
+from . import shape as _shape  # noqa: F401,E402
+from . import indexing as _indexing  # noqa: F401,E402
+from . import gather as _gather  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 

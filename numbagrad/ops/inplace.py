@@ -77,7 +77,7 @@ def _apply_inplace_on_view(view, op, fn, *args):
     values are computed from the view, written into the base by a recorded `base[index] = ...`,
     and the view becomes `base[index]` of the updated base. Only views made by basic indexing of
     the base itself are supported; others (reshape, transpose, views of views) raise."""
-    from .indexing import GetItem, SetItem
+    from .indexing import get_region, set_region
     index = view._view_index
     if index is None:
         raise RuntimeError(f"{op}: in-place operations are supported on x[index] views of tensors in an "
@@ -92,8 +92,8 @@ def _apply_inplace_on_view(view, op, fn, *args):
     if result._data.shape != view._data.shape:
         raise RuntimeError(f"{op}: output with shape {list(view._data.shape)} doesn't match the "
                            f"broadcast shape {list(result._data.shape)}")
-    apply_inplace(base, op, SetItem.apply, index, result, ())  # writes into base, so into the view
-    fresh = GetItem.apply(base, index, True, ())
+    apply_inplace(base, op, set_region, result, index)  # writes into base, so into the view
+    fresh = get_region(base, index)
     view.requires_grad = fresh.requires_grad
     view.grad_fn = fresh.grad_fn
     view._output_nr = 0

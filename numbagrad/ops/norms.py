@@ -268,7 +268,7 @@ def _matrix_norm(A, ord, dim, keepdim, dtype, op="linalg.matrix_norm"):
                 out = unsqueeze(out, d)
         return out
     # 1, -1: max/min over columns of the column sums of |A|; inf, -inf: the same over rows.
-    from .reduction import amax, amin
+    from .extremes import amax, amin
     rows, cols = (d0, d1) if abs(ord_key) == 1 else (d1, d0)
     sums = VectorNorm.apply(A, 1.0, (rows,), keepdim)
     if not keepdim and rows < cols:

@@ -1,8 +1,7 @@
 """`Tensor.view(dtype)`: the same memory read as another dtype.
 
-`view_dtype` is the dtype form of `Tensor.view`. `shape.view` holds the public name and takes
-shapes only; it is to hand a dtype argument over to `view_dtype` (a two-line change in shape.py,
-left to its owner). Until then call `numbagrad.ops.reinterpret.view_dtype(x, dtype)`.
+`view_dtype` is the dtype form of `Tensor.view`: `shape.view` hands a dtype argument
+(`x.view(numbagrad.int32)`, `x.view(dtype=...)`) over to it.
 """
 import numpy as np
 
