@@ -175,3 +175,29 @@ def advance_step(opt, p, pstate):
     count = a.item() + 1.0
     a[...] = count
     return count
+
+
+def check_scalar_state(opt, p, pstate, key):
+    """State `key` of `p` must be a one-element float tensor (NAdam's `mu_product`, ASGD's `eta`
+    and `mu`): the update reads and writes it in Python, never in a kernel."""
+    value = pstate[key]
+    name = type(opt).__name__
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{name}.step: state '{key}' of {describe_param(opt, p)} is "
+                        f"{describe_value(value)}, expected a one-element tensor")
+    a = value._data
+    if a.size != 1 or a.dtype not in _FLOAT_DTYPES:
+        raise RuntimeError(f"{name}.step: state '{key}' of {describe_param(opt, p)} is "
+                           f"{describe_value(value)}, expected a one-element float tensor")
+    if not a.flags.writeable:
+        raise RuntimeError(f"{name}.step: state '{key}' of {describe_param(opt, p)} is read-only")
+
+
+def read_scalar(pstate, key):
+    """The value of a one-element state tensor checked by `check_scalar_state`, as a float."""
+    return float(pstate[key]._data.reshape(-1)[0])
+
+
+def write_scalar(pstate, key, value):
+    """Store `value` into a one-element state tensor, rounded to its dtype (PyTorch's `copy_`)."""
+    pstate[key]._data[...] = value

@@ -11,6 +11,9 @@ not at all). Here every state entry the update kernel will read is checked when 
   tensor (a str, list, number, None where the configuration needs it) or has a non-real dtype
   (object, str, bytes, complex) raises TypeError; a missing one raises KeyError (PyTorch's
   error at its next step); a `step` that is not one finite number >= 0 raises.
+- a one-element state the update reads in Python (NAdam's `mu_product`, ASGD's `eta`, `mu`)
+  must be one finite number (a tensor or a Python number); it is cast to the parameter's dtype,
+  as PyTorch casts it.
 - keys the optimizer does not use are kept; their tensors are copied and cast as in PyTorch.
 """
 import math
@@ -54,13 +57,14 @@ def _describe(value, arr):
     return f"a {type(value).__name__}"
 
 
-def load_param_state(name, index, param, saved, required, kernel_keys, scalar_dtype):
+def load_param_state(name, index, param, saved, required, kernel_keys, scalar_dtype,
+                     scalar_keys=()):
     """The checked, copied state of one parameter from its entry `saved` in a state dict.
 
     `name` prefixes messages (e.g. "Adam.load_state_dict"), `index` is the parameter's key in
     the state dict, `required` the keys a non-empty state must have, `kernel_keys` the keys whose
     tensors the update kernel reads (they must have the parameter's shape), `scalar_dtype` the
-    dtype given to a `step` loaded from a Python number.
+    dtype given to a `step` loaded from a Python number, `scalar_keys` the one-element states.
     """
     if not isinstance(saved, Mapping):
         raise TypeError(f"{name}: the state of parameter {index} is a {type(saved).__name__}, "
@@ -74,6 +78,8 @@ def load_param_state(name, index, param, saved, required, kernel_keys, scalar_dt
     for key, value in saved.items():
         if key == "step":
             out[key] = _load_step(name, index, param, value, scalar_dtype)
+        elif key in scalar_keys:
+            out[key] = _load_scalar(name, index, param, key, value, scalar_dtype)
         elif key in kernel_keys:
             if value is None and key not in required:
                 out[key] = None
@@ -117,6 +123,26 @@ def _load_step(name, index, param, value, scalar_dtype):
         raise ValueError(f"{_where(name, index, param, 'step')} is {count}, expected a finite "
                          "count >= 0")
     return _wrap(np.array(count, dtype=dtype))
+
+
+def _load_scalar(name, index, param, key, value, scalar_dtype):
+    """A Python number becomes a 0-d tensor of `scalar_dtype` (PyTorch's `__setstate__`), a
+    tensor is cast to the parameter's dtype (PyTorch's load policy)."""
+    if isinstance(value, Real):
+        arr = np.array(float(value), dtype=scalar_dtype)
+    else:
+        arr = to_array(value)
+        if arr is None or arr.dtype.kind not in "biuf":
+            raise TypeError(f"{_where(name, index, param, key)} is {_describe(value, arr)}, "
+                            "expected a number or a one-element tensor")
+        if arr.size != 1:
+            raise RuntimeError(f"{_where(name, index, param, key)} has {arr.size} elements, "
+                               "expected one")
+    if not math.isfinite(float(arr.reshape(-1)[0])):
+        raise ValueError(f"{_where(name, index, param, key)} is {float(arr.reshape(-1)[0])}, "
+                         "expected a finite number")
+    dtype = arr.dtype if isinstance(value, Real) else param._data.dtype
+    return _wrap(np.array(arr, dtype=dtype, order="C"))
 
 
 def cast_like_torch(param, value):

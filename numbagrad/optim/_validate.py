@@ -45,3 +45,10 @@ def check_unsupported(cls_name, differentiable, fused, foreach):
         raise RuntimeError(f"{cls_name}: differentiable=True is not supported by numbagrad")
     if fused and foreach:
         raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def check_betas(betas):
+    """`0 <= beta < 1` for both coefficients, with PyTorch's messages."""
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")

@@ -4,7 +4,6 @@ import numpy as np
 from ..kernels.optim_kernels import adagrad_step
 from ._validate import check_lr, check_nonnegative, check_unsupported
 from ..tensor import _wrap
-from ._kernel_args import advance_step, finish, kernel_arrays
 from .optimizer import Optimizer, _step_tensor
 
 
@@ -56,26 +55,18 @@ class Adagrad(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", None)
 
-    def step(self, closure=None):
-        """Mirrors `Adagrad.step(closure=None)`: returns the closure's loss (or None)."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            lr_decay = float(group["lr_decay"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            maximize = bool(group["maximize"])
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                pstate = state[p]
-                if len(pstate) == 0:
-                    _init_state(pstate, p, float(group["initial_accumulator_value"]))
-                flat, g, flats, pending = kernel_arrays(self, p, grad, (("sum", pstate["sum"]),))
-                step = advance_step(self, p, pstate)
-                clr = lr / (1 + (step - 1) * lr_decay)
-                adagrad_step(flat, g, flats[0], clr, eps, weight_decay, maximize)
-                finish(p, pending)
-        return loss
+    def _init_group(self, group):
+        return (float(group["lr"]), float(group["lr_decay"]), float(group["eps"]),
+                float(group["weight_decay"]), bool(group["maximize"]),
+                float(group["initial_accumulator_value"]))
+
+    def _init_param(self, hyper, p, pstate, created):
+        if created:  # a group added after construction: its state starts on its first step
+            pstate["sum"] = _wrap(np.full(p._data.shape, hyper[5], dtype=p._data.dtype))
+            created.append("sum")
+        return (("sum", pstate["sum"]),)
+
+    def _update(self, hyper, pstate, param, grad, states, step, fresh):
+        lr, lr_decay, eps, weight_decay, maximize, _ = hyper
+        clr = lr / (1 + (step - 1) * lr_decay)
+        adagrad_step(param, grad, states[0], clr, eps, weight_decay, maximize)

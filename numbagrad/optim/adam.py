@@ -1,8 +1,7 @@
 """`Adam` and `AdamW`. Mirror `torch.optim.Adam` and `torch.optim.AdamW`."""
 from ..kernels.optim_kernels import adam_step
 from ._validate import check_adam_args, check_unsupported
-from ._kernel_args import advance_step, finish, kernel_arrays
-from .optimizer import Optimizer, _empty, _step_tensor, _zeros_state
+from .optimizer import Optimizer, _empty, _lazy_zeros, _new_zeros
 
 
 class Adam(Optimizer):
@@ -50,51 +49,33 @@ class Adam(Optimizer):
             group.setdefault("decoupled_weight_decay", False)
             group.setdefault("fused", None)
 
-    def step(self, closure=None):
-        """Mirrors `Adam.step(closure=None)`: returns the closure's loss (or None)."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            beta1, beta2 = group["betas"]
-            beta1 = float(beta1)
-            beta2 = float(beta2)
-            lr = float(group["lr"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            amsgrad = bool(group["amsgrad"])
-            maximize = bool(group["maximize"])
-            decoupled = bool(group["decoupled_weight_decay"])
-            decay_factor = 1.0 - lr * weight_decay
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                pstate = state[p]
-                if len(pstate) == 0:
-                    pstate["step"] = _step_tensor()
-                    pstate["exp_avg"] = _zeros_state(p._data)
-                    pstate["exp_avg_sq"] = _zeros_state(p._data)
-                    if amsgrad:
-                        pstate["max_exp_avg_sq"] = _zeros_state(p._data)
-                states = [("exp_avg", pstate["exp_avg"]), ("exp_avg_sq", pstate["exp_avg_sq"])]
-                if amsgrad:
-                    vmax = pstate.get("max_exp_avg_sq")
-                    if vmax is None:
-                        vmax = pstate["max_exp_avg_sq"] = _zeros_state(p._data)
-                    states.append(("max_exp_avg_sq", vmax))
-                flat, g, flats, pending = kernel_arrays(self, p, grad, states,
-                                                          grad_dtype_keys=("exp_avg",))
-                step = advance_step(self, p, pstate)
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2 ** 0.5
-                vmax = flats[2] if amsgrad else _empty(flat.dtype)
-                adam_step(flat, g, flats[0], flats[1], vmax, beta1, beta2, eps, weight_decay,
-                          decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize,
-                          decoupled)
-                finish(p, pending)
-        return loss
+    _grad_dtype_keys = ("exp_avg",)
+
+    def _init_group(self, group):
+        beta1, beta2 = group["betas"]
+        lr = float(group["lr"])
+        weight_decay = float(group["weight_decay"])
+        return (lr, float(beta1), float(beta2), float(group["eps"]), weight_decay,
+                1.0 - lr * weight_decay, bool(group["amsgrad"]), bool(group["maximize"]),
+                bool(group["decoupled_weight_decay"]))
+
+    def _init_param(self, hyper, p, pstate, created):
+        if created:  # a fresh state: the skeleton has just made `step`
+            _new_zeros(pstate, ("exp_avg", "exp_avg_sq"), p, created)
+        states = [("exp_avg", pstate["exp_avg"]), ("exp_avg_sq", pstate["exp_avg_sq"])]
+        if hyper[6]:
+            states.append(("max_exp_avg_sq", _lazy_zeros(pstate, "max_exp_avg_sq", p, created)))
+        return states
+
+    def _update(self, hyper, pstate, param, grad, states, step, fresh):
+        lr, beta1, beta2, eps, weight_decay, decay_factor, amsgrad, maximize, decoupled = hyper
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+        vmax = states[2] if amsgrad else _empty(param.dtype)
+        adam_step(param, grad, states[0], states[1], vmax, beta1, beta2, eps, weight_decay,
+                  decay_factor, step_size, bias_correction2_sqrt, amsgrad, maximize, decoupled)
 
 
 class AdamW(Adam):

@@ -1,178 +1,33 @@
 """Learning-rate schedulers. Mirrors `torch.optim.lr_scheduler`.
 
 The formulas (recursive in `get_lr`, closed form in `_get_closed_form_lr`) are PyTorch's, term
-for term, so the learning rates agree with PyTorch's to rounding.
+for term, so the learning rates agree with PyTorch's to rounding. The base class lives in
+`_scheduler_base.py`; the periodic schedulers (`CyclicLR`, `CosineAnnealingWarmRestarts`) and
+the simple decays (`PolynomialLR`, `ConstantLR`) in `_scheduler_more.py`; the schedulers made of
+schedulers (`SequentialLR`, `ChainedScheduler`) in `_scheduler_compose.py`.
 """
 import math
 import types
-import warnings
 from bisect import bisect_right
 from collections import Counter
-from functools import wraps
-from math import inf
-from weakref import ref
 
-from ..tensor import Tensor
+from ._scheduler_base import (  # noqa: F401
+    EPOCH_DEPRECATION_WARNING, LRScheduler, _LRScheduler, _format_param, _param_groups_val_list,
+    _patch_track_step_called, _update_param_group_val, _warn_get_lr_called_within_step,
+)
+from ._scheduler_compose import ChainedScheduler, SequentialLR  # noqa: F401
+from ._scheduler_more import (  # noqa: F401
+    ConstantLR, CosineAnnealingWarmRestarts, CyclicLR, PolynomialLR,
+)
+from ._plateau import ReduceLROnPlateau  # noqa: F401
 from .optimizer import Optimizer
 
 __all__ = [
     "LRScheduler", "_LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-    "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau",
+    "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "ConstantLR",
+    "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR", "SequentialLR",
+    "ChainedScheduler",
 ]
-
-EPOCH_DEPRECATION_WARNING = (
-    "The epoch parameter in `scheduler.step()` was not necessary and is being deprecated where "
-    "possible. Please use `scheduler.step()` to step the scheduler. During the deprecation, if "
-    "epoch is different from None, the closed form is used instead of the new chainable form, "
-    "where available. Please open an issue if you are unable to replicate your use case: "
-    "https://github.com/pytorch/pytorch/issues/new/choose."
-)
-
-
-def _format_param(name, optimizer, param):
-    """One value per param group (as PyTorch's `_format_param`)."""
-    if isinstance(param, (list, tuple)):
-        if len(param) != len(optimizer.param_groups):
-            raise ValueError(
-                f"{name} must have the same length as optimizer.param_groups. "
-                f"{name} has {len(param)} values, param_groups has "
-                f"{len(optimizer.param_groups)}.")
-    else:
-        param = [param] * len(optimizer.param_groups)
-    return [p.clone() if isinstance(p, Tensor) else p for p in param]
-
-
-def _param_groups_val_list(optimizer, key):
-    return [group[key].clone() if isinstance(group[key], Tensor) else group[key]
-            for group in optimizer.param_groups]
-
-
-def _update_param_group_val(param_group, key, val):
-    if isinstance(param_group[key], Tensor):
-        param_group[key]._data[...] = float(val)
-    else:
-        param_group[key] = val
-
-
-class LRScheduler:
-    """Mirrors `torch.optim.lr_scheduler.LRScheduler(optimizer, last_epoch=-1)`.
-
-    Subclasses implement `get_lr` (the recursive form) and, where PyTorch has one,
-    `_get_closed_form_lr` (used by the deprecated `step(epoch)`). Constructing a scheduler sets
-    `initial_lr` in each group and takes the first step, as PyTorch does.
-    """
-
-    _get_lr_called_within_step = False
-    _is_initial = False
-
-    def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        if last_epoch == -1:
-            for group in optimizer.param_groups:
-                initial_lr = group["lr"]
-                if isinstance(initial_lr, Tensor):
-                    initial_lr = initial_lr.clone()
-                group.setdefault("initial_lr", initial_lr)
-        else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                        "scheduler with last_epoch >= 0.")
-        self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
-        self.last_epoch = last_epoch
-        _patch_track_step_called(optimizer)
-        self._initial_step()
-
-    def _initial_step(self):
-        self._step_count = 0
-        self._is_initial = True
-        try:
-            self.step()
-        finally:
-            self._is_initial = False
-
-    def state_dict(self):
-        """Mirrors `LRScheduler.state_dict`: every attribute except the optimizer."""
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        """Mirrors `LRScheduler.load_state_dict`."""
-        self.__dict__.update(state_dict)
-
-    def get_last_lr(self):
-        """Mirrors `LRScheduler.get_last_lr`: the learning rates set by the last `step`."""
-        return self._last_lr
-
-    def get_lr(self):
-        """Mirrors `LRScheduler.get_lr`: the next learning rates (called by `step`)."""
-        raise NotImplementedError
-
-    def step(self, epoch=None):
-        """Mirrors `LRScheduler.step(epoch=None)`: advance one epoch and set the groups' `lr`."""
-        if self._step_count == 1:
-            if not hasattr(self.optimizer.step, "_wrapped_by_lr_sched"):
-                warnings.warn(
-                    "Seems like `optimizer.step()` has been overridden after learning rate "
-                    "scheduler initialization. Please, make sure to call `optimizer.step()` "
-                    "before `lr_scheduler.step()`.", UserWarning, stacklevel=2)
-            elif not getattr(self.optimizer, "_opt_called", False):
-                warnings.warn(
-                    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. You "
-                    "should call them in the opposite order: `optimizer.step()` before "
-                    "`lr_scheduler.step()`.  Failure to do this will result in skipping the "
-                    "first value of the learning rate schedule.", UserWarning, stacklevel=2)
-        self._step_count += 1
-        if epoch is not None:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self._update_lr(epoch)
-
-    def _update_lr(self, epoch=None):
-        self._get_lr_called_within_step = True
-        try:
-            if epoch is None:
-                self.last_epoch += 1
-                values = self.get_lr()
-            else:
-                self.last_epoch = epoch
-                if hasattr(self, "_get_closed_form_lr"):
-                    values = self._get_closed_form_lr()
-                else:
-                    values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for param_group, lr in zip(self.optimizer.param_groups, values):
-            _update_param_group_val(param_group, "lr", lr)
-        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
-
-
-class _LRScheduler(LRScheduler):
-    """Mirrors `torch.optim.lr_scheduler._LRScheduler` (the old name of `LRScheduler`)."""
-
-
-def _patch_track_step_called(opt):
-    """Wrap `opt.step` so a scheduler can warn when it is stepped before the optimizer."""
-    if hasattr(opt.step, "_wrapped_by_lr_sched"):
-        return
-    opt_ref = ref(opt)
-    func = opt.step.__func__
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        o = opt_ref()
-        o._opt_called = True
-        return func.__get__(o, o.__class__)(*args, **kwargs)
-
-    wrapper._wrapped_by_lr_sched = True
-    opt.step = wrapper
-
-
-def _warn_get_lr_called_within_step(scheduler):
-    if not scheduler._get_lr_called_within_step:
-        warnings.warn("To get the last learning rate computed by the scheduler, please use "
-                      "`get_last_lr()`.", UserWarning, stacklevel=2)
 
 
 class LambdaLR(LRScheduler):
@@ -468,106 +323,3 @@ class OneCycleLR(LRScheduler):
                 else:
                     group["momentum"] = computed_momentum
         return lrs
-
-
-class ReduceLROnPlateau(LRScheduler):
-    """Mirrors `torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode='min', factor=0.1,
-    patience=10, threshold=1e-4, threshold_mode='rel', cooldown=0, min_lr=0, eps=1e-8)`:
-    multiply the lr by `factor` when `step(metric)` has not improved for `patience` epochs."""
-
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
-        if factor >= 1.0:
-            raise ValueError("Factor should be < 1.0.")
-        self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
-        if isinstance(min_lr, (list, tuple)):
-            if len(min_lr) != len(optimizer.param_groups):
-                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got "
-                                 f"{len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * len(optimizer.param_groups)
-        self.patience = patience
-        self.cooldown = cooldown
-        self.eps = eps
-        self.last_epoch = 0
-        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
-        self._init_is_better(mode=mode, threshold=threshold, threshold_mode=threshold_mode)
-        self._reset()
-
-    def _reset(self):
-        self.best = self.mode_worse
-        self.cooldown_counter = 0
-        self.num_bad_epochs = 0
-
-    def step(self, metrics, epoch=None):
-        """Mirrors `ReduceLROnPlateau.step(metrics)`: record a metric (a number or 1-element
-        tensor) and reduce the lr after `patience` epochs without improvement."""
-        current = float(metrics)
-        if epoch is None:
-            epoch = self.last_epoch + 1
-        else:
-            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-        self.last_epoch = epoch
-        if self._is_better(current, self.best):
-            self.best = current
-            self.num_bad_epochs = 0
-        else:
-            self.num_bad_epochs += 1
-        if self.in_cooldown:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
-            self._reduce_lr(epoch)
-            self.cooldown_counter = self.cooldown
-            self.num_bad_epochs = 0
-        self._last_lr = _param_groups_val_list(self.optimizer, "lr")
-
-    def _reduce_lr(self, epoch):
-        if len(self.optimizer.param_groups) != len(self.min_lrs):
-            if self.default_min_lr is None:
-                raise RuntimeError(
-                    "The number of param groups in the `optimizer` "
-                    f"({len(self.optimizer.param_groups)}) differs from when "
-                    f"`ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), usually due to "
-                    "a new param group being added to the optimizer. Please modify the "
-                    "`min_lrs` field to match the length of the `optimizer` param groups.")
-            self.min_lrs = [self.default_min_lr] * len(self.optimizer.param_groups)
-        for i, param_group in enumerate(self.optimizer.param_groups):
-            old_lr = float(param_group["lr"])
-            new_lr = max(old_lr * self.factor, self.min_lrs[i])
-            if old_lr - new_lr > self.eps:
-                _update_param_group_val(param_group, "lr", new_lr)
-
-    @property
-    def in_cooldown(self):
-        return self.cooldown_counter > 0
-
-    def _is_better(self, a, best):
-        if self.mode == "min" and self.threshold_mode == "rel":
-            return a < best * (1.0 - self.threshold)
-        elif self.mode == "min" and self.threshold_mode == "abs":
-            return a < best - self.threshold
-        elif self.mode == "max" and self.threshold_mode == "rel":
-            return a > best * (self.threshold + 1.0)
-        return a > best + self.threshold
-
-    def _init_is_better(self, mode, threshold, threshold_mode):
-        if mode not in {"min", "max"}:
-            raise ValueError("mode " + mode + " is unknown!")
-        if threshold_mode not in {"rel", "abs"}:
-            raise ValueError("threshold mode " + threshold_mode + " is unknown!")
-        self.mode_worse = inf if mode == "min" else -inf
-        self.mode = mode
-        self.threshold = threshold
-        self.threshold_mode = threshold_mode
-
-    def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
-        self._init_is_better(mode=self.mode, threshold=self.threshold,
-                             threshold_mode=self.threshold_mode)

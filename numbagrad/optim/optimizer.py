@@ -1,11 +1,23 @@
 """`Optimizer`: the base class of numbagrad's optimizers. Mirrors `torch.optim.Optimizer`.
 
-The subclasses keep their per-step Python work small: they read the hyperparameters of each
-group once per step, and hand each parameter to one numba kernel
-(`numbagrad.kernels.optim_kernels`) that updates the parameter and its state in one pass.
-Every kernel call goes through `_kernel_args.kernel_arrays`, which enforces the kernel's
-contract (a shape/dtype/flags comparison per array); `load_state_dict` checks each loaded state
-against its parameter (`_state_load`).
+`Optimizer.step` is the per-group step skeleton every kernel optimizer shares (PyTorch's split
+between `_init_group` and a single-tensor update function is the model). A subclass supplies:
+
+- `_init_group(group)`: the group's hyperparameters, read once per step (a tuple of floats);
+- `_init_param(hyper, p, pstate, created)`: PyTorch's lazy state creation for one parameter;
+  returns the `(key, tensor)` pairs its kernel updates, and appends every key it creates to
+  `created` (so a refused step can take them back);
+- `_update(hyper, pstate, param, grad, states, step, fresh)`: the update itself, one kernel call
+  on flat arrays (`step` is the advanced counter, `fresh` whether state was created this step);
+- class attributes: `_kernel_state` (keys a kernel reads: they must have the parameter's shape),
+  `_scalar_state` (one-element state tensors read and written in Python, e.g. NAdam's
+  `mu_product`), `_grad_dtype_keys` (states PyTorch updates with `lerp_(grad)`),
+  `_counts_steps` (whether the state holds a `step` counter), and `_required_state(group)`.
+
+The skeleton runs the closure, skips parameters without a gradient, hands every kernel call
+through `_kernel_args.kernel_arrays` (the kernel's contract, a shape/dtype/flags comparison per
+array), checks the scalar states, and only then advances `step`: a refused step changes nothing.
+`load_state_dict` checks each loaded state against its parameter (`_state_load`).
 """
 import warnings
 from collections import defaultdict
@@ -17,6 +29,7 @@ import numpy as np
 from ..autograd.grad_mode import enable_grad
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor, _wrap
+from ._kernel_args import advance_step, check_scalar_state, finish, kernel_arrays
 from ._state_load import load_param_state
 
 
@@ -53,6 +66,23 @@ def _step_tensor(value=0.0):
 def _zeros_state(data):
     """A C-contiguous zero state tensor shaped and typed like parameter array `data`."""
     return _wrap(np.zeros(data.shape, dtype=data.dtype))
+
+
+def _lazy_zeros(pstate, key, p, created):
+    """State `key` of parameter `p`, created as zeros when absent or None (e.g. amsgrad or
+    momentum switched on after the first step; PyTorch raises KeyError there)."""
+    value = pstate.get(key)
+    if value is None:
+        value = pstate[key] = _zeros_state(p._data)
+        created.append(key)
+    return value
+
+
+def _new_zeros(pstate, keys, p, created):
+    """Zero state tensors `keys` for `p` (PyTorch's `torch.zeros_like(p)` at the first step)."""
+    for key in keys:
+        pstate[key] = _zeros_state(p._data)
+        created.append(key)
 
 
 def _typename(obj):
@@ -190,8 +220,61 @@ class Optimizer:
                     grad._data.fill(0)
                     grad._version[0] += 1
 
+    # ---- the step skeleton (see the module docstring) ------------------------------------------
+    _kernel_state = ()
+    _scalar_state = ()
+    _grad_dtype_keys = ()
+    _counts_steps = True
+
     def step(self, closure=None):
-        """Mirrors `Optimizer.step`: one update; subclasses implement it."""
+        """Mirrors `Optimizer.step(closure=None)`: one update of every parameter with a gradient;
+        returns the closure's loss (or None)."""
+        loss = self._run_closure(closure)
+        state = self.state
+        counts = self._counts_steps
+        dtype_keys = self._grad_dtype_keys
+        scalar_keys = self._scalar_state
+        for group in self.param_groups:
+            hyper = self._init_group(group)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                pstate = state.get(p)
+                new_entry = pstate is None  # registered once it holds something (SGD without
+                if new_entry:               # momentum keeps none, as in PyTorch)
+                    pstate = {}
+                created = []
+                if counts and not pstate:
+                    pstate["step"] = _step_tensor()
+                    created.append("step")
+                try:
+                    states = self._init_param(hyper, p, pstate, created)
+                    flat, g, flats, pending = kernel_arrays(self, p, grad, states, dtype_keys)
+                    for key in scalar_keys:
+                        check_scalar_state(self, p, pstate, key)
+                    step = advance_step(self, p, pstate) if counts else 0.0
+                except BaseException:
+                    for key in created:  # state made for a refused step must not look used
+                        pstate.pop(key, None)
+                    raise
+                if new_entry and pstate:
+                    state[p] = pstate
+                self._update(hyper, pstate, flat, g, flats, step, bool(created))
+                finish(p, pending)
+        return loss
+
+    def _init_group(self, group):
+        """The hyperparameters of `group` the update reads, once per step (subclasses)."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement step()")
+
+    def _init_param(self, hyper, p, pstate, created):
+        """Create the state of `p` as PyTorch's `_init_group` does; return the kernel's
+        `(key, tensor)` pairs (subclasses)."""
+        raise NotImplementedError
+
+    def _update(self, hyper, pstate, param, grad, states, step, fresh):
+        """Update the flat `param` and `states` arrays in place from `grad` (subclasses)."""
         raise NotImplementedError
 
     def _run_closure(self, closure):
@@ -228,9 +311,6 @@ class Optimizer:
         """The state keys a non-empty state of a parameter in `group` must hold (PyTorch's step
         raises KeyError without them). Subclasses with update kernels override this."""
         return ()
-
-    # The state keys whose tensors an update kernel reads: they must have the parameter's shape.
-    _kernel_state = ()
 
     def load_state_dict(self, state_dict):
         """Mirrors `Optimizer.load_state_dict`: restore state and hyperparameters.
@@ -281,7 +361,7 @@ class Optimizer:
                 param, saved = id_map[index]
                 state[param] = load_param_state(
                     name, index, param, value, self._required_state(saved), self._kernel_state,
-                    scalar_dtype)
+                    scalar_dtype, self._scalar_state)
             else:
                 state[index] = value  # state of no parameter of ours: kept, as PyTorch does
 

@@ -1,17 +1,7 @@
 """`RMSprop`. Mirrors `torch.optim.RMSprop`."""
 from ..kernels.optim_kernels import rmsprop_step
 from ._validate import check_lr, check_nonnegative, check_unsupported
-from ._kernel_args import advance_step, finish, kernel_arrays
-from .optimizer import Optimizer, _empty, _step_tensor, _zeros_state
-
-
-def _get_or_zeros(pstate, key, p):
-    """State `key`, created as zeros when absent (e.g. momentum switched on after the first
-    step; PyTorch raises KeyError there)."""
-    value = pstate.get(key)
-    if value is None:
-        value = pstate[key] = _zeros_state(p._data)
-    return value
+from .optimizer import Optimizer, _empty, _lazy_zeros, _new_zeros
 
 
 class RMSprop(Optimizer):
@@ -64,42 +54,29 @@ class RMSprop(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("capturable", False)
 
-    def step(self, closure=None):
-        """Mirrors `RMSprop.step(closure=None)`: returns the closure's loss (or None)."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            alpha = float(group["alpha"])
-            eps = float(group["eps"])
-            weight_decay = float(group["weight_decay"])
-            momentum = float(group["momentum"])
-            centered = bool(group["centered"])
-            maximize = bool(group["maximize"])
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                pstate = state[p]
-                if len(pstate) == 0:
-                    pstate["step"] = _step_tensor()
-                    pstate["square_avg"] = _zeros_state(p._data)
-                    if momentum > 0:
-                        pstate["momentum_buffer"] = _zeros_state(p._data)
-                    if centered:
-                        pstate["grad_avg"] = _zeros_state(p._data)
-                states = [("square_avg", pstate["square_avg"])]
-                if centered:
-                    states.append(("grad_avg", _get_or_zeros(pstate, "grad_avg", p)))
-                if momentum > 0:
-                    states.append(("momentum_buffer", _get_or_zeros(pstate, "momentum_buffer", p)))
-                flat, g, flats, pending = kernel_arrays(self, p, grad, states,
-                                                          grad_dtype_keys=("grad_avg",))
-                advance_step(self, p, pstate)
-                empty = _empty(flat.dtype)
-                grad_avg = flats[1] if centered else empty
-                buf = flats[-1] if momentum > 0 else empty
-                rmsprop_step(flat, g, flats[0], grad_avg, buf, lr, alpha, eps, weight_decay,
-                             momentum, centered, maximize)
-                finish(p, pending)
-        return loss
+    _grad_dtype_keys = ("grad_avg",)
+
+    def _init_group(self, group):
+        return (float(group["lr"]), float(group["alpha"]), float(group["eps"]),
+                float(group["weight_decay"]), float(group["momentum"]), bool(group["centered"]),
+                bool(group["maximize"]))
+
+    def _init_param(self, hyper, p, pstate, created):
+        momentum, centered = hyper[4], hyper[5]
+        if created:  # a fresh state: the skeleton has just made `step`; PyTorch's key order
+            _new_zeros(pstate, ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ())
+                       + (("grad_avg",) if centered else ()), p, created)
+        states = [("square_avg", pstate["square_avg"])]
+        if centered:
+            states.append(("grad_avg", _lazy_zeros(pstate, "grad_avg", p, created)))
+        if momentum > 0:
+            states.append(("momentum_buffer", _lazy_zeros(pstate, "momentum_buffer", p, created)))
+        return states
+
+    def _update(self, hyper, pstate, param, grad, states, step, fresh):
+        lr, alpha, eps, weight_decay, momentum, centered, maximize = hyper
+        empty = _empty(param.dtype)
+        grad_avg = states[1] if centered else empty
+        buf = states[-1] if momentum > 0 else empty
+        rmsprop_step(param, grad, states[0], grad_avg, buf, lr, alpha, eps, weight_decay,
+                     momentum, centered, maximize)

@@ -4,7 +4,6 @@ import numpy as np
 from ..kernels.optim_kernels import sgd_step
 from ..tensor import _wrap
 from ._validate import check_lr, check_nonnegative, check_unsupported
-from ._kernel_args import finish, kernel_arrays
 from .optimizer import Optimizer, _empty
 
 
@@ -48,38 +47,23 @@ class SGD(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", False)
 
-    def step(self, closure=None):
-        """Mirrors `SGD.step(closure=None)`: returns the closure's loss (or None)."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group in self.param_groups:
-            lr = float(group["lr"])
-            momentum = float(group["momentum"])
-            one_minus_dampening = 1.0 - float(group["dampening"])
-            weight_decay = float(group["weight_decay"])
-            nesterov = bool(group["nesterov"])
-            maximize = bool(group["maximize"])
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                first = False
-                states = ()
-                if momentum != 0.0:
-                    pstate = state[p]
-                    buf = pstate.get("momentum_buffer")
-                    if buf is None:
-                        buf = pstate["momentum_buffer"] = _wrap(np.empty_like(p._data, order="C"))
-                        first = True
-                    states = (("momentum_buffer", buf),)
-                try:
-                    flat, g, flats, pending = kernel_arrays(self, p, grad, states)
-                except Exception:
-                    if first:  # an unfilled buffer must not be taken for a running average
-                        del pstate["momentum_buffer"]
-                    raise
-                buf = flats[0] if flats else _empty(flat.dtype)
-                sgd_step(flat, g, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
-                         maximize, first)
-                finish(p, pending)
-        return loss
+    _counts_steps = False
+
+    def _init_group(self, group):
+        return (float(group["lr"]), float(group["momentum"]), 1.0 - float(group["dampening"]),
+                float(group["weight_decay"]), bool(group["nesterov"]), bool(group["maximize"]))
+
+    def _init_param(self, hyper, p, pstate, created):
+        if hyper[1] == 0.0:
+            return ()
+        buf = pstate.get("momentum_buffer")
+        if buf is None:  # filled by the kernel from the first gradient (PyTorch: grad.clone())
+            buf = pstate["momentum_buffer"] = _wrap(np.empty_like(p._data, order="C"))
+            created.append("momentum_buffer")
+        return (("momentum_buffer", buf),)
+
+    def _update(self, hyper, pstate, param, grad, states, step, fresh):
+        lr, momentum, one_minus_dampening, weight_decay, nesterov, maximize = hyper
+        buf = states[0] if states else _empty(param.dtype)
+        sgd_step(param, grad, buf, lr, momentum, one_minus_dampening, weight_decay, nesterov,
+                 maximize, fresh)
