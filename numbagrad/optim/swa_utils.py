@@ -40,6 +40,11 @@ def _assign(target, values):
     target._version[0] += 1
 
 
+def _default_float():
+    """The NumPy scalar type of the default dtype (what an integer tensor times a float gives)."""
+    return get_default_dtype().numpy.type
+
+
 def _is_float(t):
     return t._data.dtype.kind == "f"
 
@@ -69,7 +74,7 @@ def get_ema_multi_avg_fn(decay=0.999):
 def _float_mix(a, wa, b, wb):
     """`a * wa + b * wb` for integer tensors: computed in the default float dtype (PyTorch's
     promotion of an integer tensor times a Python float)."""
-    f = get_default_dtype().numpy
+    f = _default_float()
     return a.astype(f) * f(wa) + b.astype(f) * f(wb)
 
 
@@ -83,7 +88,7 @@ def get_swa_multi_avg_fn():
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
                 _lerp_(p_avg, p_model, 1 / (n + 1))
         else:
-            f = get_default_dtype().numpy
+            f = _default_float()
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
                 diff = (p_model._data - p_avg._data).astype(f)
                 _assign(p_avg, p_avg._data + diff / f(n + 1))
@@ -188,7 +193,7 @@ def _swa_into(averaged, current, n):
     (integer tensors divide in the default float dtype and truncate back)."""
     for p_avg, p_model in zip(averaged, current):
         a = p_avg._data
-        f = a.dtype.type if a.dtype.kind == "f" else get_default_dtype().numpy
+        f = a.dtype.type if a.dtype.kind == "f" else _default_float()
         _assign(p_avg, a + (p_model._data - a).astype(f, copy=False) / f(n + 1))
 
 
