@@ -44,6 +44,9 @@ def _isolated_home(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network in tests")
     monkeypatch.setattr(urllib.request, "urlopen", offline)
+    # the machine's own copy (e.g. /usr/share/datasets/fashion-mnist) must not be found
+    monkeypatch.setattr(MNIST, "system_dirs", (str(tmp_path / "system"),))
+    monkeypatch.setattr(FashionMNIST, "system_dirs", (str(tmp_path / "system"),))
 
 
 # ---- IDX ------------------------------------------------------------------------------------
@@ -152,9 +155,13 @@ def test_mnist_default_dirs_use_env(tmp_path):
 
 def test_mnist_transforms_and_tensor_dataset(tmp_path):
     arrays = make_mnist(tmp_path)
-    ds = MNIST(tmp_path, transform=lambda x: x.numpy().sum(), target_transform=lambda y: y + 100)
+    seen = []
+    ds = MNIST(tmp_path, transform=lambda x: seen.append(x) or x.sum(),
+               target_transform=lambda y: y + 100)
     image, label = ds[0]
-    assert image == pytest.approx((arrays["train"][0][0] / 255.0).sum(), rel=1e-5)
+    # a transform gets the uint8 pixels a PIL image would hold, as in torchvision
+    assert seen[0].dtype == np.uint8 and seen[0].shape == (28, 28)
+    np.testing.assert_array_equal(seen[0], arrays["train"][0][0])
     assert label == arrays["train"][1][0] + 100
     tds = MNIST(tmp_path).as_tensor_dataset()
     assert isinstance(tds, TensorDataset)

@@ -1,14 +1,21 @@
 """`ImageClassificationDataset`: the shared shape of MNIST, FashionMNIST and Digits.
 
-Holds `data` (uint8, N x H x W) and `targets` (int64, N); items are `(image, label)` with the
-image a float32 (1, H, W) tensor scaled to [0, 1] and the label a Python int, as torchvision's
-`ToTensor()` would give. Offers a vectorized batch fetcher for `DataLoader` and
-`as_tensor_dataset()` for whole-array training.
+Holds `data` (uint8, N x H x W) and `targets` (int64, N). Without a `transform`, an item is
+`(image, label)` with the image a float32 (1, H, W) tensor scaled to [0, 1] -- what torchvision
+gives after `ToTensor()` -- and the label a Python int. With a `transform`, the transform
+receives what torchvision would hand it as a PIL image: the uint8 (H, W) array (`np.asarray` of
+that PIL image), so `transforms.Compose([transforms.ToTensor(), ...])` lines work unchanged.
+
+`DataLoader` gathers whole batches (`_batch_fetcher`): without transforms, or with a pipeline
+of `numbagrad.transforms` that can run on a batch (see `numbagrad/vision/_batched.py`: same
+random draws as item by item, so the same batches). `as_tensor_dataset()` gives the whole split
+as one `TensorDataset`.
 """
 import numpy as np
 
 from ..tensor import _wrap
 from ..utils.data import Dataset, TensorDataset
+from ..vision._batched import batch_pipeline
 
 
 class ImageClassificationDataset(Dataset):
@@ -42,11 +49,18 @@ class ImageClassificationDataset(Dataset):
     def _to_float(self, images):
         return images.astype(np.float32) / np.float32(self._max_value)
 
+    def _transform_input(self, images):
+        """What a `transform` receives for raw images (one (H, W) or a batch (N, H, W)): the
+        uint8 pixels, as a PIL image of mode "L" holds them (Digits overrides this)."""
+        return images
+
     def __getitem__(self, index):
-        image = _wrap(self._to_float(self.data._data[index])[None])
+        raw = self.data._data[index]
         target = int(self.targets._data[index])
         if self.transform is not None:
-            image = self.transform(image)
+            image = self.transform(self._transform_input(raw))
+        else:
+            image = _wrap(self._to_float(raw)[None])
         if self.target_transform is not None:
             target = self.target_transform(target)
         return image, target
@@ -55,10 +69,15 @@ class ImageClassificationDataset(Dataset):
         return len(self.data._data)
 
     def _batch_fetcher(self):
-        if self.transform is not None or self.target_transform is not None:
+        if self.target_transform is not None:
             return None
         data, targets = self.data._data, self.targets._data
-        return lambda idx: [_wrap(self._to_float(data[idx])[:, None]), _wrap(targets[idx])]
+        if self.transform is None:
+            return lambda idx: [_wrap(self._to_float(data[idx])[:, None]), _wrap(targets[idx])]
+        pipeline = batch_pipeline(self.transform)
+        if pipeline is None:  # a Lambda or a user callable: one image at a time
+            return None
+        return lambda idx: [pipeline(self._transform_input(data[idx])), _wrap(targets[idx])]
 
     def as_tensor_dataset(self, flatten=True, normalize=None):
         """The whole split as a `TensorDataset(images, labels)`: float32 images scaled to [0, 1]

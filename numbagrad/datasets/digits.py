@@ -24,12 +24,18 @@ class Digits(ImageClassificationDataset):
     Fixed, deterministic split: the first 1,437 samples are the training set (`train=True`), the
     last 360 the test set. `data` is a uint8 tensor (N, 8, 8) with values 0..16, `targets` an
     int64 tensor; an item is `(image, label)` with `image` float32 (1, 8, 8) scaled to [0, 1]
-    (divided by 16) - what a `transform` receives - and `label` an int. `as_tensor_dataset(
+    (divided by 16) and `label` an int; a `transform` receives the float32 (8, 8) array in
+    [0, 1]. `as_tensor_dataset(
     flatten=True, normalize=None)` gives the split as one `TensorDataset` (N x 64 when flat).
     """
 
     classes = [str(i) for i in range(10)]
     _max_value = 16.0
+
+    def _transform_input(self, images):
+        """Digits hand a transform float32 pixels in [0, 1] (values 0..16 divided by 16), so
+        `ToTensor()` gives the same tensor as no transform (uint8 would be divided by 255)."""
+        return self._to_float(images)
 
     def __init__(self, train=True, transform=None, target_transform=None):
         self.train = train

@@ -7,7 +7,8 @@ from .idx import read_idx
 
 
 def default_data_dirs():
-    """Where datasets are looked up without a `root`: `$NUMBAGRAD_DATA`, then `~/.numbagrad/data`."""
+    """The configured data folders, searched after `root`: `$NUMBAGRAD_DATA`, then
+    `~/.numbagrad/data` (the first is where `download=True` puts files when there is no root)."""
     dirs = []
     env = os.environ.get("NUMBAGRAD_DATA")
     if env:
@@ -21,22 +22,27 @@ class MNIST(ImageClassificationDataset):
     download=False)`.
 
     Files `train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, `t10k-images-idx3-ubyte`,
-    `t10k-labels-idx1-ubyte` (each raw or `.gz`) are looked up in `root`, `root/<ClassName>/raw`
-    and `root/<ClassName>`; without `root`, under `$NUMBAGRAD_DATA` and `~/.numbagrad/data` (same
-    three places each). `download=True` fetches the official files into
-    `<root or the first default dir>/<ClassName>/raw`, checks torchvision's MD5 sums, and raises
-    `RuntimeError` when offline.
+    `t10k-labels-idx1-ubyte` (each raw or `.gz`) are looked up, in this order, in `root`,
+    `root/<ClassName>/raw` (torchvision's layout) and `root/<ClassName>`; then the same three
+    places under `$NUMBAGRAD_DATA` and `~/.numbagrad/data`; then the system copy
+    (`system_dirs`: Debian's `/usr/share/datasets/fashion-mnist` for FashionMNIST). Only when
+    none holds them does `download=True` fetch the official files into `root/<ClassName>/raw`
+    (`~/.numbagrad/data/...` without a root), checking torchvision's MD5 sums. Offline, or
+    without `download=True`, it raises one RuntimeError saying where it looked and what to do.
 
     `data` is a uint8 tensor (N, 28, 28), `targets` an int64 tensor (N,).
 
-    Difference from torchvision: an item is `(image, label)` with `image` a float32 tensor
-    (1, 28, 28) scaled to [0, 1] - what torchvision gives after `transforms.ToTensor()` - not a PIL
-    image; a `transform` receives that tensor. For speed, `DataLoader` gathers whole batches when
-    no transform is set, and `as_tensor_dataset(flatten=True, normalize=None)` returns the split
-    as one `TensorDataset`.
+    Differences from torchvision: without a `transform` an item is `(image, label)` with `image`
+    a float32 tensor (1, 28, 28) scaled to [0, 1] (what torchvision gives after `ToTensor()`),
+    not a PIL image; a `transform` receives the uint8 (28, 28) array a PIL image would hold, so
+    `transforms.ToTensor()` and the other `numbagrad.transforms` work on it unchanged. For
+    speed, `DataLoader` gathers whole batches (also through a pipeline of `numbagrad.transforms`,
+    see `numbagrad/vision/_batched.py`), and `as_tensor_dataset(flatten=True, normalize=None)`
+    returns the split as one `TensorDataset`.
     """
 
-    mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/"]
+    mirrors = ["https://ossci-datasets.s3.amazonaws.com/mnist/",
+               "http://yann.lecun.com/exdb/mnist/"]
     resources = [
         ("train-images-idx3-ubyte.gz", "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
         ("train-labels-idx1-ubyte.gz", "d53e105ee54ea40749a09fcbcd1e9432"),
@@ -54,13 +60,14 @@ class MNIST(ImageClassificationDataset):
         self._files = (f"{prefix}-images-idx3-ubyte", f"{prefix}-labels-idx1-ubyte")
         found = self._find_files()
         if found is None and download:
-            self.download()
+            try:
+                self.download()
+            except RuntimeError as e:
+                raise RuntimeError(self._not_found_message(f"the download failed: {e}")) from None
             found = self._find_files()
         if found is None:
-            searched = "\n  ".join(self._search_dirs())
-            raise RuntimeError(
-                f"{type(self).__name__}: dataset not found: no directory holds both {self._files[0]}(.gz) "
-                f"and {self._files[1]}(.gz). Searched:\n  {searched}\nYou can use download=True to download it.")
+            raise RuntimeError(self._not_found_message(
+                "You can use download=True to download it."))
         images_path, labels_path = found
         self._set_arrays(read_idx(images_path), read_idx(labels_path), transform, target_transform,
                          f"'{images_path}' and '{labels_path}'")
@@ -72,12 +79,20 @@ class MNIST(ImageClassificationDataset):
         return os.path.join(base, type(self).__name__, "raw")
 
     def _search_dirs(self):
-        bases = [self.root] if self.root is not None else default_data_dirs()
+        bases = ([self.root] if self.root is not None else []) + default_data_dirs()
         name = type(self).__name__
         dirs = [d for b in bases for d in (b, os.path.join(b, name, "raw"), os.path.join(b, name))]
-        if self.root is None:
-            dirs.extend(self.system_dirs)
-        return dirs
+        dirs.extend(self.system_dirs)
+        return list(dict.fromkeys(dirs))
+
+    def _not_found_message(self, what_next):
+        name = type(self).__name__
+        searched = "\n  ".join(self._search_dirs())
+        files = ", ".join(f for f, _ in self.resources)
+        return (f"{name}: dataset not found: no directory holds both {self._files[0]}(.gz) and "
+                f"{self._files[1]}(.gz). Searched:\n  {searched}\n{what_next}\nTo install it by "
+                f"hand, put {files} into '{self.raw_folder}' (or into a folder named by "
+                "$NUMBAGRAD_DATA).")
 
     def _find_files(self):
         for folder in self._search_dirs():
