@@ -390,11 +390,12 @@ def test_batched_path_gives_the_per_item_batches(tmp_path, name, monkeypatch):
     ds = MNIST(tmp_path, train=True, transform=PIPELINES[name]())
     batched = ds._batch_fetcher() is not None
     assert batched == (name != "lambda")  # a Lambda falls back to the per-item path
-    for shuffle in (False, True):
+    for shuffle, workers in ((False, 0), (True, 0), (True, 2)):
         ng.manual_seed(11)
-        fast = [b for b in DataLoader(ds, batch_size=8, shuffle=shuffle)]
+        fast = [b for b in DataLoader(ds, batch_size=8, shuffle=shuffle, num_workers=workers)]
         ng.manual_seed(11)
-        slow = [b for b in DataLoader(PerItem(ds), batch_size=8, shuffle=shuffle)]
+        slow = [b for b in DataLoader(PerItem(ds), batch_size=8, shuffle=shuffle,
+                                      num_workers=workers)]
         assert len(fast) == len(slow) == 3
         for (x, y), (sx, sy) in zip(fast, slow):
             assert x.dtype == sx.dtype and x.shape == sx.shape

@@ -1,8 +1,10 @@
-"""`DataLoader`: mirrors `torch.utils.data.DataLoader`, loading in the main process.
+"""`DataLoader`: mirrors `torch.utils.data.DataLoader`, loading in the main process (workers,
+when asked for, are emulated there: `_workers.py`).
 
 Fast path: with automatic batching, the default `collate_fn` and a dataset that offers a batch
 fetcher (`TensorDataset`, a `Subset` of one, `numbagrad.datasets.MNIST` / `Digits` without
-transforms, or any dataset whose `_batch_fetcher()` returns `f(indices) -> batch`), each batch of
+transforms or with a pipeline of `numbagrad.transforms`, or any dataset whose
+`_batch_fetcher()` returns `f(indices) -> batch`), each batch of
 integer indices is one fancy-index gather per tensor (bounds-checked: IndexError as in PyTorch),
 and the epoch's indices come from the sampler's int64 chunks (`sampler._index_chunks`). The result
 equals PyTorch's per-sample path (`default_collate([dataset[i] for i in batch])`), which is used
@@ -10,8 +12,11 @@ for every other dataset, and for every batch holding anything but integer indice
 strings, bools, None, float tensors: see `indices.py`), so those fail or load exactly as the
 dataset's own indexing decides, never truncated to integers.
 """
+import warnings
+
 import numpy as np
 
+from ._workers import iterable_batches, map_batches, start_workers
 from .dataset import IterableDataset, batch_fetcher
 from .sampler import SequentialSampler, RandomSampler, BatchSampler
 from .collate import default_collate, default_convert, empty_batch_error
@@ -24,14 +29,16 @@ class DataLoader:
     """Mirrors `torch.utils.data.DataLoader`.
 
     Differences from PyTorch:
-    - `num_workers > 0` is accepted but data is still loaded in the main process (a vectorized
-      gather is faster than shipping batches between processes at these sizes); `worker_init_fn`
-      is therefore never called, and `multiprocessing_context`, `prefetch_factor`,
-      `persistent_workers`, `pin_memory`, `pin_memory_device` and `in_order` have no effect
-      beyond PyTorch's argument checks. `timeout` must be non-negative and is otherwise unused.
+    - `num_workers > 0` starts no processes: the workers are emulated in the main process with
+      PyTorch's semantics -- round-robin batches, a dataset copy per worker, `get_worker_info()`,
+      per-worker random streams seeded `base_seed + id`, `worker_init_fn` called per worker (per
+      epoch, or once with `persistent_workers`), iterable datasets iterated once per worker (see
+      `_workers.py`). There is no parallel loading; `prefetch_factor`, `timeout`,
+      `multiprocessing_context` and `in_order` pass PyTorch's argument checks and change nothing.
+    - `pin_memory=True` warns as PyTorch's CPU-only build does, and pins nothing;
+      `pin_memory_device` is accepted.
     - Shuffling draws from `generator`, or `numbagrad.random.default_generator` when None: a new
       permutation each epoch, the same sequence of epochs after the same `numbagrad.manual_seed`.
-    - `IterableDataset`s are not sharded across workers (there are none).
     """
 
     _initialized = False
@@ -108,6 +115,7 @@ class DataLoader:
         self.prefetch_factor = prefetch_factor
         self.persistent_workers = persistent_workers
         self.in_order = in_order
+        self._persistent = None  # the emulated workers kept with persistent_workers=True
         self._initialized = True
 
     def __setattr__(self, attr, val):
@@ -132,23 +140,48 @@ class DataLoader:
         return len(self._index_sampler)
 
     def __iter__(self):
-        return _LoaderIter(self)
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
+        if self.num_workers == 0:
+            return _LoaderIter(self, self._batches())
+        if self.persistent_workers:
+            if self._persistent is None:
+                self._persistent = start_workers(self)
+            workers = self._persistent
+        else:
+            workers = start_workers(self)
+        if self._is_iterable:
+            return _LoaderIter(self, iterable_batches(self, workers))
+        return _LoaderIter(self, map_batches(self, workers))
 
-    # ---- the three loading paths ----------------------------------------------------------
+    # ---- loading: requests made in the main process, served by a (possibly emulated) worker --
+    def _fetcher_for(self, dataset):
+        """The vectorised batch fetcher of `dataset`, when the fast path applies, else None."""
+        if self.batch_sampler is None or not self._default_collate:
+            return None
+        return batch_fetcher(dataset)
+
     def _batches(self):
         if self._is_iterable:
-            return self._iterable_batches()
-        if self.batch_sampler is None:
-            return (self.collate_fn(self.dataset[i]) for i in self.sampler)
-        fetch = batch_fetcher(self.dataset) if self._default_collate else None
-        if fetch is not None:
-            return self._fast_batches(fetch)
-        return self._map_batches()
+            return self._iterable_batches(self.dataset)
+        fetch = self._fetcher_for(self.dataset)
+        return (self._serve(request, self.dataset, fetch)
+                for request in self._requests(fetch is not None))
 
-    def _fast_batches(self, fetch):
-        """One gather per batch of integer indices; any other batch (floats, strings, bools, ...)
-        goes through `dataset[i]` per element, so it fails or succeeds exactly as in PyTorch."""
+    def _requests(self, fast):
+        """What to load, batch by batch (the sampler runs here): `("sample", index)` without
+        automatic batching, `("gather", int64 array)` for the vectorised path, `("samples",
+        indices)` for the per-sample path."""
+        if self.batch_sampler is None:
+            for i in self.sampler:
+                yield "sample", i
+            return
         bs = self.batch_sampler
+        if not fast:
+            for indices in bs:
+                yield "samples", indices
+            return
         if isinstance(bs, BatchSampler) and type(bs).__iter__ is BatchSampler.__iter__:
             # int64 arrays cut from a built-in sampler's chunks (trusted), or lists of what it yielded
             batches, trusted = bs._index_batches(), np.ndarray
@@ -156,30 +189,30 @@ class DataLoader:
             batches, trusted = iter(bs), ()
         for batch in batches:
             idx = batch if isinstance(batch, trusted) else index_array(batch)
-            if idx is None:
-                yield self.collate_fn(self._samples(batch))
+            if idx is None:  # floats, strings, bools, ...: per element, as PyTorch indexes them
+                yield "samples", batch
             elif not len(idx):
                 raise empty_batch_error()
             else:
-                yield fetch(idx)
+                yield "gather", idx
 
-    def _map_batches(self):
-        for indices in self.batch_sampler:
-            yield self.collate_fn(self._samples(indices))
+    def _serve(self, request, dataset, fetch):
+        kind, what = request
+        if kind == "gather":
+            return fetch(what)
+        if kind == "sample":
+            return self.collate_fn(dataset[what])
+        getitems = getattr(dataset, "__getitems__", None)
+        samples = getitems(list(what)) if getitems is not None else [dataset[i] for i in what]
+        return self.collate_fn(samples)
 
-    def _samples(self, indices):
-        getitems = getattr(self.dataset, "__getitems__", None)
-        if getitems is not None:
-            return getitems(list(indices))
-        return [self.dataset[i] for i in indices]
-
-    def _iterable_batches(self):
+    def _iterable_batches(self, dataset):
         if self.batch_size is None:
-            for sample in self.dataset:
+            for sample in dataset:
                 yield self.collate_fn(sample)
             return
         batch = []
-        for sample in self.dataset:
+        for sample in dataset:
             batch.append(sample)
             if len(batch) == self.batch_size:
                 yield self.collate_fn(batch)
@@ -191,9 +224,9 @@ class DataLoader:
 class _LoaderIter:
     """The iterator `iter(loader)` returns: `next()` gives batches; `len()` the loader's length."""
 
-    def __init__(self, loader):
+    def __init__(self, loader, batches):
         self._loader = loader
-        self._it = loader._batches()
+        self._it = batches
 
     def __iter__(self):
         return self
@@ -203,5 +236,3 @@ class _LoaderIter:
 
     def __len__(self):
         return len(self._loader)
-
-

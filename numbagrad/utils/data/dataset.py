@@ -1,4 +1,5 @@
-"""Datasets: `Dataset`, `IterableDataset`, `TensorDataset`, `Subset`, `ConcatDataset`, `random_split`.
+"""Datasets: `Dataset`, `IterableDataset`, `ChainDataset`, `TensorDataset`, `Subset`,
+`ConcatDataset`, `random_split`.
 
 Mirrors `torch.utils.data.dataset`. Map-style datasets may also offer a batch fetcher
 (`_batch_fetcher()` returning `f(indices) -> batch`, see `batch_fetcher`): `DataLoader` then builds
@@ -38,14 +39,39 @@ class Dataset:
 class IterableDataset(Dataset):
     """Mirrors `torch.utils.data.IterableDataset`: subclasses define `__iter__`.
 
-    Minimal: no worker sharding (numbagrad's `DataLoader` always loads in the main process).
+    With `DataLoader(num_workers=n)` every (emulated) worker iterates its own copy, so a dataset
+    shards itself with `get_worker_info()` as in PyTorch (see `_workers.py`).
+    `dataset_a + dataset_b` is a `ChainDataset`.
     """
 
     def __iter__(self):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
 
     def __add__(self, other):
-        raise TypeError("IterableDataset: concatenation (ChainDataset) is not supported by numbagrad")
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Mirrors `torch.utils.data.ChainDataset(datasets)`: the iterable datasets one after the
+    other. A member that is not an IterableDataset raises TypeError when reached (PyTorch:
+    AssertionError)."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _checked(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError("ChainDataset only supports IterableDataset, got "
+                                f"{type(d).__name__}")
+            yield d
+
+    def __iter__(self):
+        for d in self._checked():
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self._checked())
 
 
 def batch_fetcher(dataset):
