@@ -322,3 +322,34 @@ def test_default_collate_nested_structures_match_torch():
     loader = ngdata.DataLoader([_nested(ng, i) for i in range(5)], batch_size=2, num_workers=2)
     batches = list(loader)
     assert [b["meta"]["id"].tolist() for b in batches] == [[0, 1], [2, 3], [4]]
+
+
+def test_errors_in_workers_propagate_and_leave_the_main_process_clean():
+    def bad_init(worker_id):
+        if worker_id == 1:
+            raise ValueError("init failed in worker 1")
+
+    class Failing(ngdata.Dataset):
+        def __getitem__(self, i):
+            ng.rand(3)
+            if i == 5:
+                raise KeyError(f"item {i}")
+            return i
+
+        def __len__(self):
+            return 8
+    ng.manual_seed(9)
+    random.seed(9)
+    py_state = random.getstate()
+    with pytest.raises(ValueError, match="init failed in worker 1"):
+        list(ngdata.DataLoader(Failing(), batch_size=2, num_workers=2, worker_init_fn=bad_init))
+    assert ngdata.get_worker_info() is None
+    with pytest.raises(KeyError, match="item 5"):
+        list(ngdata.DataLoader(Failing(), batch_size=2, num_workers=2))
+    assert ngdata.get_worker_info() is None
+    assert random.getstate() == py_state  # the workers' draws never reached the main streams
+    actual = ng.rand(2).numpy()
+    ng.manual_seed(9)
+    _base_seed_draw()  # one per loader
+    _base_seed_draw()
+    np.testing.assert_array_equal(actual, ng.rand(2).numpy())

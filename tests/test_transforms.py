@@ -337,6 +337,27 @@ def test_resize_arguments():
         T.Resize(4, max_size=4)(_img())
     with pytest.raises(NotImplementedError, match="requires grad"):
         T.Resize(4)(ng.rand(1, 6, 6, requires_grad=True))
+    for size, shape in ((0, (4, 6)), (3, (0, 6)), ((2, 0), (4, 6))):  # as torch's interpolate
+        with pytest.raises(RuntimeError, match="Input and output sizes should be greater than 0"):
+            T.Resize(size)(np.ones(shape, np.uint8))
+
+
+def test_hostile_sizes_and_allocations():
+    with pytest.raises(ValueError, match=r"size must be >= 0, got \(-1, -1\)"):
+        T.RandomCrop(-1)
+    with pytest.raises(TypeError, match="size should be an int or a sequence of ints"):
+        T.CenterCrop("a")
+    with pytest.raises(TypeError, match="size should be an int or a sequence of ints"):
+        T.RandomCrop((2.5, 3))
+    assert T.CenterCrop(2.7).size == (2, 2)  # a number is truncated, as torchvision does
+    assert T.RandomCrop(0)(np.ones((3, 3), np.uint8)).shape == (0, 0)
+    for fill in (0, (1, 2, 3)):
+        with pytest.raises(RuntimeError, match=r"Pad: cannot allocate the padded image of shape "
+                                               r"\(2000000000002, 2000000000002, 3\)"):
+            T.Pad(10 ** 12, fill=fill)(np.ones((2, 2, 3), np.uint8))
+    assert T.ToTensor()(np.zeros((0, 5), np.uint8)).shape == (1, 0, 5)
+    out = T.Normalize((float("nan"),), (1.0,))(ng.ones(1, 2, 2))  # NaN propagates, as in torch
+    assert np.isnan(out.numpy()).all()
 
 
 # ---- the batched DataLoader path ---------------------------------------------------------------

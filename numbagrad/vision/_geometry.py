@@ -20,14 +20,23 @@ PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
 def setup_size(size, error_msg):
     """torchvision's `_setup_size`: an int gives (size, size), a 1-sequence (s, s), a 2-sequence
-    (h, w); anything else ValueError(error_msg)."""
+    (h, w); anything else ValueError(error_msg). Unlike torchvision, sequence entries must be
+    integers and sizes >= 0 (TypeError / ValueError here, where torchvision fails or crops
+    garbage later)."""
     if isinstance(size, numbers.Number):
-        return int(size), int(size)
-    if hasattr(size, "__len__") and len(size) == 1:
-        return size[0], size[0]
-    if not hasattr(size, "__len__") or len(size) != 2:
+        size = (int(size), int(size))
+    elif isinstance(size, (str, bytes)) or not hasattr(size, "__len__"):
+        raise TypeError(f"size should be an int or a sequence of ints, got {size!r}")
+    elif len(size) == 1:
+        size = (size[0], size[0])
+    elif len(size) != 2:
         raise ValueError(error_msg)
-    return tuple(size)
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"size should be an int or a sequence of ints, got {size!r}")
+        if s < 0:
+            raise ValueError(f"size must be >= 0, got {tuple(size)}")
+    return int(size[0]), int(size[1])
 
 
 def parse_padding(padding):
@@ -91,22 +100,28 @@ def pad_array(arr, kind, batched, ltrb, fill, mode, what):
     widths = [(0, 0)] * arr.ndim
     widths[row] = (top, bottom)
     widths[col] = (left, right)
-    if mode != "constant":
-        return np.pad(arr, widths, mode=mode)
     fills = np.atleast_1d(np.asarray(fill))
-    if fills.size == 1:
-        return np.pad(arr, widths, mode="constant", constant_values=fills[0].astype(arr.dtype))
-    has_channels = arr.ndim == (4 if batched else 3) if kind == ARRAY else arr.ndim >= 3
     channel_axis = arr.ndim - 1 if kind == ARRAY else arr.ndim - 3
-    if not has_channels or arr.shape[channel_axis] != fills.size:
-        raise ValueError(f"{what}: fill has {fills.size} values for an image of shape "
-                         f"{arr.shape}; give one value, or one per channel")
-    out = np.empty([n + a + b for n, (a, b) in zip(arr.shape, widths)], dtype=arr.dtype)
+    if mode == "constant" and fills.size > 1:
+        has_channels = arr.ndim == (4 if batched else 3) if kind == ARRAY else arr.ndim >= 3
+        if not has_channels or arr.shape[channel_axis] != fills.size:
+            raise ValueError(f"{what}: fill has {fills.size} values for an image of shape "
+                             f"{arr.shape}; give one value, or one per channel")
+    try:
+        if mode != "constant":
+            return np.pad(arr, widths, mode=mode)
+        if fills.size == 1:
+            return np.pad(arr, widths, mode="constant",
+                          constant_values=fills[0].astype(arr.dtype))
+        out = np.empty([n + a + b for n, (a, b) in zip(arr.shape, widths)], dtype=arr.dtype)
+    except (MemoryError, ValueError) as e:  # NumPy's "array is too big"
+        shape = tuple(n + a + b for n, (a, b) in zip(arr.shape, widths))
+        raise RuntimeError(f"{what}: cannot allocate the padded image of shape {shape} "
+                           f"({e})") from None
     shape = [1] * arr.ndim
     shape[channel_axis] = fills.size
     out[...] = fills.astype(arr.dtype).reshape(shape)
-    inner = tuple(slice(a, a + n) for n, (a, _) in zip(arr.shape, widths))
-    out[inner] = arr
+    out[tuple(slice(a, a + n) for n, (a, _) in zip(arr.shape, widths))] = arr
     return out
 
 

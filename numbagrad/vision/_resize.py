@@ -39,7 +39,11 @@ _SUPPORTED = (InterpolationMode.NEAREST, InterpolationMode.NEAREST_EXACT,
 
 
 def resized_output_size(h, w, size, max_size):
-    """torchvision's `_compute_resized_output_size`: [new_h, new_w]."""
+    """torchvision's `_compute_resized_output_size`: [new_h, new_w]. An empty image raises
+    RuntimeError, as PyTorch's interpolate does."""
+    if h <= 0 or w <= 0:
+        raise RuntimeError("Input and output sizes should be greater than 0, but got input "
+                           f"(H: {h}, W: {w})")
     if isinstance(size, int) or len(size) == 1:
         requested = size if isinstance(size, int) else size[0]
         short, long = (w, h) if w <= h else (h, w)
@@ -156,6 +160,9 @@ class Resize(Transform):
         new_h, new_w = resized_output_size(h, w, self.size, self.max_size)
         if (new_h, new_w) == (h, w):
             return arr
+        if min(h, w, new_h, new_w) <= 0:
+            raise RuntimeError("Input and output sizes should be greater than 0, but got input "
+                               f"(H: {h}, W: {w}) output (H: {new_h}, W: {new_w})")
         if kind == ARRAY:  # spatial axes last for the matrix products
             x = np.moveaxis(arr, (1, 2) if batched else (0, 1), (-2, -1)) if channels_last \
                 else arr
