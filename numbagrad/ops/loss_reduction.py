@@ -14,19 +14,23 @@ def get_enum(reduction):
 
 
 def legacy_get_string(size_average, reduce, emit_warning=True):
-    """The reduction string for PyTorch's deprecated size_average/reduce arguments."""
-    if emit_warning:
-        warnings.warn("size_average and reduce args will be deprecated, please use reduction='{}' "
-                      "instead.", stacklevel=3)
+    """The reduction string for PyTorch's deprecated size_average/reduce arguments, with
+    PyTorch's warning naming that string (pointing at the user's line)."""
     if size_average is None:
         size_average = True
     if reduce is None:
         reduce = True
     if size_average and reduce:
-        return "mean"
-    if reduce:
-        return "sum"
-    return "none"
+        reduction = "mean"
+    elif reduce:
+        reduction = "sum"
+    else:
+        reduction = "none"
+    if emit_warning:
+        from .registry import user_stacklevel
+        warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{reduction}' "
+                      "instead.", UserWarning, stacklevel=user_stacklevel())
+    return reduction
 
 
 def resolve(size_average, reduce, reduction):
