@@ -33,7 +33,13 @@ short = int16
 __version__ = "0.1.0"
 from .kernels.threads import set_num_threads, get_num_threads  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
-from .device import device, cuda  # noqa: E402,F401
+from .device import device, set_default_device, get_default_device  # noqa: E402,F401
+from . import cuda, accelerator, backends  # noqa: E402,F401  (PyTorch's CPU-only build: no GPU)
+from .cuda import OutOfMemoryError  # noqa: E402,F401
+from .backends.settings import (  # noqa: E402,F401
+    set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
+    are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,
+)
 
 
 def is_tensor(obj):

@@ -84,11 +84,12 @@ def _is_np_dtype(x):
 
 
 def to_dtype(d):
-    """Accept a numbagrad dtype, a NumPy dtype/type, a Python type (float, int, bool) or a name."""
+    """Accept a numbagrad dtype, a NumPy dtype/type, a Python type (float, int, bool) or a name.
+    As in PyTorch, the Python type `float` is float64 whatever the default dtype."""
     if isinstance(d, dtype):
         return d
     if d is float:
-        return _default_float
+        return float64
     if d is int:
         return int64
     if d is bool:

@@ -1,7 +1,9 @@
 """Tensor factories: `tensor`, `from_numpy`, `as_tensor`, `zeros`, `ones`, `full`, `empty`,
 `arange`, `linspace`, `eye`, `rand`, `randn`, `randint`, `randperm`, `*_like`.
 
-Each mirrors the `torch` function of the same name (CPU only; `device="cpu"` is accepted).
+Each mirrors the `torch` function of the same name. `device=` and `pin_memory=` behave as in
+PyTorch's CPU-only build: "cpu" (or None with the default device the CPU) works, any other device
+raises PyTorch's error before anything is allocated, and so does `pin_memory=True`.
 """
 import math
 
@@ -9,7 +11,8 @@ import numpy as np
 
 from . import dtypes
 from .random import numpy_generator
-from .tensor import Tensor, Size, _wrap, _sizes, _unwrap_nested, _check_device
+from .device import check_tensor_device, _state as _default_device
+from .tensor import Tensor, Size, _wrap, _sizes, _unwrap_nested
 from .ops._util import allocate
 
 
@@ -28,9 +31,24 @@ def _with_out(name, result, out):
     return write_out(name, result, out)
 
 
-def _finish(data, requires_grad=False, device=None):
-    if device is not None:
-        _check_device(device)
+def _check_placement(device, pin_memory=False, moving=False):
+    """Before anything is allocated: PyTorch's CPU-only build's errors for a tensor on another
+    device (`device=None` is the default device, see `numbagrad.set_default_device`) or in
+    pinned memory. `moving`: the data exists and is copied there (`tensor(data, device=...)`)."""
+    if device is not None or _default_device.default is not None:
+        check_tensor_device(device, moving)
+    if pin_memory:
+        raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no pinned memory "
+                           "allocator is available on this system (numbagrad runs on the CPU only).")
+
+
+def _like_device(device):
+    """The device of a `*_like` result: the input's (the CPU) unless given; the default device
+    does not apply, as in PyTorch."""
+    return "cpu" if device is None else device
+
+
+def _finish(data, requires_grad=False):
     t = _wrap(data)
     if requires_grad:
         t.requires_grad_(True)
@@ -57,6 +75,7 @@ def _infer_dtype(arr):
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.tensor`: always copies `data` (nested lists, numbers, arrays or tensors)."""
+    _check_placement(device, pin_memory, moving=True)
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=_np_dtype(dtype, data.dtype), copy=True)
     elif isinstance(data, (np.ndarray, np.generic)):
@@ -78,7 +97,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
         arr = np.array(raw, dtype=target.numpy if target else _infer_dtype(raw))
     if not arr.flags.c_contiguous:
         arr = arr.copy(order="C")
-    return _finish(arr, requires_grad, device)
+    return _finish(arr, requires_grad)
 
 
 def _python_ints_beyond_int64(raw, target, data):
@@ -140,7 +159,9 @@ def from_numpy(ndarray):
 def as_tensor(data, dtype=None, device=None):
     """Mirrors `torch.as_tensor`: shares memory with a tensor or an array when no conversion is needed."""
     if isinstance(data, Tensor):
+        _check_placement(_like_device(device))
         return data if dtype is None else data.to(dtype)
+    _check_placement(device)
     if isinstance(data, np.ndarray):
         if dtype is None or dtypes.to_dtype(dtype).numpy == data.dtype:
             return from_numpy(data)
@@ -148,68 +169,76 @@ def as_tensor(data, dtype=None, device=None):
     return tensor(data, dtype=dtype, device=device)
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None, pin_memory=False):
     """Mirrors `torch.zeros`."""
+    _check_placement(device, pin_memory)
     sizes = _sizes(size)
     d = _np_dtype(dtype)
     data = _allocate("zeros", sizes, d, lambda: np.zeros(sizes, d))
-    return _with_out("zeros", _finish(data, requires_grad, device), out)
+    return _with_out("zeros", _finish(data, requires_grad), out)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None, pin_memory=False):
     """Mirrors `torch.ones`."""
+    _check_placement(device, pin_memory)
     sizes = _sizes(size)
     d = _np_dtype(dtype)
     data = _allocate("ones", sizes, d, lambda: np.ones(sizes, d))
-    return _with_out("ones", _finish(data, requires_grad, device), out)
+    return _with_out("ones", _finish(data, requires_grad), out)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None):
+def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None, pin_memory=False):
     """Mirrors `torch.empty`."""
+    _check_placement(device, pin_memory)
     sizes = _sizes(size)
     d = _np_dtype(dtype)
     data = _allocate("empty", sizes, d, lambda: np.empty(sizes, d))
-    return _with_out("empty", _finish(data, requires_grad, device), out)
+    return _with_out("empty", _finish(data, requires_grad), out)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.full`: the dtype is inferred from fill_value when not given."""
+    _check_placement(device, pin_memory)
     if dtype is None:
         dtype = dtypes.result_type(fill_value)
     fill_value = _checked_fill(fill_value, dtypes.to_dtype(dtype), "full")
     sizes = _sizes((size,) if isinstance(size, int) else (tuple(size),))
     d = _np_dtype(dtype)
     data = _allocate("full", sizes, d, lambda: np.full(sizes, fill_value, d))
-    return _finish(data, requires_grad, device)
+    return _finish(data, requires_grad)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def zeros_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Mirrors `torch.zeros_like`."""
+    _check_placement(_like_device(device), pin_memory)
     d = _np_dtype(dtype, input.dtype)
     return _finish(_allocate("zeros_like", tuple(input.shape), d, lambda: np.zeros(input.shape, d)),
-                   requires_grad, device)
+                   requires_grad)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def ones_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Mirrors `torch.ones_like`."""
+    _check_placement(_like_device(device), pin_memory)
     d = _np_dtype(dtype, input.dtype)
     return _finish(_allocate("ones_like", tuple(input.shape), d, lambda: np.ones(input.shape, d)),
-                   requires_grad, device)
+                   requires_grad)
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def empty_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Mirrors `torch.empty_like`."""
+    _check_placement(_like_device(device), pin_memory)
     d = _np_dtype(dtype, input.dtype)
     return _finish(_allocate("empty_like", tuple(input.shape), d, lambda: np.empty(input.shape, d)),
-                   requires_grad, device)
+                   requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Mirrors `torch.full_like`."""
+    _check_placement(_like_device(device), pin_memory)
     d = dtypes.to_dtype(dtype) if dtype is not None else input.dtype
     fill_value = _checked_fill(fill_value, d, "full_like")
     return _finish(_allocate("full_like", tuple(input.shape), d.numpy,
-                             lambda: np.full(input.shape, fill_value, d.numpy)), requires_grad, device)
+                             lambda: np.full(input.shape, fill_value, d.numpy)), requires_grad)
 
 
 def _checked_fill(value, d, op):
@@ -234,35 +263,40 @@ def _float_dtype(dtype, op):
     return d
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.rand`: uniform on [0, 1)."""
+    _check_placement(device, pin_memory)
     d = _float_dtype(dtype, "rand")
     sizes = _sizes(size)
     data = _allocate("rand", sizes, d.numpy,
                      lambda: numpy_generator(generator).random(sizes, dtype=np.float64).astype(d.numpy))
-    return _finish(data, requires_grad, device)
+    return _finish(data, requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.randn`: standard normal."""
+    _check_placement(device, pin_memory)
     d = _float_dtype(dtype, "randn")
     sizes = _sizes(size)
     data = _allocate("randn", sizes, d.numpy, lambda: numpy_generator(generator).standard_normal(sizes).astype(d.numpy))
-    return _finish(data, requires_grad, device)
+    return _finish(data, requires_grad)
 
 
-def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def rand_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Mirrors `torch.rand_like`."""
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    _check_placement(_like_device(device), pin_memory)
+    return rand(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
 
 
-def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None):
+def randn_like(input, dtype=None, device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Mirrors `torch.randn_like`."""
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    _check_placement(_like_device(device), pin_memory)
+    return randn(*input.shape, dtype=dtype or input.dtype, device="cpu", requires_grad=requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.randint(low=0, high, size)`: integers in [low, high), int64 by default."""
+    _check_placement(device, pin_memory)
     args = list(args)
     if size is None:
         if not args or not isinstance(args[-1], (tuple, list, Size)):
@@ -289,26 +323,29 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     sizes = _sizes(tuple(size))
     data = _allocate("randint", sizes, d.numpy,
                      lambda: numpy_generator(generator).integers(low, high, size=sizes, dtype=np.int64))
-    return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
+    return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad)
 
 
-def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False):
+def randint_like(input, low=0, high=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.randint_like`."""
+    _check_placement(_like_device(device), pin_memory)
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device="cpu")
 
 
-def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
+def randperm(n, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.randperm`: a random permutation of 0..n-1 (int64)."""
+    _check_placement(device, pin_memory)
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     data = _allocate("randperm", (int(n),), np.int64, lambda: numpy_generator(generator).permutation(int(n)))
-    return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad, device)
+    return _finish(data.astype(_np_dtype(dtype, dtypes.int64)), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.arange`: int64 when start, end and step are integers, else the default float."""
+    _check_placement(device, pin_memory)
     if end is None:
         start, end = 0, start
     start, end, step = (x.item() if isinstance(x, Tensor) else x for x in (start, end, step))
@@ -329,11 +366,12 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     n = max(0, math.ceil((end - start) / step))
     data = _allocate("arange", (n,), d.numpy,
                      lambda: start + np.arange(n, dtype=np.float64 if d.is_floating_point else np.int64) * step)
-    return _finish(data.astype(d.numpy), requires_grad, device)
+    return _finish(data.astype(d.numpy), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.linspace`."""
+    _check_placement(device, pin_memory)
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     d = dtypes.to_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
@@ -341,12 +379,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
     steps = int(steps)
     data = _allocate("linspace", (steps,), d.numpy, lambda: np.linspace(start, end, steps).astype(d.numpy))
-    return _finish(data, requires_grad, device)
+    return _finish(data, requires_grad)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n, m=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """Mirrors `torch.eye`."""
+    _check_placement(device, pin_memory)
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got n={n}, m={m}")
     d = _np_dtype(dtype)
-    return _finish(_allocate("eye", (n, n if m is None else m), d, lambda: np.eye(n, m, dtype=d)), requires_grad, device)
+    return _finish(_allocate("eye", (n, n if m is None else m), d, lambda: np.eye(n, m, dtype=d)), requires_grad)

@@ -12,6 +12,11 @@ class Generator:
     """Mirrors `torch.Generator`: `manual_seed`, `seed`, `initial_seed`, `get_state`, `set_state`."""
 
     def __init__(self, device="cpu"):
+        from .device import as_device
+        kind = as_device(device).type
+        if kind != "cpu":
+            raise RuntimeError(f"Cannot get a {kind.upper()} generator: numbagrad runs on the CPU only "
+                               "(PyTorch's CPU-only build raises RuntimeError here too)")
         self._initial_seed = _DEFAULT_SEED
         self.np = np.random.Generator(np.random.PCG64(_DEFAULT_SEED))
 
@@ -54,7 +59,9 @@ class Generator:
 
     @property
     def device(self):
-        return "cpu"
+        """Mirrors `Generator.device`: `device(type='cpu')`."""
+        from .device import CPU
+        return CPU
 
 
 default_generator = Generator()

@@ -74,11 +74,39 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """Mirrors `Tensor.device`: always `device(type='cpu')`."""
+        return _CPU
+
+    def get_device(self):
+        """Mirrors `Tensor.get_device()`: -1 for a CPU tensor."""
+        return -1
 
     @property
     def is_cuda(self):
         return False
+
+    @property
+    def is_cpu(self):
+        return True
+
+    @property
+    def is_mps(self):
+        return False
+
+    @property
+    def is_meta(self):
+        return False
+
+    def is_pinned(self, device=None):
+        """Mirrors `Tensor.is_pinned()`: False (PyTorch's CPU build has no pinned memory)."""
+        return False
+
+    def pin_memory(self, device=None):
+        """Mirrors `Tensor.pin_memory()` of PyTorch's CPU-only build, which has no pinned memory
+        and raises RuntimeError (a DataLoader's `pin_memory=True` is accepted and ignored)."""
+        if device is not None:
+            raise RuntimeError(f"{_as_device(device).type.upper()} device type not an accelerator.")
+        raise RuntimeError(f"{_NO_ACCELERATOR} (pin_memory: numbagrad runs on the CPU only)")
 
     @property
     def layout(self):
@@ -269,51 +297,58 @@ class Tensor:
         return self if self._data.flags.c_contiguous else _ops.clone(self)
 
     def to(self, *args, **kwargs):
-        """Mirrors `Tensor.to(dtype)`, `to(device)`, `to(other)`; devices other than cpu raise."""
-        target = kwargs.pop("dtype", None)
-        copy = kwargs.pop("copy", False)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, str) or _is_device(a):
-                device = a
-            else:
-                target = a
+        """Mirrors `Tensor.to(dtype)`, `to(device, dtype)`, `to(other)` (with `non_blocking`,
+        `copy`, `memory_format`): self when nothing changes and copy is False. A device other than
+        the CPU raises what PyTorch's CPU-only build raises (AssertionError for "cuda")."""
+        device, dtype, _non_blocking, copy = _parse_to(args, kwargs)
         if device is not None:
-            _check_device(device)
-        t = self if target is None else _ops.to_dtype(self, dtypes.to_dtype(target))
+            _check_tensor_device(device, moving=True)
+            if not isinstance(device, str) or ":" in device:
+                copy = copy or _as_device(device).index is not None  # "cpu:0" copies, as in PyTorch
+        t = self if dtype is None or dtype.numpy == self._data.dtype else _ops.to_dtype(self, dtype)
         return _ops.clone(t) if (copy and t is self) else t
 
-    def cpu(self):
+    def cpu(self, memory_format=None):
+        """Mirrors `Tensor.cpu()`: self."""
         return self
 
-    def cuda(self, *args, **kwargs):
-        raise RuntimeError("numbagrad runs on the CPU only: there is no CUDA device")
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """Mirrors `Tensor.cuda()` of PyTorch's CPU-only build: AssertionError (not compiled with
+        CUDA); an int device RuntimeError (no accelerator), a non-CUDA device RuntimeError."""
+        if device is not None and not isinstance(device, int):
+            if _as_device(device).type != "cuda":
+                raise RuntimeError("Invalid device, must be cuda device")
+        _check_tensor_device("cuda" if device is None else device, moving=True)
+
+    def xpu(self, device=None, non_blocking=False, memory_format=None):
+        """Mirrors `Tensor.xpu()` of PyTorch's CPU-only build: AssertionError (not compiled with XPU)."""
+        _check_tensor_device("xpu" if device is None or isinstance(device, int) else device, moving=True)
 
     # ---- new tensors like this one (dtype from self unless given) -------------------------------
-    def new_zeros(self, *size, dtype=None, requires_grad=False):
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         """Mirrors `Tensor.new_zeros`."""
-        return _factories.zeros(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _factories.zeros(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad,
+                                pin_memory=pin_memory)
 
-    def new_ones(self, *size, dtype=None, requires_grad=False):
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         """Mirrors `Tensor.new_ones`."""
-        return _factories.ones(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _factories.ones(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad,
+                               pin_memory=pin_memory)
 
-    def new_empty(self, *size, dtype=None, requires_grad=False):
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
         """Mirrors `Tensor.new_empty`."""
-        return _factories.empty(*size, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _factories.empty(*size, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad,
+                                pin_memory=pin_memory)
 
-    def new_full(self, size, fill_value, dtype=None, requires_grad=False):
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, layout=None,
+                 pin_memory=False):
         """Mirrors `Tensor.new_full`."""
-        return _factories.full(size, fill_value, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _factories.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                               requires_grad=requires_grad, pin_memory=pin_memory)
 
-    def new_tensor(self, data, dtype=None, requires_grad=False):
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False, layout=None):
         """Mirrors `Tensor.new_tensor`: a copy of data with this tensor's dtype by default."""
-        return _factories.tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        return _factories.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
     def type(self, dtype=None):
         """Mirrors `Tensor.type()`: the legacy type name ("numbagrad.FloatTensor"), or a cast."""
@@ -599,17 +634,10 @@ def _unwrap_nested(obj):
     return obj
 
 
-def _is_device(a):
-    return type(a).__name__ == "device"
-
-
-def _check_device(device):
-    name = str(device)
-    if not name.startswith("cpu"):
-        raise RuntimeError(f"numbagrad runs on the CPU only; cannot move a tensor to device '{name}'")
-
-
 # The ops import Tensor from this module, so they are imported after the class exists.
+from .device import CPU as _CPU, NO_ACCELERATOR as _NO_ACCELERATOR, as_device as _as_device  # noqa: E402
+from .device import check_tensor_device as _check_tensor_device  # noqa: E402
+from ._to_args import parse_to as _parse_to  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from . import _format  # noqa: E402
 from . import factories as _factories  # noqa: E402

@@ -134,8 +134,8 @@ class Module:
     """Mirrors `torch.nn.Module`. Subclass it, call `super().__init__()`, assign Parameters,
     buffers and Modules as attributes, and define `forward`.
 
-    Differences: no device handling beyond `cpu()`; no state_dict/load hooks, no full backward
-    hooks; `to()` accepts dtypes and the "cpu" device only.
+    Differences: no state_dict/load hooks, no full backward hooks; devices as in PyTorch's
+    CPU-only build (`to("cpu")` works, `cuda()` / `to("cuda")` raise its AssertionError).
     """
 
     training: bool
@@ -458,28 +458,29 @@ class Module:
         """Mirrors `Module.cpu()` (a no-op: numbagrad runs on the CPU)."""
         return self
 
+    def cuda(self, device=None):
+        """Mirrors `Module.cuda()` of PyTorch's CPU-only build: raises as `Tensor.cuda()` does."""
+        from ..device import check_tensor_device, NO_ACCELERATOR
+        if isinstance(device, int):
+            raise RuntimeError(NO_ACCELERATOR)
+        check_tensor_device("cuda" if device is None else device, moving=True)
+
+    def xpu(self, device=None):
+        """Mirrors `Module.xpu()` of PyTorch's CPU-only build: raises as `Tensor.xpu()` does."""
+        from ..device import check_tensor_device
+        check_tensor_device("xpu", moving=True)
+
     def to(self, *args, **kwargs):
-        """Mirrors `Module.to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)`.
-        Only floating dtypes are accepted (TypeError otherwise); devices other than cpu raise."""
-        target = kwargs.pop("dtype", None)
-        device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        if kwargs:
-            raise TypeError(f"to() received an invalid combination of arguments: {sorted(kwargs)}")
-        for a in args:
-            if isinstance(a, Tensor):
-                target = a.dtype
-            elif isinstance(a, str) or type(a).__name__ == "device":
-                device = a
-            elif isinstance(a, bool):
-                continue
-            else:
-                target = a
-        if device is not None and not str(device).startswith("cpu"):
-            raise RuntimeError(f"numbagrad runs on the CPU only; cannot move a module to device '{device}'")
+        """Mirrors `Module.to(dtype)`, `to(device)`, `to(device, dtype)`, `to(tensor)` (with
+        `non_blocking`, `memory_format`). Only floating dtypes are accepted (TypeError otherwise);
+        a device other than the CPU raises what PyTorch's CPU-only build raises (`Tensor.to`)."""
+        from .._to_args import parse_to
+        from ..device import check_tensor_device
+        device, target, _non_blocking, _copy = parse_to(args, kwargs)
+        if device is not None:
+            check_tensor_device(device, moving=True)
         if target is None:
             return self
-        target = dtypes.to_dtype(target)
         if not target.is_floating_point:
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
                             f"desired dtype={target}")
