@@ -36,6 +36,8 @@ from .serialization import save, load  # noqa: E402,F401
 from .device import device, set_default_device, get_default_device  # noqa: E402,F401
 from . import cuda, accelerator, backends  # noqa: E402,F401  (PyTorch's CPU-only build: no GPU)
 from .cuda import OutOfMemoryError  # noqa: E402,F401
+from .legacy_types import typename, set_default_tensor_type, CPU_TYPES as _LEGACY_TYPES  # noqa: E402,F401
+globals().update(_LEGACY_TYPES)  # FloatTensor, DoubleTensor, LongTensor, ... (see legacy_types)
 from .backends.settings import (  # noqa: E402,F401
     set_float32_matmul_precision, get_float32_matmul_precision, use_deterministic_algorithms,
     are_deterministic_algorithms_enabled, is_deterministic_algorithms_warn_only_enabled,

@@ -11,6 +11,9 @@ import collections
 import warnings
 
 from .device import as_device
+from .legacy_types import CUDA_TYPES
+
+globals().update(CUDA_TYPES)  # FloatTensor, ...: they exist, and fail when used (see legacy_types)
 
 _NOT_COMPILED = "Torch not compiled with CUDA enabled (numbagrad runs on the CPU only)"
 

@@ -15,7 +15,8 @@ from . import dtypes
 class Tensor:
     """Mirrors `torch.Tensor`. Create tensors with `numbagrad.tensor(...)` and the factories;
     `numbagrad.Tensor(*sizes)` / `numbagrad.Tensor(data)` work as PyTorch's legacy constructor
-    (float32)."""
+    (the default dtype; see numbagrad.legacy_types). Differences: it also takes `dtype=` and
+    `requires_grad=`."""
 
     __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_output_nr", "_version", "_base",
                  "_view_index", "_hooks", "__weakref__")
@@ -23,15 +24,7 @@ class Tensor:
     __array_priority__ = 1000
 
     def __init__(self, *args, dtype=None, requires_grad=False):
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            data = np.array(_unwrap_nested(args[0]), dtype=(dtypes.to_dtype(dtype).numpy if dtype
-                                                            else dtypes.get_default_dtype().numpy))
-        else:
-            sizes = _sizes(args)
-            np_dtype = (dtypes.to_dtype(dtype) if dtype else dtypes.get_default_dtype()).numpy
-            from .ops._util import allocate
-            data = allocate("Tensor", sizes, np_dtype, lambda: np.empty(sizes, dtype=np_dtype))
-        _init(self, data)
+        _legacy_types.init_tensor(self, args, dtype)
         if requires_grad:
             self.requires_grad_(True)
 
@@ -350,11 +343,12 @@ class Tensor:
         """Mirrors `Tensor.new_tensor`: a copy of data with this tensor's dtype by default."""
         return _factories.tensor(data, dtype=dtype or self.dtype, device=device, requires_grad=requires_grad)
 
-    def type(self, dtype=None):
-        """Mirrors `Tensor.type()`: the legacy type name ("numbagrad.FloatTensor"), or a cast."""
-        if dtype is None:
-            return legacy_type_name(self._data.dtype)
-        return self.to(dtype)
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        """Mirrors `Tensor.type()`: PyTorch's type string ("torch.FloatTensor", so that scripts
+        comparing it run unchanged), or with a target (a legacy type such as
+        `numbagrad.DoubleTensor`, its string, or a dtype) the tensor converted (see
+        numbagrad.legacy_types)."""
+        return _legacy_types.tensor_type(self, dtype, non_blocking, **kwargs)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -562,15 +556,10 @@ def _init(t, data):
     t._hooks = None
 
 
-_LEGACY_TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                      "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-                      "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
-
-
 def legacy_type_name(np_dtype):
-    """PyTorch's legacy type name for a NumPy dtype: float32 -> "numbagrad.FloatTensor"."""
-    name = np.dtype(np_dtype).name
-    return "numbagrad." + _LEGACY_TYPE_NAMES.get(name, name)
+    """PyTorch's legacy type string of a NumPy dtype: float32 -> "torch.FloatTensor" (the
+    string PyTorch's messages and `Tensor.type()` use; see numbagrad.legacy_types)."""
+    return _legacy_types.type_name(np_dtype)
 
 
 def _check_assigned_grad(t, g):
@@ -638,6 +627,7 @@ def _unwrap_nested(obj):
 from .device import CPU as _CPU, NO_ACCELERATOR as _NO_ACCELERATOR, as_device as _as_device  # noqa: E402
 from .device import check_tensor_device as _check_tensor_device  # noqa: E402
 from ._to_args import parse_to as _parse_to  # noqa: E402
+from . import legacy_types as _legacy_types  # noqa: E402
 from . import ops as _ops  # noqa: E402
 from . import _format  # noqa: E402
 from . import factories as _factories  # noqa: E402

@@ -683,7 +683,7 @@ def test_hook_error_names_the_hook_and_the_types():
     w = numbagrad.tensor([1.0, 2.0], requires_grad=True, dtype=numbagrad.float64)
     w.register_hook(halve)
     with pytest.raises(RuntimeError, match=r"hook 'halve' has changed the type of value \(was "
-                                           r"numbagrad.DoubleTensor got numbagrad.FloatTensor\)"):
+                                           r"torch.DoubleTensor got torch.FloatTensor\)"):
         (w * 3).sum().backward()
 
 

@@ -405,8 +405,8 @@ class ParameterDict(Module):
 
     def extra_repr(self):
         def type_str(t):
-            return "numbagrad." + {"float32": "FloatTensor", "float64": "DoubleTensor",
-                                   "int64": "LongTensor"}.get(t.dtype.name, "Tensor")
+            from ..legacy_types import type_name
+            return type_name(t._data.dtype)
         return "\n".join(_param_line(k, p, type_str) for k, p in self.items())
 
     def __call__(self, input):

@@ -52,15 +52,10 @@ class RemovableHandle:
 
 
 def _typename(value):
-    """What `torch.typename` prints for a value in Module's assignment errors."""
-    if isinstance(value, Tensor):
-        return "numbagrad." + {"float32": "FloatTensor", "float64": "DoubleTensor",
-                               "int64": "LongTensor"}.get(value.dtype.name, "Tensor")
-    cls = type(value)
-    module = cls.__module__
-    if module in ("builtins", "__builtin__", None):
-        return cls.__qualname__
-    return f"{module}.{cls.__qualname__}"
+    """What `torch.typename` prints for a value in Module's assignment errors ("torch.FloatTensor"
+    for a float32 tensor, as PyTorch's messages say)."""
+    from ..legacy_types import typename
+    return typename(value)
 
 
 def _addindent(s, num_spaces):
