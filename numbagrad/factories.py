@@ -264,12 +264,14 @@ def _float_dtype(dtype, op):
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, pin_memory=False):
-    """Mirrors `torch.rand`: uniform on [0, 1)."""
+    """Mirrors `torch.rand`: uniform on [0, 1) (1 excluded also after rounding to float32/float16)."""
     _check_placement(device, pin_memory)
     d = _float_dtype(dtype, "rand")
     sizes = _sizes(size)
     data = _allocate("rand", sizes, d.numpy,
                      lambda: numpy_generator(generator).random(sizes, dtype=np.float64).astype(d.numpy))
+    if d.numpy != np.float64:  # float64 draws just below 1 round up to 1.0 in a narrower dtype
+        np.minimum(data, np.nextafter(np.ones((), d.numpy), 0), out=data)
     return _finish(data, requires_grad)
 
 

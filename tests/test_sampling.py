@@ -515,3 +515,10 @@ def test_legacy_idioms_with_samplers():
     assert w.dtype == numbagrad.float32 and w.abs().max().item() <= 0.1
     mask = numbagrad.Tensor(8).bernoulli_(0.5)
     assert set(mask.tolist()) <= {0.0, 1.0}
+
+
+def test_rand_never_returns_one_after_rounding():
+    # about 1 in 4096 float64 draws in [0, 1) round up to 1.0 in float16 (1 in 3.4e7 in float32)
+    x = draw(lambda: numbagrad.rand(N, dtype=numbagrad.float16)).numpy()
+    assert x.max() < 1.0 and (x == np.float16(1 - 2 ** -11)).any()
+    assert draw(lambda: numbagrad.rand(N)).numpy().max() < 1.0
