@@ -34,7 +34,8 @@ __version__ = "0.1.0"
 from .kernels.threads import set_num_threads, get_num_threads  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 from .device import device, set_default_device, get_default_device  # noqa: E402,F401
-from . import cuda, accelerator, backends  # noqa: E402,F401  (PyTorch's CPU-only build: no GPU)
+from . import cuda, accelerator, backends, amp  # noqa: E402,F401  (PyTorch's CPU-only build: no GPU)
+from .amp import autocast, is_autocast_enabled  # noqa: E402,F401
 from .cuda import OutOfMemoryError  # noqa: E402,F401
 from .legacy_types import typename, set_default_tensor_type, CPU_TYPES as _LEGACY_TYPES  # noqa: E402,F401
 globals().update(_LEGACY_TYPES)  # FloatTensor, DoubleTensor, LongTensor, ... (see legacy_types)

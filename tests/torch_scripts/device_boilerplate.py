@@ -110,6 +110,24 @@ print(data.device, target.device)
 g = torch.Generator(device=device)
 print(g.device, torch.Generator().device)
 
+# --- the automatic mixed precision recipe, device-agnostic ------------------------------------------------
+use_amp = torch.cuda.is_available()
+scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for step in range(2):
+    with torch.autocast(device_type=device.type, dtype=torch.float16, enabled=use_amp):
+        output = model(x)
+        loss = F.cross_entropy(output, y)
+    scaler.scale(loss).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    optimizer.zero_grad()
+print(scaler.is_enabled(), scaler.get_scale(), scaler.state_dict(), output.dtype == torch.float32)
+default_scaler = torch.amp.GradScaler()  # warns on a CPU-only build, and is disabled
+print(default_scaler.is_enabled(), default_scaler.scale(loss) is loss)
+with torch.autocast("cuda"):
+    print(model(x).dtype == torch.float32, torch.is_autocast_enabled())
+
 # --- what fails on a CPU-only PyTorch fails the same way -----------------------------------------------
 attempts = {
     "torch.device('cuda')": lambda: torch.device("cuda"),
@@ -134,6 +152,7 @@ attempts = {
     "torch.device('gpu')": lambda: torch.device("gpu"),
     "Generator('cuda')": lambda: torch.Generator(device="cuda"),
     "cudnn.benchmark = 1": lambda: setattr(torch.backends.cudnn, "benchmark", 1),
+    "autocast('foo')": lambda: torch.autocast("foo"),
 }
 for name, attempt in attempts.items():
     try:

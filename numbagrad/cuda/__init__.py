@@ -10,8 +10,10 @@ from its C module), this module raises that same AssertionError.
 import collections
 import warnings
 
-from .device import as_device
-from .legacy_types import CUDA_TYPES
+from ..device import as_device
+from ..legacy_types import CUDA_TYPES
+
+from . import amp  # noqa: E402,F401  (torch.cuda.amp: deprecated, disabled without CUDA)
 
 globals().update(CUDA_TYPES)  # FloatTensor, ...: they exist, and fail when used (see legacy_types)
 
