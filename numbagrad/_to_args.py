@@ -11,8 +11,9 @@ import builtins
 
 from . import dtypes
 from .device import device as _device
+from .tensor import Tensor  # (imported by tensor.py once the class exists)
 
-_KEYWORDS = ("device", "dtype", "non_blocking", "copy", "memory_format")
+_KEYWORDS = frozenset(("device", "dtype", "non_blocking", "copy", "memory_format"))
 _PYTHON_TYPES = (builtins.float, builtins.int, builtins.bool)
 
 
@@ -35,10 +36,22 @@ def parse_to(args, kwargs, what="to"):
     """(device or None, dtype or None, non_blocking, copy) of a `.to(*args, **kwargs)` call;
     `device` is what was named (not yet checked), `dtype` a numbagrad dtype. TypeError for any
     other combination, as PyTorch."""
-    from .tensor import Tensor
-    unknown = [k for k in kwargs if k not in _KEYWORDS]
-    if unknown:
-        raise _invalid(args, kwargs, what)
+    if len(args) == 1 and (not kwargs or kwargs.keys() <= _FLAGS):
+        kind = type(args[0])  # the common calls, x.to(device) and x.to(dtype), in a few comparisons
+        if kind is str or kind is _device:
+            return args[0], None, bool(kwargs.get("non_blocking")), bool(kwargs.get("copy"))
+        if kind is dtypes.dtype:
+            return None, args[0], bool(kwargs.get("non_blocking")), bool(kwargs.get("copy"))
+    return _parse_general(args, kwargs, what)
+
+
+_FLAGS = frozenset(("non_blocking", "copy", "memory_format"))
+
+
+def _parse_general(args, kwargs, what):
+    for k in kwargs:
+        if k not in _KEYWORDS:
+            raise _invalid(args, kwargs, what)
     dev, dtype = kwargs.get("device"), kwargs.get("dtype")
     flags = [kwargs.get("non_blocking", False), kwargs.get("copy", False)]
     positional = list(args)
@@ -59,10 +72,10 @@ def parse_to(args, kwargs, what="to"):
             if "dtype" in kwargs:
                 raise _invalid(args, kwargs, what)
             dtype = positional.pop(0)
-    if len(positional) > 2 or not all(isinstance(p, builtins.bool) for p in positional):
+    if len(positional) > 2:
         raise _invalid(args, kwargs, what)
     for k, p in enumerate(positional):
-        if ("non_blocking", "copy")[k] in kwargs:
+        if type(p) is not builtins.bool or ("non_blocking", "copy")[k] in kwargs:
             raise _invalid(args, kwargs, what)
         flags[k] = p
     if dtype is not None and not _is_dtype(dtype):

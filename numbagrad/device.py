@@ -146,7 +146,10 @@ def check_tensor_device(dev, moving=False):
         if _state.default is None:
             return CPU
         dev = _state.default
-    elif dev is CPU or dev == "cpu":
+    if type(dev) is device:
+        if dev._type == "cpu":
+            return CPU
+    elif type(dev) is str and dev == "cpu":
         return CPU
     dev = as_device(dev)
     kind = dev.type
