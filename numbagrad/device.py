@@ -9,6 +9,7 @@ PyTorch's "meta" device (tensors without data) does not exist here; using it rai
 NotImplementedError.
 """
 import re
+import threading
 
 # The device types PyTorch accepts in a device string, in its order (its error message lists them).
 DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
@@ -167,9 +168,12 @@ def check_tensor_device(dev, moving=False):
 
 
 # ---- the default device -------------------------------------------------------------------------
-class _DefaultDevice:
-    default = None  # None: the CPU
-    outer = []      # the defaults outside the `with device(...)` blocks entered
+class _DefaultDevice(threading.local):
+    """Per thread, as PyTorch's: a thread's default device does not change another's."""
+
+    def __init__(self):
+        self.default = None  # None: the CPU
+        self.outer = []      # the defaults outside the `with device(...)` blocks entered
 
 
 _state = _DefaultDevice()
@@ -177,7 +181,7 @@ _state = _DefaultDevice()
 
 def set_default_device(dev):
     """Mirrors `torch.set_default_device(device)`: the device the factories use when none is
-    given; None restores the CPU. As in PyTorch, naming a device this build lacks ("cuda")
+    given, in this thread (as PyTorch's, per thread); None restores the CPU. As in PyTorch, naming a device this build lacks ("cuda")
     succeeds, and creating a tensor there afterwards fails."""
     _state.default = None if dev is None else as_device(dev)
     if _state.default is not None and _state.default.type == "cpu" and _state.default.index is None:

@@ -409,3 +409,23 @@ def test_meta_device_is_the_documented_difference():
         numbagrad.zeros(2, device="meta")
     with pytest.raises(NotImplementedError, match="meta"):
         numbagrad.zeros(2).to("meta")
+
+
+def test_default_device_is_per_thread_as_torch():
+    import threading
+    seen = []
+    numbagrad.set_default_device("cuda")
+    try:
+        worker = threading.Thread(target=lambda: seen.append(str(numbagrad.zeros(1).device)))
+        worker.start()
+        worker.join()
+    finally:
+        numbagrad.set_default_device(None)
+    worker = threading.Thread(target=lambda: numbagrad.set_default_device("cuda"))
+    worker.start()
+    worker.join()
+    with numbagrad.device("cuda"):
+        worker = threading.Thread(target=lambda: seen.append(str(numbagrad.zeros(1).device)))
+        worker.start()
+        worker.join()
+    assert seen == ["cpu", "cpu"] and numbagrad.zeros(1).device.type == "cpu"
