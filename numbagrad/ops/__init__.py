@@ -48,6 +48,7 @@ from . import shape as _shape  # noqa: F401,E402
 from . import indexing as _indexing  # noqa: F401,E402
 from . import gather as _gather  # noqa: F401,E402
 from . import sampling as _sampling  # noqa: F401,E402
+from . import sampling_inplace as _sampling_inplace  # noqa: F401,E402
 from .registry import REGISTRY as _REGISTRY, torch_functions as _torch_functions  # noqa: E402
 from .inplace import apply_inplace as _apply_inplace  # noqa: E402
 
