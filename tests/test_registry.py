@@ -51,6 +51,10 @@ NON_OP_MODULES = {
     "numbagrad.warmup": "kernel compilation ahead of time",
     "numbagrad.compiler.api": "numbagrad.compile, which compiles functions (torch.compile)",
     "numbagrad.tensor": "the Tensor and Size classes",
+    "numbagrad.legacy_types": "legacy tensor types (FloatTensor, ...) and their names",
+    "numbagrad.backends.settings": "global flags (matmul precision, deterministic algorithms)",
+    "numbagrad.amp": "autocast and its state",
+    "numbagrad.cuda": "the CUDA namespace of a CPU-only build (its error type)",
 }
 NON_OP_NAMES = {"is_tensor": "a type test", "numel": "a size, not a tensor"}
 
@@ -79,6 +83,9 @@ def _declared_methods():
     return names
 
 
+from numbagrad.legacy_types import LegacyTensorType  # noqa: E402
+
+
 def _undeclared_exports():
     """(where, name, module defining it) of every exported callable that is neither a registry entry
     nor a listed non-op: numbagrad.<name>, F.<name>, linalg.<name> and the ops attached to Tensor."""
@@ -90,7 +97,8 @@ def _undeclared_exports():
         value = getattr(numbagrad, name)
         if name.startswith("_") or isinstance(value, types.ModuleType) or not callable(value):
             continue
-        if torch_forms.get(name) is value or name in NON_OP_NAMES or _defined_in(value) in NON_OP_MODULES:
+        if (torch_forms.get(name) is value or name in NON_OP_NAMES or _defined_in(value) in NON_OP_MODULES
+                or isinstance(value, LegacyTensorType)):
             continue
         found.append(("numbagrad", name, _defined_in(value)))
     functional = functional_functions()
