@@ -6,10 +6,32 @@ reachable nodes from the highest number down sees every node after all of its co
 recursion: graphs of any depth work. Gradients meeting at a node (diamonds, reused tensors) are
 summed in its buffer before it runs. Broadcasting is undone here, in `unbroadcast`, for every op.
 """
+import threading
+
 import numpy as np
 
 from ..tensor import Tensor, _wrap, legacy_type_name
 from .function import Function, _anomaly
+
+
+class _FinalCallbacks(threading.local):
+    """Per thread: the callbacks queued during the backward pass running in this thread (None
+    when no backward runs)."""
+    queue = None
+
+
+_final_callbacks = _FinalCallbacks()
+
+
+def queue_callback(callback):
+    """Mirrors `torch.autograd.Variable._execution_engine.queue_callback`: run `callback()` once
+    the current backward pass (in this thread) has finished, after every `.grad` was written.
+    Callable only during a backward pass, e.g. from a tensor hook. DistributedDataParallel
+    averages the gradients this way."""
+    queue = _final_callbacks.queue
+    if queue is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    queue.append(callback)
 
 
 def unbroadcast(grad, shape, node=None):
@@ -70,9 +92,19 @@ def _root_grads(tensors, grad_tensors):
 def run_backward(tensors, grad_tensors=None, retain_graph=False, inputs=None, capture=False):
     """Backpropagate from `tensors`. Accumulates into leaves' `.grad` (only those in `inputs`
     when given), or with `capture=True` returns the gradients of `inputs` instead.
-    NumPy's floating-point warnings are off for the walk: nan and inf propagate as in PyTorch."""
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
-        return _run_backward(tensors, grad_tensors, retain_graph, inputs, capture)
+    NumPy's floating-point warnings are off for the walk: nan and inf propagate as in PyTorch.
+    Callbacks queued during the walk (`queue_callback`) run after it, in order; an error in the
+    walk drops them."""
+    outer = _final_callbacks.queue
+    queue = _final_callbacks.queue = []
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            result = _run_backward(tensors, grad_tensors, retain_graph, inputs, capture)
+        while queue:  # a callback may queue another
+            queue.pop(0)()
+    finally:
+        _final_callbacks.queue = outer
+    return result
 
 
 def _run_backward(tensors, grad_tensors, retain_graph, inputs, capture):
