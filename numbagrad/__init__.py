@@ -57,6 +57,7 @@ from .warmup import warmup  # noqa: E402,F401
 from . import nn, optim, utils, datasets  # noqa: E402,F401  (torch.nn.Linear etc. after `import numbagrad as torch`)
 from . import linalg  # noqa: E402,F401
 from .compiler import compile  # noqa: E402,F401  (numbagrad.compile, as torch.compile)
+from . import distributed  # noqa: E402,F401  (imports mpi4py only in init_process_group)
 
 # NumPy's floating-point RuntimeWarnings (inf * 0, log(0), ...) raised inside numbagrad's ops: the
 # results are PyTorch's (nan, inf), and PyTorch does not warn. Warnings from the user's own NumPy

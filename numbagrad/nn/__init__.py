@@ -29,3 +29,4 @@ from .pair_losses import (  # noqa: F401
 )
 from . import functional, init  # noqa: F401
 from . import utils  # noqa: F401
+from . import parallel  # noqa: F401

@@ -14,11 +14,12 @@ from .sampler import (  # noqa: F401
 from .collate import default_collate, default_convert  # noqa: F401
 from .dataloader import DataLoader  # noqa: F401
 from ._workers import WorkerInfo, get_worker_info  # noqa: F401
+from .distributed import DistributedSampler  # noqa: F401
 
 __all__ = [
     "Dataset", "IterableDataset", "ChainDataset", "TensorDataset", "Subset", "ConcatDataset",
     "random_split", "get_worker_info", "WorkerInfo",
     "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
     "WeightedRandomSampler", "BatchSampler",
-    "default_collate", "default_convert", "DataLoader",
+    "default_collate", "default_convert", "DataLoader", "DistributedSampler",
 ]
