@@ -4,6 +4,7 @@
     python examples/mnist_mlp.py --dataset fashion-mnist --epochs 10
     python examples/mnist_mlp.py --optimizer adam --lr 1e-3 --save mlp.ckpt --plot curves.png
     python examples/mnist_mlp.py --compile             # the training step as generated numba code
+    mpiexec -n 2 python examples/mnist_mlp.py --distributed    # data-parallel over MPI
 
 Only the imports differ from the PyTorch version of this script (`--torch` runs that version).
 """
@@ -27,6 +28,9 @@ def parse_args(argv=None):
     p.add_argument("--compile", action="store_true",
                    help="compile the training step and the evaluation with torch.compile / numbagrad.compile")
     p.add_argument("--torch", action="store_true", help="run the same script with PyTorch instead")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel training: launch with mpiexec -n N (with --torch: torchrun, "
+                        "gloo); --batch-size is per rank")
     return p.parse_args(argv)
 
 
@@ -43,6 +47,15 @@ else:
     import numbagrad.nn.functional as F
     import numbagrad.optim as optim
     from numbagrad.utils.data import DataLoader, TensorDataset
+if args.distributed:
+    if args.torch:
+        import torch.distributed as dist
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        from torch.utils.data.distributed import DistributedSampler
+    else:
+        import numbagrad.distributed as dist
+        from numbagrad.nn.parallel import DistributedDataParallel as DDP
+        from numbagrad.utils.data.distributed import DistributedSampler
 
 from numbagrad import datasets  # noqa: E402  (data loading only; tensors are converted below)
 
@@ -109,15 +122,26 @@ def _simple_progress(iterable, total, desc):
 
 def main():
     torch.manual_seed(args.seed)
+    rank, world = 0, 1
+    if args.distributed:
+        dist.init_process_group(backend="gloo" if args.torch else "mpi")
+        rank, world = dist.get_rank(), dist.get_world_size()
     (x_train, y_train), (x_test, y_test), name = load_data(args.dataset, args.data_root)
     train_set = TensorDataset(torch.from_numpy(x_train), torch.from_numpy(y_train))
     test_set = TensorDataset(torch.from_numpy(x_test), torch.from_numpy(y_test))
-    trainloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+    sampler = DistributedSampler(train_set, shuffle=True, seed=args.seed) if args.distributed else None
+    trainloader = DataLoader(train_set, batch_size=args.batch_size, shuffle=sampler is None,
+                             sampler=sampler)
     testloader = DataLoader(test_set, batch_size=1000, shuffle=False)
-    print(f"{'PyTorch' if args.torch else 'numbagrad'}: {name}, {len(train_set)} train / "
-          f"{len(test_set)} test samples of {x_train.shape[1]} features")
+    if rank == 0:
+        print(f"{'PyTorch' if args.torch else 'numbagrad'}: {name}, {len(train_set)} train / "
+              f"{len(test_set)} test samples of {x_train.shape[1]} features"
+              + (f"; {world} ranks, {len(trainloader)} batches of {args.batch_size} each per epoch"
+                 if args.distributed else ""))
 
     net = Net(x_train.shape[1])
+    if args.distributed:
+        net = DDP(net)  # rank 0's initial weights everywhere; gradients averaged in backward
     criterion = nn.CrossEntropyLoss()
     if args.optimizer == "sgd":
         optimizer = optim.SGD(net.parameters(), lr=args.lr or 0.01, momentum=0.9)
@@ -139,15 +163,23 @@ def main():
 
     history = []
     for epoch in range(args.epochs):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         start = time.perf_counter()
         net.train()
         running_loss, batches = 0.0, 0
         for inputs, labels in progress(trainloader, len(trainloader), f"epoch {epoch + 1}",
-                                       not args.no_progress):
+                                       not args.no_progress and rank == 0):
             loss = train_step(inputs, labels)
             running_loss += loss.item()
             batches += 1
         seconds = time.perf_counter() - start
+        if args.distributed:  # the mean training loss over all ranks; then only rank 0 evaluates
+            totals = torch.tensor([running_loss, float(batches)], dtype=torch.float64)
+            dist.all_reduce(totals)
+            running_loss, batches = totals.tolist()
+            if rank != 0:
+                continue
 
         net.eval()
         correct, total = 0, 0
@@ -163,6 +195,11 @@ def main():
         print(f"epoch {epoch + 1:2d}  loss {mean_loss:.4f}  test accuracy {accuracy:6.2f}%  "
               f"{seconds:.2f} s", flush=True)
 
+    if args.distributed:
+        net = net.module  # the plain model: its checkpoint loads without DDP
+        dist.destroy_process_group()
+        if rank != 0:
+            return
     if args.save:
         torch.save(net.state_dict(), args.save)
         print(f"saved the model's state dict to {args.save}")

@@ -5,6 +5,7 @@ process-group life cycle, each result against NumPy computed from every rank's k
 Any failed check raises, which aborts the job (non-zero exit).
 """
 import datetime
+import os
 import warnings
 
 import numpy as np
@@ -150,10 +151,26 @@ def check_life_cycle():
     check(t.item() == SIZE * (SIZE - 1) / 2, "all_reduce after re-initialization")
 
 
+def check_threads(before):
+    """Launched without thread variables, ranks sharing a machine split its cores."""
+    from mpi4py import MPI
+    from numbagrad.distributed.threads import THREAD_VARIABLES
+    local = MPI.COMM_WORLD.Split_type(MPI.COMM_TYPE_SHARED)
+    share = max(1, len(os.sched_getaffinity(0)) // local.Get_size())
+    local.Free()
+    now = torch.get_num_threads()
+    if any(name in os.environ for name in THREAD_VARIABLES):
+        check(now == before, f"a thread variable is set, yet the thread count went {before} -> {now}")
+    else:
+        check(now == min(before, share), f"{now} threads, expected min({before}, {share})")
+
+
 def main():
     global RANK, SIZE
+    threads_before = torch.get_num_threads()
     dist.init_process_group(backend="mpi")
     RANK, SIZE = dist.get_rank(), dist.get_world_size()
+    check_threads(threads_before)
     check_all_reduce()
     check_broadcast_reduce_gather()
     check_life_cycle()

@@ -15,6 +15,8 @@ import sys
 
 import pytest
 
+from numbagrad.distributed.threads import THREAD_VARIABLES
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 LAUNCH_TIMEOUT = 240  # seconds: generous for 3 ranks on 2 busy cores; only a hang gets near it
@@ -31,10 +33,15 @@ pytestmark = pytest.mark.skipif(
     reason='needs mpi4py and mpiexec: pip install "numbagrad[mpi]"')
 
 
-def run_mpi(ranks, script, *args, timeout=LAUNCH_TIMEOUT):
-    """(return code, stdout, stderr) of `mpiexec -n ranks python tests/script args...`."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]),
-               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", NUMBA_NUM_THREADS="1")
+def run_mpi(ranks, script, *args, timeout=LAUNCH_TIMEOUT, one_thread=True):
+    """(return code, stdout, stderr) of `mpiexec -n ranks python tests/script args...`, each rank
+    with one thread (set through the environment), or with `one_thread=False` with no thread
+    variable at all (init_process_group then splits the cores among the ranks)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]))
+    for name in THREAD_VARIABLES:
+        env.pop(name, None)
+        if one_thread:
+            env[name] = "1"
     cmd = [MPIEXEC, "-n", str(ranks), sys.executable, os.path.join(HERE, script), *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=env, cwd=ROOT, start_new_session=True)
@@ -61,7 +68,8 @@ def assert_all_ranks_ok(worker, ranks, code, out, err):
 
 @pytest.mark.parametrize("ranks", [2, 3])
 def test_collectives_against_numpy(ranks):
-    assert_all_ranks_ok("collectives", ranks, *run_mpi(ranks, "mpi_worker_collectives.py"))
+    assert_all_ranks_ok("collectives", ranks,
+                        *run_mpi(ranks, "mpi_worker_collectives.py", one_thread=False))
 
 
 @pytest.mark.parametrize("ranks", [2, 3])

@@ -13,6 +13,7 @@ import pytest
 import numbagrad
 import numbagrad.distributed as dist
 from numbagrad.autograd.engine import queue_callback
+from numbagrad.distributed.threads import threads_per_rank
 from numbagrad.nn.parallel import DistributedDataParallel
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -113,6 +114,18 @@ def test_importing_numbagrad_does_not_import_mpi4py():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
                          timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr
+
+
+@pytest.mark.parametrize("mine, local, expected", [
+    ({0, 1}, [{0, 1}, {0, 1}], 1),                 # 2 ranks on 2 unbound cores
+    ({0, 1}, [{0, 1}] * 3, 1),                     # more ranks than cores: still one thread
+    (set(range(8)), [set(range(8))] * 2, 4),       # 2 ranks on 8 unbound cores
+    ({0, 1, 2, 3}, [{0, 1, 2, 3}, {4, 5, 6, 7}], 4),  # bound to a socket each: keep them all
+    ({0}, [{0}, {1}], 1),                          # bound to a core each
+    (set(range(6)), [set(range(6))], 6),           # alone on the machine
+])
+def test_threads_per_rank_splits_shared_cores(mine, local, expected):
+    assert threads_per_rank(mine, local) == expected
 
 
 # ---- engine: callbacks run once the backward pass has written every .grad ---------------------

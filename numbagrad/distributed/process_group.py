@@ -10,6 +10,7 @@ import warnings
 
 from . import _mpi
 from .failure import Watchdog, AbortOnUncaughtException
+from .threads import share_cores
 
 DEFAULT_TIMEOUT = datetime.timedelta(minutes=30)
 _NOT_INITIALIZED = ("Default process group has not been initialized, please make sure to call "
@@ -145,6 +146,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     `backend` is "mpi" or None. `timeout` (a `datetime.timedelta`, default 30 minutes) bounds every
     collective: past it the job is aborted (see `failure.py`). From here on, an uncaught
     exception on any rank aborts the whole job (MPI_Abort) instead of leaving the others waiting.
+    Ranks on one machine split its cores: each rank's thread count (`numbagrad.set_num_threads`)
+    drops to its share, unless OMP_NUM_THREADS / NUMBA_NUM_THREADS / OPENBLAS_NUM_THREADS /
+    MKL_NUM_THREADS is set (see `threads.py`).
 
     Without mpi4py: ImportError saying what to install. Run without mpiexec, MPI starts as a
     single rank (world size 1).
@@ -168,6 +172,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     watchdog.begin("init_process_group")  # a rank that never arrives must not hang the others
     try:
         comm = world.Dup()
+        share_cores(MPI, comm)
     except BaseException:
         watchdog.stop()
         abort_hook.remove()
