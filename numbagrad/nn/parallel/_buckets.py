@@ -55,17 +55,16 @@ class GradBucket:
                 flags[i] = 1
 
     def unpack(self, world_size):
-        """Divide the summed gradients by `world_size` and write them back to `.grad` (in place
-        where the parameter has a writable `.grad`)."""
-        np.divide(self.grads, world_size, out=self.grads)
+        """Write the summed gradients divided by `world_size` back to `.grad` (in place where the
+        parameter has a writable `.grad`; dividing while copying is one pass over the memory)."""
         for p, view, used in zip(self.params, self.views, self.flags.tolist()):
             if not used:
                 continue
             grad = p._grad
             if grad is None or not grad._data.flags.writeable:
-                p._grad = _wrap(view.copy())
+                p._grad = _wrap(np.divide(view, world_size))
             else:
-                np.copyto(grad._data, view)
+                np.divide(view, world_size, out=grad._data)
                 grad._version[0] += 1
 
 
