@@ -84,6 +84,20 @@ def test_ddp_matches_one_process_on_the_whole_batch(ranks, tmp_path):
     assert not result.missing_keys and not result.unexpected_keys
 
 
+def test_example_trains_under_mpiexec(tmp_path):
+    """examples/mnist_mlp.py --distributed: 2 ranks, one epoch of the embedded digits; rank 0
+    alone reports and saves a checkpoint that a plain model loads."""
+    checkpoint = tmp_path / "mlp.ckpt"
+    code, out, err = run_mpi(2, os.path.join("..", "examples", "mnist_mlp.py"), "--dataset", "digits",
+                             "--epochs", "1", "--no-progress", "--distributed", "--save", str(checkpoint))
+    assert code == 0, f"{out}\n{err[-4000:]}"
+    assert out.count("2 ranks, 12 batches of 64 each per epoch") == 1, out
+    assert len(re.findall(r"epoch  1  loss \d\.\d{4}  test accuracy", out)) == 1, out
+    import numbagrad as torch
+    state = torch.load(str(checkpoint))
+    assert sorted(state) == ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"]
+
+
 FAILURES = [  # (mode, ranks, what stderr must say)
     ("raise", 3, ["ValueError: deliberate failure on rank 1", "rank 1 of 3 raised ValueError",
                   "MPI_Abort"]),

@@ -65,7 +65,7 @@ def test_reduce_op_members_are_torchs():
     names = [(op.name, op.value) for op in dist.ReduceOp]
     assert names == [("SUM", 0), ("AVG", 1), ("PRODUCT", 2), ("MIN", 3), ("MAX", 4), ("BAND", 5),
                      ("BOR", 6), ("BXOR", 7), ("PREMUL_SUM", 8)]
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import torch.distributed as tdist
     for op in dist.ReduceOp:
         assert tdist.ReduceOp.RedOpType.__members__[op.name].value == op.value
@@ -98,7 +98,7 @@ def test_init_argument_errors_come_before_starting_mpi(kwargs, exc, text, monkey
 
 
 def test_timeout_type_error_is_torchs():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import torch.distributed as tdist
     with pytest.raises(TypeError) as theirs:
         tdist.init_process_group("gloo", timeout=5)

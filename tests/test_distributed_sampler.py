@@ -13,7 +13,7 @@ from numbagrad.utils.data._torch_randperm import torch_randperm
 @pytest.mark.parametrize("replicas", [1, 2, 3, 4, 7])
 @pytest.mark.parametrize("shuffle, drop_last", [(False, False), (False, True), (True, False), (True, True)])
 def test_shards_equal_torch(n, replicas, shuffle, drop_last):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import DistributedSampler as TorchSampler
     for seed, epoch in ((0, 0), (5, 3), (2 ** 40 + 1, 1), (-7, 2)):
         for rank in range(replicas):
@@ -50,7 +50,7 @@ def test_randperm_equals_torch(n):
 
 
 def test_errors_as_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import DistributedSampler as TorchSampler
     for args in ((2, 2), (2, -1), (0, 0), (-1, 0)):
         with pytest.raises(ValueError) as theirs:

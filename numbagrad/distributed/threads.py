@@ -23,7 +23,10 @@ def threads_per_rank(mine, local):
 def share_cores(MPI, comm):
     """Lower numbagrad's thread count (numba + BLAS) to this rank's share of its machine's cores,
     unless a thread variable is set in the environment. Collective over `comm`."""
-    mine = set(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else set(range(os.cpu_count() or 1))
+    if hasattr(os, "sched_getaffinity"):
+        mine = set(os.sched_getaffinity(0))
+    else:
+        mine = set(range(os.cpu_count() or 1))
     node = comm.Split_type(MPI.COMM_TYPE_SHARED)
     try:
         local = [set(cpus) for cpus in node.allgather(sorted(mine))]

@@ -3,10 +3,10 @@
 When gradients are averaged: a forward in grad mode (outside `no_sync()`) puts a hook on each
 output tensor; when backward reaches an output, the hook queues a callback with the engine
 (`autograd.engine.queue_callback`; once per backward pass however many outputs it reaches), and
-the engine runs it after the backward pass has written every `.grad`. The callback copies the gradients into flat per-dtype buckets
-(`_buckets.py`), runs one in-place MPI allreduce (SUM) per bucket, divides by the world size and
-copies the averages back into `.grad`. See docs/distributed.md for why this is not overlapped with
-the backward pass.
+the engine runs it after the backward pass has written every `.grad`. The callback copies the
+gradients into flat per-dtype buckets (`_buckets.py`), runs one in-place MPI allreduce (SUM) per
+bucket and copies the averages back into `.grad`. See docs/distributed.md for why this is not
+overlapped with the backward pass.
 """
 import contextlib
 import warnings
