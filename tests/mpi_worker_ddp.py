@@ -190,8 +190,8 @@ def check_buffers_and_state_dict(checkpoint):
             check(np.array_equal(a.numpy(), b.numpy()), f"checkpoint entry {k} differs")
     other = DDP(nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)))
     other.load_state_dict(ddp.state_dict())
-    check(np.array_equal(other.module[0].weight.detach().numpy(), model[0].weight.detach().numpy()),
-          "load_state_dict of a DDP state dict")
+    loaded, original = other.module[0].weight.detach(), model[0].weight.detach()
+    check(np.array_equal(loaded.numpy(), original.numpy()), "load_state_dict of a DDP state dict")
 
 
 def check_dtype_change_and_mixed_buckets():

@@ -38,5 +38,8 @@ def grads_of(module):
 
 
 def done(worker):
-    """The line the test looks for: this rank ran every check of `worker`."""
-    print(f"OK {worker} rank {dist.get_rank()} of {dist.get_world_size()}", flush=True)
+    """The line the test looks for, printed by rank 0 alone once every rank got here (mpiexec
+    interleaves the ranks' output, so one printer keeps the line whole)."""
+    ranks = gather_rows([np.array([dist.get_rank()])])[:, 0].astype(int).tolist()
+    if dist.get_rank() == 0:
+        print(f"OK {worker} ranks {ranks} of {dist.get_world_size()}", flush=True)
