@@ -61,6 +61,16 @@ def test_ddp_before_init_raises_torchs_error():
         DistributedDataParallel(numbagrad.nn.Linear(2, 2))
 
 
+@pytest.mark.parametrize("kwargs", [{"mixed_precision": object()}, {"device_mesh": object()},
+                                    {"delay_all_reduce_named_params": [("w", None)]},
+                                    {"param_to_hook_all_reduce": object()}, {"bucket_cap_mb_list": [25]},
+                                    {"skip_all_reduce_unused_params": True}])
+def test_ddp_refuses_arguments_it_would_otherwise_ignore(kwargs):
+    name = next(iter(kwargs))
+    with pytest.raises(NotImplementedError, match=f"DistributedDataParallel: {name}="):
+        DistributedDataParallel(numbagrad.nn.Linear(2, 2), **kwargs)
+
+
 def test_reduce_op_members_are_torchs():
     names = [(op.name, op.value) for op in dist.ReduceOp]
     assert names == [("SUM", 0), ("AVG", 1), ("PRODUCT", 2), ("MIN", 3), ("MAX", 4), ("BAND", 5),

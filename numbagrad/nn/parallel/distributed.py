@@ -22,6 +22,15 @@ from ..module import Module
 from ._buckets import DEFAULT_BUCKET_CAP_MB, build_buckets, flat_by_dtype
 
 
+def _refuse_unsupported(**arguments):
+    """NotImplementedError naming the first DDP argument given (not None) that numbagrad does not
+    implement: each would change the gradients or the communication, so it is never ignored."""
+    for name, value in arguments.items():
+        if value is not None:
+            raise NotImplementedError(f"DistributedDataParallel: {name}={value!r} is not supported by numbagrad "
+                                      "(gradients are averaged in full precision over the default group)")
+
+
 class DistributedDataParallel(Module):
     """Mirrors `torch.nn.parallel.DistributedDataParallel(module, ...)` on the CPU.
 
@@ -36,9 +45,12 @@ class DistributedDataParallel(Module):
     Differences from PyTorch: gradients are averaged after the backward pass, not overlapped with
     it (docs/distributed.md); parameters unused in a forward are handled whatever
     `find_unused_parameters` says (they never make the next iteration fail); `device_ids` and
-    `output_device` must be None (CPU); `gradient_as_bucket_view`, `static_graph`,
-    `mixed_precision` and the other tuning arguments are accepted and have no effect;
-    `process_group` must be None or the default group.
+    `output_device` must be None (CPU); `gradient_as_bucket_view`, `static_graph`, `check_reduction`
+    and `batched_grad_copy` only tune memory and speed in PyTorch (results are the same) and are
+    accepted without effect; `mixed_precision`, `device_mesh`, `delay_all_reduce_named_params`,
+    `param_to_hook_all_reduce`, `bucket_cap_mb_list` and `skip_all_reduce_unused_params=True`
+    change what is computed or communicated and raise NotImplementedError; `process_group` must be
+    None or the default group.
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=None,
@@ -58,6 +70,11 @@ class DistributedDataParallel(Module):
                 "single-device/multiple-device GPU modules or CPU modules, but got device_ids "
                 f"{device_ids}, output_device {output_device}, and module parameters "
                 "{device(type='cpu')}.")
+        _refuse_unsupported(mixed_precision=mixed_precision, device_mesh=device_mesh,
+                            delay_all_reduce_named_params=delay_all_reduce_named_params,
+                            param_to_hook_all_reduce=param_to_hook_all_reduce,
+                            bucket_cap_mb_list=bucket_cap_mb_list,
+                            skip_all_reduce_unused_params=skip_all_reduce_unused_params or None)
         self.process_group = default_group(process_group)
         if not any(p.requires_grad for p in module.parameters()):
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have "
