@@ -17,6 +17,7 @@ import math
 from numba import njit, prange
 
 from .contract import check_same_flat
+from .parallel_region import PARALLEL_REGION
 
 PARALLEL_MIN_ELEMENTS = 1 << 24
 
@@ -56,7 +57,8 @@ def _relu_forward_parallel(x, out):
 def relu_forward_parallel(x, out):
     """relu_forward over numba's threads (for very large x)."""
     check_same_flat("relu_forward_parallel", ("x", "out"), (x, out), writable=("out",))
-    _relu_forward_parallel(x, out)
+    with PARALLEL_REGION:
+        _relu_forward_parallel(x, out)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -68,7 +70,8 @@ def _relu_backward_parallel(g, y, out):
 def relu_backward_parallel(g, y, out):
     """relu_backward over numba's threads (for very large g)."""
     check_same_flat("relu_backward_parallel", ("g", "y", "out"), (g, y, out), writable=("out",))
-    _relu_backward_parallel(g, y, out)
+    with PARALLEL_REGION:
+        _relu_backward_parallel(g, y, out)
 
 
 @njit(cache=True, error_model="numpy")

@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit, prange, uint64
 
 from .contract import KernelContractError, check_float_array, check_vector
+from .parallel_region import PARALLEL_REGION
 
 
 def _output_size(size, kernel, stride, padding, dilation):
@@ -145,7 +146,8 @@ def im2col(x, kernel_size, geometry, cols):
     Contract: x (N, C, H, W) float32/float64, cols (C * KH * KW, N, OH * OW) of x's dtype and
     writable, C-contiguous; kernel_size (KH, KW) ints >= 1; geometry (sh, sw, ph, pw, dh, dw)."""
     _check_columns("im2col", x, cols, kernel_size, geometry, x_written=False)
-    _im2col(x, kernel_size[0], kernel_size[1], *geometry, cols)
+    with PARALLEL_REGION:
+        _im2col(x, kernel_size[0], kernel_size[1], *geometry, cols)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -193,7 +195,8 @@ def col2im(cols, kernel_size, geometry, x):
 
     Contract: as im2col, with x written (writable) and cols read."""
     _check_columns("col2im", x, cols, kernel_size, geometry, x_written=True)
-    _col2im(cols, kernel_size[0], kernel_size[1], *geometry, x)
+    with PARALLEL_REGION:
+        _col2im(cols, kernel_size[0], kernel_size[1], *geometry, x)
 
 
 # ---- direct loops -------------------------------------------------------------------------------
@@ -240,7 +243,8 @@ def conv2d_forward(x, weight, bias, groups, geometry, out):
     Contract: see the module docstring; bias (O,) of x's dtype (zeros for no bias)."""
     _check_conv("conv2d_forward", x, weight, out, groups, geometry)
     check_vector("conv2d_forward", "bias", bias, weight.shape[0], x.dtype)
-    _conv2d_forward(x, weight, bias, groups, *geometry, out)
+    with PARALLEL_REGION:
+        _conv2d_forward(x, weight, bias, groups, *geometry, out)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -286,7 +290,8 @@ def conv2d_input_grad(g, weight, groups, geometry, gx):
     Contract: see the module docstring, with gx in x's place (written) and g in out's."""
     _check_conv("conv2d_input_grad", gx, weight, g, groups, geometry, names=("gx", "weight", "g"),
                 written=0)
-    _conv2d_input_grad(g, weight, groups, *geometry, gx)
+    with PARALLEL_REGION:
+        _conv2d_input_grad(g, weight, groups, *geometry, gx)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -333,4 +338,5 @@ def conv2d_weight_grad(x, g, groups, geometry, gw):
 
     Contract: see the module docstring, with gw in weight's place (written) and g in out's."""
     _check_conv("conv2d_weight_grad", x, gw, g, groups, geometry, names=("x", "gw", "g"), written=1)
-    _conv2d_weight_grad(x, g, groups, *geometry, gw)
+    with PARALLEL_REGION:
+        _conv2d_weight_grad(x, g, groups, *geometry, gw)

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from .contract import KernelContractError, check_float_array
+from .parallel_region import PARALLEL_REGION
 
 
 def _check_windows(kernel, size, starts, ends, count, step, axis):
@@ -84,7 +85,8 @@ def max_pool(x, windows, out, indices):
     _check_indices("max_pool", indices, out.shape)
     if not indices.flags.writeable:
         raise KernelContractError("kernel max_pool: 'indices' must be writable")
-    _max_pool(x, *windows, out, indices)
+    with PARALLEL_REGION:
+        _max_pool(x, *windows, out, indices)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
@@ -120,7 +122,8 @@ def max_pool_backward(g, indices, gx):
         raise KernelContractError(f"kernel max_pool_backward: g has {g.shape[0]} planes, gx has "
                                   f"{gx.shape[0]}")
     bad = np.zeros(g.shape[0], dtype=np.int64)
-    _max_pool_backward(g, indices, gx, bad)
+    with PARALLEL_REGION:
+        _max_pool_backward(g, indices, gx, bad)
     if bad.any():
         raise KernelContractError(f"kernel max_pool_backward: {int(bad.sum())} indices outside their "
                                   f"plane of {gx.shape[1]} x {gx.shape[2]}")
@@ -149,7 +152,8 @@ def avg_pool(x, windows, divisor, out):
     module docstring with both steps 1; divisor (OH, OW) float64."""
     _check_pool("avg_pool", x, out, windows, x_written=False)
     _check_divisor("avg_pool", divisor, windows, out.shape[1:])
-    _avg_pool(x, *windows[:4], divisor, out)
+    with PARALLEL_REGION:
+        _avg_pool(x, *windows[:4], divisor, out)
 
 
 def _check_divisor(kernel, divisor, windows, shape):
@@ -182,4 +186,5 @@ def avg_pool_backward(g, windows, divisor, gx):
     Contract: as avg_pool, with g in out's place and gx (written) in x's."""
     _check_pool("avg_pool_backward", gx, g, windows, x_written=True)
     _check_divisor("avg_pool_backward", divisor, windows, g.shape[1:])
-    _avg_pool_backward(g, *windows[:4], divisor, gx)
+    with PARALLEL_REGION:
+        _avg_pool_backward(g, *windows[:4], divisor, gx)
