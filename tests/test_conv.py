@@ -10,7 +10,7 @@ import pytest
 import numbagrad
 import numbagrad.nn as nn
 import numbagrad.nn.functional as F
-from numbagrad.nn import conv_arrays
+from numbagrad.ops import conv_arrays
 import conv_reference as R
 
 torch = pytest.importorskip("torch")

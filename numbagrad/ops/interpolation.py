@@ -14,7 +14,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .conv_args import check_float_input
+from .conv_arguments import check_float_input
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _NEEDS = {"linear": 3, "bilinear": 4, "trilinear": 5}
@@ -24,7 +24,7 @@ class Resample(ArrayFunction):
     """y = x resampled along each of its trailing dims by that dim's taps (see `_taps`)."""
 
     @staticmethod
-    def forward(ctx, x, taps):
+    def forward(ctx, x, *, taps):
         ctx.taps = taps
         y = x
         for axis, (sizes, index, weight) in _by_axis(x.ndim, taps):
@@ -36,7 +36,7 @@ class Resample(ArrayFunction):
         gx = g
         for axis, (in_size, index, weight) in reversed(_by_axis(g.ndim, ctx.taps)):
             gx = _scatter(gx, axis, in_size, index, weight)
-        return np.ascontiguousarray(gx), None
+        return np.ascontiguousarray(gx)
 
 
 def _by_axis(ndim, taps):
@@ -172,7 +172,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"Non-empty {ndim}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
     taps = [_taps(mode, i, o, f, align_corners) for i, o, f in zip(spatial, sizes, factors)]
-    return Resample.apply(input, taps)
+    return Resample.apply(input, taps=taps)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..random import numpy_generator
 from ..tensor import Tensor, _wrap
-from ..ops.dropout import _check_p
+from .dropout import _check_p
 
 
 def _feature_dropout(op, input, p, training, inplace, batched):

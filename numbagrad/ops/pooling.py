@@ -14,7 +14,7 @@ from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor, _wrap
 from ..kernels import pool as K
-from .conv_args import check_float_input, size_list
+from .conv_arguments import check_float_input, size_list
 from . import pool_windows as PW
 
 
@@ -22,7 +22,7 @@ class MaxPool(ArrayFunction):
     """The max-pool output (computed with its argmax indices before the node is recorded)."""
 
     @staticmethod
-    def forward(ctx, x, out, indices):
+    def forward(ctx, x, *, out, indices):
         ctx.indices = indices
         ctx.x_shape = x.shape
         return out
@@ -34,12 +34,12 @@ class MaxPool(ArrayFunction):
         h, w = ctx.x_shape[-2], ctx.x_shape[-1]
         gx = np.empty((p, h, w), dtype=g.dtype)
         K.max_pool_backward(np.ascontiguousarray(g).reshape(p, oh, ow), indices, gx)
-        return gx.reshape(ctx.x_shape), None, None
+        return gx.reshape(ctx.x_shape)
 
 
 class AvgPool(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, windows, divisor):
+    def forward(ctx, x, *, windows, divisor):
         planes = np.ascontiguousarray(x).reshape((-1,) + x.shape[-2:])
         out = np.empty((planes.shape[0], len(windows[0]), len(windows[2])), dtype=x.dtype)
         K.avg_pool(planes, windows, divisor, out)
@@ -52,7 +52,7 @@ class AvgPool(ArrayFunction):
         planes = np.ascontiguousarray(g).reshape((-1,) + g.shape[-2:])
         gx = np.empty((planes.shape[0],) + shape[-2:], dtype=g.dtype)
         K.avg_pool_backward(planes, windows, divisor, gx)
-        return gx.reshape(shape), None, None
+        return gx.reshape(shape)
 
 
 # ---- shared checks ----------------------------------------------------------------------------
@@ -73,7 +73,7 @@ def _as_planes(op, input, dims):
 
 def _half_to_float(fn, input, *args):
     """float16 pools run in float32 and are rounded back (no half-precision kernels)."""
-    from ..ops.pointwise import to_dtype
+    from .pointwise import to_dtype
     result = fn(to_dtype(input, dtypes.float32), *args)
     if isinstance(result, tuple):
         return (to_dtype(result[0], dtypes.float16),) + tuple(result[1:])
@@ -98,7 +98,7 @@ def _max_pool(x, dims, windows, return_indices):
     empty = (windows[0] >= windows[1])[:, None] | (windows[2] >= windows[3])[None, :]
     if empty.any():
         indices[:, empty] = -1
-    result = _drop_height(MaxPool.apply(x, out.reshape(shape), indices), dims)
+    result = _drop_height(MaxPool.apply(x, out=out.reshape(shape), indices=indices), dims)
     if not return_indices:
         return result
     return result, _drop_height(_wrap(returned), dims)
@@ -146,7 +146,7 @@ def _avg_poolnd(op, dims, input, kernel_size, stride, padding, ceil_mode, count_
             raise RuntimeError("divisor must be not zero")
     windows, divisor = PW.avg_pool_windows(op, tuple(x.shape), geometry, ceil_mode, count_include_pad,
                                            divisor_override)
-    return _drop_height(AvgPool.apply(x, windows, divisor), dims)
+    return _drop_height(AvgPool.apply(x, windows=windows, divisor=divisor), dims)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -190,7 +190,7 @@ def _adaptive(op, dims, input, output_size, kind, return_indices=False):
     if kind == "max":
         return _max_pool(x, dims, windows, return_indices)
     divisor = np.outer(windows[1] - windows[0], windows[3] - windows[2]).astype(np.float64)
-    return _drop_height(AvgPool.apply(x, windows, divisor), dims)
+    return _drop_height(AvgPool.apply(x, windows=windows, divisor=divisor), dims)
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -219,7 +219,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 # ---- max_unpool --------------------------------------------------------------------------------
 class MaxUnpool(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, indices, out_hw):
+    def forward(ctx, x, *, indices, out_hw):
         planes = x.reshape(-1, x.shape[-2] * x.shape[-1])
         flat = indices.reshape(planes.shape)
         out = np.zeros((planes.shape[0], out_hw[0] * out_hw[1]), dtype=x.dtype)
@@ -232,7 +232,7 @@ class MaxUnpool(ArrayFunction):
     def backward(ctx, g):
         rows, flat, shape = ctx.meta
         planes = g.reshape(g.shape[:-2] + (-1,)).reshape(rows.shape[0], -1)
-        return planes[rows, flat].reshape(shape), None, None
+        return planes[rows, flat].reshape(shape)
 
 
 def _max_unpoolnd(op, dims, input, indices, kernel_size, stride, padding, output_size):
@@ -253,7 +253,7 @@ def _max_unpoolnd(op, dims, input, indices, kernel_size, stride, padding, output
         raise RuntimeError(f"Found an invalid max index: {int(bad)} (output volumes are of size "
                            f"{hw[0]}x{hw[1]})" if dims == 2 else
                            f"Found an invalid max index: {int(bad)} (output volumes are of size {hw[1]})")
-    out = MaxUnpool.apply(x, np.ascontiguousarray(idx).copy(), hw)
+    out = MaxUnpool.apply(x, indices=np.ascontiguousarray(idx).copy(), out_hw=hw)
     return _drop_height(out, dims)
 
 

@@ -9,14 +9,14 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .conv_args import size_list
+from .conv_arguments import size_list
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
 
 class ConstantPad(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, amounts, value):
+    def forward(ctx, x, *, amounts, value):
         out_shape = tuple(s + a + b for s, (a, b) in zip(x.shape, amounts))
         out = np.full(out_shape, value, dtype=x.dtype)
         src = tuple(slice(max(0, -a), s - max(0, -b)) for s, (a, b) in zip(x.shape, amounts))
@@ -30,14 +30,14 @@ class ConstantPad(ArrayFunction):
         src, dst, shape = ctx.slices
         gx = np.zeros(shape, dtype=g.dtype)
         gx[src] = g[dst]
-        return gx, None, None
+        return gx
 
 
 class IndexPad(ArrayFunction):
     """out = x gathered along each padded dim through its index map ({dim: index array})."""
 
     @staticmethod
-    def forward(ctx, x, maps):
+    def forward(ctx, x, *, maps):
         out = x
         for dim, index in maps.items():
             out = np.take(out, index, axis=dim)
@@ -54,7 +54,7 @@ class IndexPad(ArrayFunction):
             gx = np.zeros(shape, dtype=g.dtype)
             np.add.at(gx, (slice(None),) * dim + (index,), g)
             g = gx
-        return g, None
+        return g
 
 
 def _index_map(mode, size, before, after, dim, input_shape):
@@ -117,7 +117,7 @@ def pad(input, pad, mode="constant", value=None):
         if any(k < 0 for k in kept):
             raise RuntimeError(f"pad: cropping {list(pad)} from input {size_list(x.shape)} leaves a "
                                "negative size (narrow(): length must be non-negative.)")
-        return ConstantPad.apply(input, amounts, 0 if value is None else value)
+        return ConstantPad.apply(input, amounts=amounts, value=0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
@@ -136,4 +136,4 @@ def pad(input, pad, mode="constant", value=None):
     for dim in range(x.ndim - k, x.ndim):
         before, after = amounts[dim]
         maps[dim] = _index_map(mode, x.shape[dim], before, after, dim, x.shape)
-    return IndexPad.apply(input, maps)
+    return IndexPad.apply(input, maps=maps)

@@ -14,16 +14,16 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ..ops.shape import unsqueeze, squeeze
+from .shape import unsqueeze, squeeze
 from . import conv_arrays
-from .conv_args import check_conv_dtypes, ntuple, size_list
+from .conv_arguments import check_conv_dtypes, ntuple, size_list
 
 
 class Conv2d(ArrayFunction):
     """out = conv2d(x, weight) + bias on NCHW arrays; geometry (sh, sw, ph, pw, dh, dw)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, groups, geometry):
+    def forward(ctx, x, weight, bias, *, groups, geometry):
         x = np.ascontiguousarray(x)
         weight = np.ascontiguousarray(weight)
         need_x, need_w = ctx.needs_input_grad[:2]
@@ -49,7 +49,7 @@ class Conv2d(ArrayFunction):
         if need_x:
             gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, cols, g_by_channel)
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
-        return gx, gw, gb, None, None
+        return gx, gw, gb
 
 
 class ConvTranspose2d(ArrayFunction):
@@ -57,7 +57,7 @@ class ConvTranspose2d(ArrayFunction):
     (N, C_out, OH, OW) input by weight (C_in, C_out / groups, KH, KW) that gives x."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, groups, geometry, out_shape):
+    def forward(ctx, x, weight, bias, *, groups, geometry, out_shape):
         x = np.ascontiguousarray(x)
         weight = np.ascontiguousarray(weight)
         # with output_padding >= stride the convolution of out_shape is larger than x: extend x
@@ -93,7 +93,7 @@ class ConvTranspose2d(ArrayFunction):
             gw = conv_arrays.weight_grad(g, x, groups, geometry, w_shape)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
-        return gx, gw, gb, None, None, None
+        return gx, gw, gb
 
 
 # ---- argument handling ------------------------------------------------------------------------
@@ -186,7 +186,7 @@ def _check_shapes(op, x_shape, w_shape, b_shape, groups, padding, dilation, tran
 
 def _as_float32_if_half(op, fn, input, weight, bias):
     """float16 tensors are convolved in float32 and rounded back (no half-precision kernels)."""
-    from ..ops.pointwise import to_dtype
+    from .pointwise import to_dtype
     out = fn(to_dtype(input, dtypes.float32), to_dtype(weight, dtypes.float32),
              None if bias is None else to_dtype(bias, dtypes.float32))
     return to_dtype(out, dtypes.float16)
@@ -209,7 +209,7 @@ def _convnd(op, dims, input, weight, bias, stride, padding, dilation, groups):
     _check_geometry(stride, padding, dilation)
     x = unsqueeze(input, 0) if unbatched else input
     if any(extra):
-        from .functional_pad import pad
+        from .padding import pad
         x = pad(x, [v for e in reversed(extra) for v in (0, e)])
     b_shape = tuple(bias._data.shape) if bias is not None else None
     _check_shapes(op, tuple(x.shape), tuple(weight.shape), b_shape, groups, padding, dilation)
@@ -218,7 +218,7 @@ def _convnd(op, dims, input, weight, bias, stride, padding, dilation, groups):
         x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
     geometry = (stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1])
-    out = Conv2d.apply(x, w, bias, groups, geometry)
+    out = Conv2d.apply(x, w, bias, groups=groups, geometry=geometry)
     if dims == 1:
         out = squeeze(out, 2)
     return squeeze(out, 0) if unbatched else out
@@ -277,7 +277,7 @@ def _conv_transposend(op, dims, input, weight, bias, stride, padding, output_pad
         stride, padding, dilation, sizes = (1,) + stride, (0,) + padding, (1,) + dilation, [1] + sizes
     geometry = (stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1])
     out_shape = (x.shape[0], weight.shape[1] * groups, sizes[0], sizes[1])
-    out = ConvTranspose2d.apply(x, w, bias, groups, geometry, out_shape)
+    out = ConvTranspose2d.apply(x, w, bias, groups=groups, geometry=geometry, out_shape=out_shape)
     if dims == 1:
         out = squeeze(out, 2)
     return squeeze(out, 0) if unbatched else out

@@ -6,7 +6,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ..kernels import conv as K
-from .conv_args import check_float_input, ntuple, size_list
+from .conv_arguments import check_float_input, ntuple, size_list
 
 
 def _blocks(size, kernel, dilation, padding, stride):
@@ -27,19 +27,19 @@ def _col2im(cols, kernel, geometry, x_shape):
 
 class Unfold(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, kernel, geometry, out_hw):
+    def forward(ctx, x, *, kernel, geometry, out_hw):
         ctx.meta = (kernel, geometry, x.shape)
         return _im2col(x, kernel, geometry, out_hw)
 
     @staticmethod
     def backward(ctx, g):
         kernel, geometry, shape = ctx.meta
-        return _col2im(g, kernel, geometry, shape), None, None, None
+        return _col2im(g, kernel, geometry, shape)
 
 
 class Fold(ArrayFunction):
     @staticmethod
-    def forward(ctx, cols, kernel, geometry, x_shape):
+    def forward(ctx, cols, *, kernel, geometry, x_shape):
         ctx.meta = (kernel, geometry, x_shape)
         return _col2im(cols, kernel, geometry, x_shape)
 
@@ -48,7 +48,7 @@ class Fold(ArrayFunction):
         kernel, geometry, shape = ctx.meta
         hw = (_blocks(shape[2], kernel[0], geometry[4], geometry[2], geometry[0]),
               _blocks(shape[3], kernel[1], geometry[5], geometry[3], geometry[1]))
-        return _im2col(g, kernel, geometry, hw), None, None, None
+        return _im2col(g, kernel, geometry, hw)
 
 
 def _geometry(kernel_size, dilation, padding, stride):
@@ -97,7 +97,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"dilation={(geometry[4], geometry[5])}, padding={(geometry[2], geometry[3])}, "
                            f"calculated shape of the array of sliding blocks as {hw}, but its components "
                            "must be at least one.")
-    out = Unfold.apply(x, kernel, geometry, hw)
+    out = Unfold.apply(x, kernel=kernel, geometry=geometry, out_hw=hw)
     return out if input.dim() == 4 else out.squeeze(0)
 
 
@@ -125,5 +125,5 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"of input's dimension 2 to match the calculated number of sliding blocks "
                            f"{hw[0]} * {hw[1]} = {hw[0] * hw[1]}, but got input.size(2)={cols.shape[2]}.")
     x_shape = (cols.shape[0], cols.shape[1] // taps) + size
-    out = Fold.apply(cols, kernel, geometry, x_shape)
+    out = Fold.apply(cols, kernel=kernel, geometry=geometry, x_shape=x_shape)
     return out if input.dim() == 3 else out.squeeze(0)
