@@ -31,7 +31,7 @@ FUNCTIONAL_NAMES_BEFORE = {
 PENDING_NN_MODULES = {
     "numbagrad.ops.padding", "numbagrad.ops.channel_dropout",
     "numbagrad.ops.interpolation", "numbagrad.ops.fold", "numbagrad.ops.group_norm",
-    "numbagrad.ops.pooling",
+    
 }
 
 

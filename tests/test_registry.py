@@ -61,7 +61,7 @@ PENDING_MODULES = {
     # convolution and pooling: F. functions and graph nodes still under nn/, to move to ops/
     "numbagrad.ops.padding", "numbagrad.ops.channel_dropout",
     "numbagrad.ops.interpolation", "numbagrad.ops.fold", "numbagrad.ops.group_norm",
-    "numbagrad.ops.pooling",
+    
 }
 
 
