@@ -29,7 +29,7 @@ FUNCTIONAL_NAMES_BEFORE = {
 # Convolution and pooling arrived (issue 9) with their graph nodes under nn/; they move to ops/ with
 # registry entries next. Shrink this set as they do.
 PENDING_NN_MODULES = {
-    "numbagrad.ops.padding", "numbagrad.ops.channel_dropout",
+    
     "numbagrad.ops.interpolation", "numbagrad.ops.fold", "numbagrad.ops.group_norm",
     
 }

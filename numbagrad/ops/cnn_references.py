@@ -148,6 +148,8 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
 def pad(x, amounts, mode="constant", value=0.0):
     """`torch.nn.functional.pad`: `amounts` (before, after) from the last dim backwards; negative
     amounts crop first."""
+    if x.ndim == 0:
+        return x.copy()
     k = len(amounts) // 2
     pairs = [(0, 0)] * (x.ndim - k) + [(amounts[2 * i], amounts[2 * i + 1]) for i in reversed(range(k))]
     x = x[tuple(slice(max(0, -a), s - max(0, -b)) for s, (a, b) in zip(x.shape, pairs))]

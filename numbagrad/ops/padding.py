@@ -10,6 +10,8 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from .conv_arguments import size_list
+from . import cnn_references as R
+from .registry import EdgeCase, ErrorCase, Sample, register
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
@@ -98,6 +100,58 @@ def _check_pad(pad, ndim):
                            f"dimension but got padding length {len(pad)} and input of dimension {ndim}")
 
 
+def _F(m):
+    return m.nn.functional
+
+
+def _x(m, *shape):
+    return m.ones(*shape)
+
+
+def _pad_sample(shape, amounts, mode="constant", value=None, label=""):
+    """A sample of `pad(x, amounts, mode, value)` on an input of `shape`."""
+    keywords = {} if value is None else {"value": value}
+    return Sample(lambda m, x: _F(m).pad(x, amounts, mode, **keywords),
+                  lambda x: R.pad(x, amounts, mode, 0.0 if value is None else value), (shape,), label=label)
+
+
+@register("pad", torch=False, functional=True, dtype="same",
+          samples=[_pad_sample((2, 3, 4), [1, 2], label="pad_constant_last_dim"),
+                   _pad_sample((2, 3, 5, 4), [-1, 2, 1, -1], value=1.5, label="pad_constant_crop_value"),
+                   _pad_sample((4, 3, 5), [1, 1, 2, 0, 0, 1], label="pad_constant_every_dim"),
+                   _pad_sample((0, 3, 4), (1, 1), label="pad_constant_empty_batch"),
+                   _pad_sample((), [], label="pad_0d_nothing"),
+                   _pad_sample((1, 2, 5), [2, 3], "reflect", label="pad_reflect_1d"),
+                   _pad_sample((2, 2, 4, 5), [1, 2, 3, 1], "reflect", label="pad_reflect_2d"),
+                   _pad_sample((2, 4, 5), (1, 1, 2, 2), "reflect", label="pad_reflect_2d_unbatched"),
+                   _pad_sample((1, 1, 3, 4, 4), [1, 1, 2, 1, 1, 2], "reflect", label="pad_reflect_3d"),
+                   _pad_sample((2, 3, 4, 4), [2, 0, 1, 3], "replicate", label="pad_replicate_2d"),
+                   _pad_sample((3, 5), [3, 1], "replicate", label="pad_replicate_1d_unbatched"),
+                   _pad_sample((1, 2, 4, 5), [1, 2, 3, 4], "circular", label="pad_circular_2d"),
+                   _pad_sample((0, 2, 4), [1, 1], "circular", label="pad_circular_empty_batch")],
+          edge_cases=[EdgeCase(lambda m, x: m.nn.functional.pad(x.reshape(1, -1), (2, 2), mode="reflect"),
+                               [1.0, float("nan"), float("inf")]),
+                      EdgeCase(lambda m, x: m.nn.functional.pad(x, (1, -1), value=float("-inf")),
+                               [float("inf"), float("nan"), 2.0])],
+          errors=[ErrorCase(lambda m: m.nn.functional.pad(_x(m, 2, 3), (1,)), RuntimeError, "divisible by 2"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 3, 3), (1,) * 6), RuntimeError,
+                            "two times the input dimension"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (-3, -2)), RuntimeError, "negative"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (4, 4, 0, 0), mode="reflect"),
+                            RuntimeError, "Padding size should be less than the corresponding input dimension"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (5, 5, 0, 0), mode="circular"),
+                            RuntimeError, "wrapping around more than once"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (1, 1), mode="reflect"),
+                            NotImplementedError, "Padding size 2 is not supported for 4D input"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 4), (1, 1), mode="replicate"), NotImplementedError,
+                            "1D input"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (1, 1), mode="foo"), NotImplementedError, "foo"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (1, 1), mode="reflect", value=1.0),
+                            RuntimeError, "doesn't take in value"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (1.0, 1)), TypeError, "must be tuple of ints"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 0, 4), (1, 1, 0, 0), mode="replicate"),
+                            RuntimeError, "non-zero"),
+                  ErrorCase(lambda m: m.nn.functional.pad([1.0, 2.0], (1, 1)), TypeError, "must be Tensor")])
 def pad(input, pad, mode="constant", value=None):
     """Mirrors `torch.nn.functional.pad(input, pad, mode='constant', value=None)`: `pad` lists
     (before, after) amounts from the last dim backwards. 'constant' pads any number of dims with
