@@ -200,7 +200,7 @@ def unfold(x, kernel, dilation=1, padding=0, stride=1):
     blocks = np.stack([xp[(slice(None), slice(None)) + tuple(
         _strided(0, t * d, o, s) for t, d, o, s in zip(tap, dilation, sizes, stride))]
         for tap in np.ndindex(*kernel)], axis=2)  # (N, C, taps, OH, OW)
-    return blocks.reshape(x.shape[0], -1, sizes[0] * sizes[1])
+    return blocks.reshape(x.shape[0], x.shape[1] * math.prod(kernel), sizes[0] * sizes[1])
 
 
 def fold(cols, output_size, kernel, dilation=1, padding=0, stride=1):
@@ -210,7 +210,7 @@ def fold(cols, output_size, kernel, dilation=1, padding=0, stride=1):
     padded = [s + 2 * p for s, p in zip(output_size, padding)]
     sizes = [(s - d * (k - 1) - 1) // st + 1 for s, d, k, st in zip(padded, dilation, kernel, stride)]
     n = cols.shape[0]
-    blocks = cols.reshape((n, -1, math.prod(kernel)) + tuple(sizes))
+    blocks = cols.reshape((n, cols.shape[1] // math.prod(kernel), math.prod(kernel)) + tuple(sizes))
     out = np.zeros((n, blocks.shape[1]) + tuple(padded))
     for t, tap in enumerate(np.ndindex(*kernel)):
         window = tuple(_strided(0, k * d, o, s) for k, d, o, s in zip(tap, dilation, sizes, stride))
@@ -220,7 +220,7 @@ def fold(cols, output_size, kernel, dilation=1, padding=0, stride=1):
 
 def group_norm(x, groups, weight=None, bias=None, eps=1e-5):
     """`torch.nn.functional.group_norm`: each (sample, group) normalised by its biased variance."""
-    grouped = x.reshape(x.shape[0], groups, -1)
+    grouped = x.reshape(x.shape[0], groups, math.prod(x.shape[1:]) // groups)
     mean = grouped.mean(axis=2, keepdims=True)
     var = grouped.var(axis=2, keepdims=True)
     out = ((grouped - mean) / np.sqrt(var + eps)).reshape(x.shape)

@@ -265,7 +265,11 @@ def _unbatched(ref):
           edge_cases=[EdgeCase(lambda m, x: m.nn.functional.conv2d(
                           x.reshape(1, 1, 2, 3), m.tensor([[[[1.0, -1.0]]]], dtype=m.float64)),
                           [float("inf"), 1.0, 0.0, float("nan"), -2.0, float("-inf")])],
-          errors=[ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), stride=0),
+          errors=[ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 2, 3, 3)), RuntimeError,
+                            "expected input\\[2, 3, 5, 5\\] to have 2 channels, but got 3"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 1, 1, 4, 4), _x(m, 1, 1, 2, 2), dilation=4),
+                            RuntimeError, "Kernel size: \\(5 x 5\\)"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), stride=0),
                             RuntimeError, "non-positive stride"),
                   ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), dilation=0),
                             RuntimeError, "non-positive dilation"),
