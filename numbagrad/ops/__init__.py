@@ -65,6 +65,8 @@ from . import ranking_losses as _ranking_losses  # noqa: F401,E402
 from . import likelihood_losses as _likelihood_losses  # noqa: F401,E402
 from . import convolution as _convolution  # noqa: F401,E402
 from . import pooling as _pooling  # noqa: F401,E402
+from . import adaptive_pooling as _adaptive_pooling  # noqa: F401,E402
+from . import max_unpool as _max_unpool  # noqa: F401,E402
 from . import padding as _padding  # noqa: F401,E402
 from . import channel_dropout as _channel_dropout  # noqa: F401,E402
 from . import interpolation as _interpolation  # noqa: F401,E402

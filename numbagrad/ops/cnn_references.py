@@ -11,6 +11,14 @@ def _n(value, dims):
     return tuple(value) * (dims // len(value)) if isinstance(value, (tuple, list)) else (value,) * dims
 
 
+def unbatched(ref):
+    """The reference `ref` of batched input applied to one unbatched input (and its other arguments)."""
+    def of_one(x, *rest):
+        out = ref(x[None], *rest)
+        return tuple(o[0] for o in out) if isinstance(out, tuple) else out[0]
+    return of_one
+
+
 def _strided(size, start, count, step):
     return slice(start, start + (count - 1) * step + 1, step)
 

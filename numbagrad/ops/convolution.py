@@ -234,10 +234,6 @@ def _x(m, *shape):
     return m.ones(*shape)
 
 
-def _unbatched(ref):
-    return lambda x, *rest: ref(x[None], *rest)[0]
-
-
 @register("conv2d", torch=False, functional=True, dtype="float_only",
           samples=[Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b), R.conv, ((2, 3, 6, 6), (4, 3, 3, 3), (4,)),
                           label="conv2d"),
@@ -257,7 +253,7 @@ def _unbatched(ref):
                           ((1, 3, 5, 4), (2, 3, 5, 4), (2,)), label="conv2d_valid_kernel_covers_input"),
                    Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, stride=2), lambda x, w, b: R.conv(x, w, b, 2),
                           ((2, 5, 5, 5), (3, 5, 1, 1), (3,)), label="conv2d_1x1_strided"),
-                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, padding=1), _unbatched(
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, padding=1), R.unbatched(
                           lambda x, w, b: R.conv(x, w, b, 1, 1)), ((3, 5, 4), (2, 3, 3, 3), (2,)),
                           label="conv2d_unbatched"),
                    Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b), R.conv, ((0, 3, 5, 5), (4, 3, 3, 3), (4,)),
@@ -319,7 +315,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                    Sample(lambda m, x, w, b: _F(m).conv1d(x, w, b, padding=(2,), groups=3),
                           lambda x, w, b: R.conv(x, w, b, 1, 2, 1, 3), ((1, 3, 6), (3, 1, 3), (3,)),
                           label="conv1d_depthwise_batch1"),
-                   Sample(lambda m, x, w: _F(m).conv1d(x, w, stride=3), _unbatched(lambda x, w: R.conv(x, w, None, 3)),
+                   Sample(lambda m, x, w: _F(m).conv1d(x, w, stride=3), R.unbatched(lambda x, w: R.conv(x, w, None, 3)),
                           ((3, 10), (2, 3, 2)), label="conv1d_unbatched")],
           errors=[ErrorCase(lambda m: m.nn.functional.conv1d(_x(m, 1, 3, 5, 5), _x(m, 2, 3, 3)), RuntimeError,
                             "Expected 2D \\(unbatched\\) or 3D \\(batched\\) input to conv1d"),
@@ -393,7 +389,7 @@ def _conv_transposend(op, dims, input, weight, bias, stride, padding, output_pad
                           lambda x, w, b: R.conv_transpose(x, w, b, groups=3), ((2, 3, 3, 4), (3, 1, 2, 2), (3,)),
                           label="conv_transpose2d_depthwise"),
                    Sample(lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, stride=2),
-                          _unbatched(lambda x, w, b: R.conv_transpose(x, w, b, 2)), ((2, 3, 3), (2, 2, 2, 2), (2,)),
+                          R.unbatched(lambda x, w, b: R.conv_transpose(x, w, b, 2)), ((2, 3, 3), (2, 2, 2, 2), (2,)),
                           label="conv_transpose2d_unbatched")],
           errors=[ErrorCase(lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 3, 5, 5), _x(m, 4, 2, 3, 3)),
                             RuntimeError, "to have 4 channels, but got 3"),
@@ -423,7 +419,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                           lambda x, w: R.conv_transpose(x, w, None, 3, 1, 2, 2, 1), ((1, 4, 4), (4, 2, 2)),
                           label="conv_transpose1d_stride_output_padding_groups"),
                    Sample(lambda m, x, w, b: _F(m).conv_transpose1d(x, w, b, dilation=2, padding=1),
-                          _unbatched(lambda x, w, b: R.conv_transpose(x, w, b, 1, 1, dilation=2)),
+                          R.unbatched(lambda x, w, b: R.conv_transpose(x, w, b, 1, 1, dilation=2)),
                           ((2, 5), (2, 3, 3), (3,)), label="conv_transpose1d_unbatched_dilated")],
           errors=[ErrorCase(lambda m: m.nn.functional.conv_transpose1d(_x(m, 2, 3, 5, 5), _x(m, 3, 2, 3)),
                             RuntimeError, "input to conv_transpose1d"),

@@ -6,7 +6,7 @@ a weighted sum of one (nearest) or two (linear) input positions - its taps, from
 rules. The forward gathers the taps along each dim in turn; the gradient adds back through the
 same taps (one GEMM with the taps' (out, in) matrix per dim when the gradient is finite).
 Differences: 'bicubic', 'trilinear', 'area' and antialias are not implemented
-(NotImplementedError); integer inputs are refused (as PyTorch for most modes).
+(NotImplementedError); integer inputs raise PyTorch's NotImplementedError.
 """
 import math
 import warnings
@@ -216,8 +216,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"interpolate: mode {mode!r} on {ndim}D input"
                                   f"{' with antialias' if antialias else ''} is not implemented in numbagrad "
                                   "(nearest, nearest-exact, linear and bilinear are)")
-    check_float_input("interpolate", input, "compute_indices_weights_linear" if mode in _NEEDS else
-                      f"upsample_{mode.replace('-', '_')}{ndim - 2}d")
+    if input._data.dtype.kind != "f":  # PyTorch's NotImplementedError, naming its kernel
+        check_float_input("interpolate", input, "compute_indices_weights_linear" if mode in _NEEDS else
+                          f"upsample_{mode.replace('-', '_')}{ndim - 2}d")
     dims = ndim - 2
     sizes, factors = _sizes(input, size, scale_factor, dims, recompute_scale_factor)
     spatial = tuple(input.shape[2:])
