@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st  # noqa: E402
 
 import numbagrad  # noqa: E402
 from numbagrad.kernels import conv as KC, pool as KP  # noqa: E402
-from numbagrad.nn import conv_arrays, pool_windows  # noqa: E402
+from numbagrad.ops import conv_arrays, pool_windows  # noqa: E402
 import conv_reference as R  # noqa: E402
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}

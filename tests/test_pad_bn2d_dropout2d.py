@@ -54,37 +54,7 @@ def test_pad_constant_value_and_integers():
                                                                       value=float("-inf")).numpy())
 
 
-def _x(m, *shape):
-    return m.ones(*shape)
-
-
-PAD_ERRORS = [
-    ("odd_length", lambda m: m.nn.functional.pad(_x(m, 2, 3), (1,)), RuntimeError, "divisible by 2"),
-    ("too_long", lambda m: m.nn.functional.pad(_x(m, 3, 3), (1,) * 6), RuntimeError, "two times the input dimension"),
-    ("crop_too_much", lambda m: m.nn.functional.pad(_x(m, 1, 4), (-3, -2)), RuntimeError, "negative"),
-    ("reflect_too_wide", lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (4, 4, 0, 0), mode="reflect"),
-     RuntimeError, "Padding size should be less than the corresponding input dimension"),
-    ("circular_wraps_twice", lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (5, 5, 0, 0), mode="circular"),
-     RuntimeError, "wrapping around more than once"),
-    ("reflect_wrong_rank", lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (1, 1), mode="reflect"),
-     NotImplementedError, "Padding size 2 is not supported for 4D input"),
-    ("replicate_1d_input", lambda m: m.nn.functional.pad(_x(m, 4), (1, 1), mode="replicate"),
-     NotImplementedError, "1D input"),
-    ("bad_mode", lambda m: m.nn.functional.pad(_x(m, 1, 4), (1, 1), mode="foo"), NotImplementedError, "foo"),
-    ("value_with_reflect", lambda m: m.nn.functional.pad(_x(m, 1, 4), (1, 1), mode="reflect", value=1.0),
-     RuntimeError, "doesn't take in value"),
-    ("float_amount", lambda m: m.nn.functional.pad(_x(m, 1, 4), (1.0, 1)), TypeError, "must be tuple of ints"),
-    ("empty_dim", lambda m: m.nn.functional.pad(_x(m, 1, 1, 0, 4), (1, 1, 0, 0), mode="replicate"),
-     RuntimeError, "non-zero"),
-]
-
-
-@pytest.mark.parametrize("call,error,match", [e[1:] for e in PAD_ERRORS], ids=[e[0] for e in PAD_ERRORS])
-def test_pad_errors_match_torch(call, error, match):
-    with pytest.raises(error, match=match):
-        call(numbagrad)
-    with pytest.raises(error):
-        call(torch)
+# F.pad's errors as PyTorch: the error cases of its registry entry (numbagrad/ops/padding.py).
 
 
 @pytest.mark.parametrize("make", [

@@ -1,6 +1,6 @@
 """Pooling (max, avg, adaptive, unpool; 1-D and 2-D; functions and layers) against PyTorch in
 float64: values, indices and gradients, over a table of configurations including ceil_mode,
-padding, dilation, ties, NaN and infinities; PyTorch's exceptions for bad arguments."""
+padding, dilation, ties, NaN and infinities (their errors are the registry entries' error cases)."""
 import numpy as np
 import pytest
 
@@ -195,64 +195,8 @@ def test_pool_layers_compute_their_functions():
     np.testing.assert_array_equal(out.numpy(), tu(*tp(torch.tensor(x))).numpy())
 
 
-# ---- errors, as PyTorch ------------------------------------------------------------------------
-def _x(m, *shape):
-    return m.ones(*shape)
-
-
-def _f(m):
-    return m.nn.functional
-
-
-ERRORS = [
-    ("kernel_zero", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 5, 5), 0, 1), "kernel size should be greater than zero"),
-    ("stride_zero", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 5, 5), 2, 0), "stride should not be zero"),
-    ("dilation_zero", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 5, 5), 2, dilation=0), "dilation should be greater"),
-    ("pad_too_big", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 5, 5), 2, padding=2), "pad should be at most half"),
-    ("pad_negative", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 5, 5), 2, padding=-1), "pad must be non-negative"),
-    ("input_too_small", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 1, 1), 2), "Output size is too small"),
-    ("input_rank", lambda m: _f(m).max_pool2d(_x(m, 5, 5), 2), "3D or 4D"),
-    ("zero_channels", lambda m: _f(m).max_pool2d(_x(m, 1, 0, 4, 4), 2), "3D or 4D"),
-    ("kernel_tuple_length", lambda m: _f(m).max_pool2d(_x(m, 1, 2, 5, 5), (2, 2, 2)), "kernel_size must either"),
-    ("avg_pad_too_big", lambda m: _f(m).avg_pool2d(_x(m, 1, 2, 5, 5), 2, padding=2), "pad should be at most half"),
-    ("avg_divisor_zero", lambda m: _f(m).avg_pool2d(_x(m, 1, 2, 5, 5), 2, divisor_override=0), "divisor must be not zero"),
-    ("avg_too_small", lambda m: _f(m).avg_pool2d(_x(m, 1, 2, 1, 1), 2), "Output size is too small"),
-    ("maxpool1d_rank", lambda m: _f(m).max_pool1d(_x(m, 1, 3, 5, 5), 2), "2D or 3D"),
-    ("adaptive_negative", lambda m: _f(m).adaptive_avg_pool2d(_x(m, 1, 2, 5, 5), -1), "greater than or equal to 0"),
-    ("adaptive_size_length", lambda m: _f(m).adaptive_avg_pool2d(_x(m, 1, 2, 5, 5), (2, 2, 2)), "output_size must be 2"),
-    ("adaptive_empty_dim", lambda m: _f(m).adaptive_max_pool2d(_x(m, 1, 2, 0, 5), 2), "non-zero size"),
-    ("unpool_bad_index", lambda m: _f(m).max_unpool2d(_x(m, 1, 2, 2, 2), m.full((1, 2, 2, 2), 100, dtype=m.int64), 2),
-     "Found an invalid max index: 100"),
-    ("unpool_negative_index", lambda m: _f(m).max_unpool2d(_x(m, 1, 2, 2, 2), m.full((1, 2, 2, 2), -1, dtype=m.int64), 2),
-     "Found an invalid max index"),
-    ("unpool_index_shape", lambda m: _f(m).max_unpool2d(_x(m, 1, 2, 5, 5), m.zeros(1, 2, 4, 4, dtype=m.int64), 2),
-     "Expected shape of indices"),
-    ("unpool_index_dtype", lambda m: _f(m).max_unpool2d(_x(m, 1, 2, 2, 2), _x(m, 1, 2, 2, 2), 2), "int64"),
-]
-VALUE_ERRORS = [
-    ("unpool_output_size", lambda m: _f(m).max_unpool2d(_x(m, 1, 2, 2, 2), m.zeros(1, 2, 2, 2, dtype=m.int64), 2,
-                                                        output_size=(9, 9)), "invalid output_size"),
-    ("unpool_output_size_length", lambda m: _f(m).max_unpool2d(_x(m, 1, 2, 2, 2), m.zeros(1, 2, 2, 2, dtype=m.int64), 2,
-                                                               output_size=(1, 4, 4)), "2 or 4 elements"),
-]
-
-
-@pytest.mark.parametrize("call,match", [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
-def test_errors_match_torch(call, match):
-    with pytest.raises(RuntimeError, match=match):
-        call(numbagrad)
-    with pytest.raises(RuntimeError):
-        call(torch)
-
-
-@pytest.mark.parametrize("call,match", [e[1:] for e in VALUE_ERRORS], ids=[e[0] for e in VALUE_ERRORS])
-def test_value_errors_match_torch(call, match):
-    with pytest.raises(ValueError, match=match):
-        call(numbagrad)
-    with pytest.raises(ValueError):
-        call(torch)
-
-
+# ---- errors, as PyTorch: the error cases of each pool's registry entry (numbagrad/ops/pooling.py),
+# run by tests/test_registry.py ------------------------------------------------------------------
 def test_integer_input_is_refused():
     # PyTorch max-pools integers on the CPU; numbagrad's kernels are float-only (documented)
     with pytest.raises(RuntimeError, match="floating point"):

@@ -2,7 +2,7 @@
 
 Samples of registry entries run with the op table's tests (tests/op_table.py takes them in);
 here: every exported op (numbagrad.<op>, F.<op>, linalg.<op>, the ops attached to Tensor) has an
-entry, or is on the short lists of non-op exports and of modules still being converted; every
+entry, or is on the short lists of non-op exports; every
 sample is a collected op test; each entry's forms exist, edge cases match
 PyTorch's values and gradients, error cases raise PyTorch's exception, `out=` works as PyTorch's,
 and an elementwise op's scalar form agrees with its eager result when compiled by numba.
@@ -34,7 +34,7 @@ def test_every_entry_has_samples_and_its_forms_exist():
         if info.inplace:
             assert info.inplace in dir(numbagrad.Tensor), info.inplace
         if info.functional:
-            assert getattr(F, name) is info.function, name
+            assert getattr(F, name.rsplit(".", 1)[-1]) is info.function, name
 
 
 # ---- complete by construction -------------------------------------------------------------------
@@ -57,17 +57,6 @@ NON_OP_MODULES = {
     "numbagrad.cuda": "the CUDA namespace of a CPU-only build (its error type)",
 }
 NON_OP_NAMES = {"is_tensor": "a type test", "numel": "a size, not a tensor"}
-
-# Op modules whose ops are not declared in the registry yet: their exports are allowed without an
-# entry until they are (issue 11). Remove a module once it declares all its exports: the test
-# `test_pending_modules_still_have_undeclared_ops` says when.
-PENDING_MODULES = {
-    # convolution and pooling: F. functions and graph nodes still under nn/, to move to ops/
-    "numbagrad.nn.functional_conv", "numbagrad.nn.functional_pad", "numbagrad.nn.functional_feature_dropout",
-    "numbagrad.nn.functional_interpolate", "numbagrad.nn.functional_fold", "numbagrad.nn.functional_group_norm",
-    "numbagrad.nn.functional_pool",
-}
-
 
 def _defined_in(function):
     return getattr(function, "__module__", None) or type(function).__module__
@@ -118,15 +107,8 @@ def _undeclared_exports():
 
 
 def test_every_exported_op_is_a_registry_entry():
-    missing = [f"{where}.{name} ({module})" for where, name, module in _undeclared_exports()
-               if module not in PENDING_MODULES]
+    missing = [f"{where}.{name} ({module})" for where, name, module in _undeclared_exports()]
     assert not missing, "exported ops without a registry entry (declare them with @register): " + ", ".join(missing)
-
-
-def test_pending_modules_still_have_undeclared_ops():
-    still = {module for _, _, module in _undeclared_exports()}
-    done = sorted(PENDING_MODULES - still)
-    assert not done, f"every export of {done} is declared in the registry: remove them from PENDING_MODULES"
 
 
 def _collected_ids(test):

@@ -5,22 +5,5 @@ registry (`numbagrad/ops/registry.py`), beside its graph node; this module only 
 """
 from ..ops.registry import functional_functions as _functional_functions
 
-# Convolution and pooling: graph nodes still in nn/ (to move to ops/ with registry entries).
-from .functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: F401
-from .functional_pad import pad  # noqa: F401
-from .functional_feature_dropout import dropout1d, dropout2d  # noqa: F401
-from .functional_interpolate import interpolate, upsample  # noqa: F401
-from .functional_fold import fold, unfold  # noqa: F401
-from .functional_group_norm import group_norm  # noqa: F401
-from .functional_pool import (  # noqa: F401
-    max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d, adaptive_avg_pool2d,
-    adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d,
-)
-
-_BY_HAND = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "pad", "max_pool1d", "max_pool2d",
-            "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
-            "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d", "dropout1d", "dropout2d", "interpolate",
-            "upsample", "fold", "unfold", "group_norm"]
-
 globals().update(_functional_functions())
-__all__ = sorted(set(_BY_HAND) | set(_functional_functions()))
+__all__ = sorted(_functional_functions())

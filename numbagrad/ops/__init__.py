@@ -65,6 +65,15 @@ from . import cross_entropy as _cross_entropy  # noqa: F401,E402
 from . import elementwise_losses as _elementwise_losses  # noqa: F401,E402
 from . import ranking_losses as _ranking_losses  # noqa: F401,E402
 from . import likelihood_losses as _likelihood_losses  # noqa: F401,E402
+from . import convolution as _convolution  # noqa: F401,E402
+from . import pooling as _pooling  # noqa: F401,E402
+from . import adaptive_pooling as _adaptive_pooling  # noqa: F401,E402
+from . import max_unpool as _max_unpool  # noqa: F401,E402
+from . import padding as _padding  # noqa: F401,E402
+from . import channel_dropout as _channel_dropout  # noqa: F401,E402
+from . import interpolation as _interpolation  # noqa: F401,E402
+from . import fold as _fold  # noqa: F401,E402
+from . import group_norm as _group_norm  # noqa: F401,E402
 
 
 def _inplace_method(info):

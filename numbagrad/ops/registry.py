@@ -258,8 +258,9 @@ def torch_functions():
 
 
 def functional_functions():
-    """{name: function} of every `numbagrad.nn.functional.<name>` the registry declares."""
-    return {info.name: info.function for info in REGISTRY.values() if info.functional}
+    """{name: function} of every `numbagrad.nn.functional.<name>` the registry declares (an entry
+    named `nn.functional.<name>` is an F. function whose name another op has, as `unfold`)."""
+    return {info.name.rsplit(".", 1)[-1]: info.function for info in REGISTRY.values() if info.functional}
 
 
 def install_tensor_methods(tensor_class, make_inplace):

@@ -4,9 +4,9 @@ import math
 from ..module import Module
 from ..parameter import Parameter
 from .. import init
-from ..conv_args import ntuple
-from ..functional_conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from ..functional_pad import pad
+from ...ops.conv_arguments import ntuple
+from ...ops.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from ...ops.padding import pad
 from .linear import _empty
 
 _PADDING_MODES = {"zeros", "reflect", "replicate", "circular"}

@@ -1,7 +1,7 @@
 """`Dropout1d` and `Dropout2d` (mirror `torch.nn.Dropout1d` / `torch.nn.Dropout2d`): channel-wise
 dropout."""
 from ..module import Module
-from ..functional_feature_dropout import dropout1d, dropout2d
+from ...ops.channel_dropout import dropout1d, dropout2d
 
 
 class _DropoutNd(Module):

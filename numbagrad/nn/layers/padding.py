@@ -1,7 +1,7 @@
 """Padding layers: `ZeroPad1d/2d`, `ConstantPad1d/2d`, `ReflectionPad1d/2d`, `ReplicationPad1d/2d`,
 `CircularPad1d/2d` (mirror the `torch.nn` classes; the work is in `F.pad`)."""
 from ..module import Module
-from ..functional_pad import pad
+from ...ops.padding import pad
 
 
 def _amounts(padding, n, name):

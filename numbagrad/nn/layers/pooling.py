@@ -1,7 +1,7 @@
 """Pooling layers: `MaxPool1d/2d`, `AvgPool1d/2d`, `AdaptiveAvgPool1d/2d`, `AdaptiveMaxPool1d/2d`,
-`MaxUnpool1d/2d` (mirror the `torch.nn` classes; the work is in `functional_pool`)."""
+`MaxUnpool1d/2d` (mirror the `torch.nn` classes; the work is in `numbagrad.ops.pooling`)."""
 from ..module import Module
-from .. import functional_pool as P
+from ...ops import adaptive_pooling as A, max_unpool as U, pooling as P
 
 
 class _MaxPoolNd(Module):
@@ -100,7 +100,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
         super().__init__(output_size)
 
     def forward(self, input):
-        return P.adaptive_avg_pool2d(input, self.output_size)
+        return A.adaptive_avg_pool2d(input, self.output_size)
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
@@ -110,7 +110,7 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
         super().__init__(output_size)
 
     def forward(self, input):
-        return P.adaptive_avg_pool1d(input, self.output_size)
+        return A.adaptive_avg_pool1d(input, self.output_size)
 
 
 class AdaptiveMaxPool2d(_AdaptivePoolNd):
@@ -121,7 +121,7 @@ class AdaptiveMaxPool2d(_AdaptivePoolNd):
         self.return_indices = return_indices
 
     def forward(self, input):
-        return P.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+        return A.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool1d(_AdaptivePoolNd):
@@ -132,7 +132,7 @@ class AdaptiveMaxPool1d(_AdaptivePoolNd):
         self.return_indices = return_indices
 
     def forward(self, input):
-        return P.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+        return A.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class MaxUnpool2d(Module):
@@ -146,7 +146,7 @@ class MaxUnpool2d(Module):
         self.padding = _pair(padding)
 
     def forward(self, input, indices, output_size=None):
-        return P.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return U.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -162,7 +162,7 @@ class MaxUnpool1d(Module):
         self.padding = _single(padding)
 
     def forward(self, input, indices, output_size=None):
-        return P.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+        return U.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

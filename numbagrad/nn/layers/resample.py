@@ -6,9 +6,9 @@ from ... import dtypes
 from ...tensor import _wrap
 from ..module import Module
 from ..parameter import Parameter
-from ..functional_interpolate import interpolate
-from ..functional_fold import fold, unfold
-from ..functional_group_norm import group_norm
+from ...ops.interpolation import interpolate
+from ...ops.fold import fold, unfold
+from ...ops.group_norm import group_norm
 
 
 class Upsample(Module):

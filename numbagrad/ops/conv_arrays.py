@@ -2,7 +2,7 @@
 choosing between im2col + BLAS GEMM and the direct numba loops of `numbagrad.kernels.conv`.
 
 All arrays are NCHW and C-contiguous; `geometry` is (sh, sw, ph, pw, dh, dw). The op layer
-(`functional_conv.py`) has validated every shape before anything here runs.
+(`convolution.py`) has validated every shape before anything here runs.
 
 The choice (`use_gemm`), measured on 2 cores (numba 0.68, NumPy 2.4 + OpenBLAS, float32, batch
 64, CPU time of one thread, forward | input + weight gradient in ms):

@@ -4,7 +4,9 @@ import numpy as np
 
 _FLOATS = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 _SCALAR_NAMES = {np.dtype(np.float16): "Half", np.dtype(np.float32): "Float",
-                 np.dtype(np.float64): "Double", np.dtype(np.int64): "Long", np.dtype(np.int32): "Int"}
+                 np.dtype(np.float64): "Double", np.dtype(np.int64): "Long", np.dtype(np.int32): "Int",
+                 np.dtype(np.int16): "Short", np.dtype(np.int8): "Char", np.dtype(np.uint8): "Byte",
+                 np.dtype(np.bool_): "Bool"}
 
 
 def ntuple(value, n, name):
@@ -42,8 +44,12 @@ def check_conv_dtypes(op, input, weight, bias=None):
                                f"{t.dtype}, input is {input.dtype})")
 
 
-def check_float_input(op, input):
-    """A floating input (RuntimeError naming the op otherwise)."""
+def check_float_input(op, input, kernel=None):
+    """A floating input: otherwise PyTorch's NotImplementedError naming its CPU `kernel` when
+    PyTorch has no integer kernel either, else a RuntimeError naming the op."""
     if input._data.dtype not in _FLOATS:
+        if kernel is not None:
+            d = input._data.dtype
+            raise NotImplementedError(f"{op}: \"{kernel}\" not implemented for '{_SCALAR_NAMES.get(d, d)}'")
         raise RuntimeError(f"{op}: expected a floating point input (float16, float32 or float64), "
                            f"got {input.dtype}")

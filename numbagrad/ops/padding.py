@@ -9,14 +9,16 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .conv_args import size_list
+from .conv_arguments import size_list
+from . import cnn_references as R
+from .registry import EdgeCase, ErrorCase, Sample, register
 
 _MODES = ("constant", "reflect", "replicate", "circular")
 
 
 class ConstantPad(ArrayFunction):
     @staticmethod
-    def forward(ctx, x, amounts, value):
+    def forward(ctx, x, *, amounts, value):
         out_shape = tuple(s + a + b for s, (a, b) in zip(x.shape, amounts))
         out = np.full(out_shape, value, dtype=x.dtype)
         src = tuple(slice(max(0, -a), s - max(0, -b)) for s, (a, b) in zip(x.shape, amounts))
@@ -30,14 +32,14 @@ class ConstantPad(ArrayFunction):
         src, dst, shape = ctx.slices
         gx = np.zeros(shape, dtype=g.dtype)
         gx[src] = g[dst]
-        return gx, None, None
+        return gx
 
 
 class IndexPad(ArrayFunction):
     """out = x gathered along each padded dim through its index map ({dim: index array})."""
 
     @staticmethod
-    def forward(ctx, x, maps):
+    def forward(ctx, x, *, maps):
         out = x
         for dim, index in maps.items():
             out = np.take(out, index, axis=dim)
@@ -54,7 +56,7 @@ class IndexPad(ArrayFunction):
             gx = np.zeros(shape, dtype=g.dtype)
             np.add.at(gx, (slice(None),) * dim + (index,), g)
             g = gx
-        return g, None
+        return g
 
 
 def _index_map(mode, size, before, after, dim, input_shape):
@@ -98,6 +100,58 @@ def _check_pad(pad, ndim):
                            f"dimension but got padding length {len(pad)} and input of dimension {ndim}")
 
 
+def _F(m):
+    return m.nn.functional
+
+
+def _x(m, *shape):
+    return m.ones(*shape)
+
+
+def _pad_sample(shape, amounts, mode="constant", value=None, label=""):
+    """A sample of `pad(x, amounts, mode, value)` on an input of `shape`."""
+    keywords = {} if value is None else {"value": value}
+    return Sample(lambda m, x: _F(m).pad(x, amounts, mode, **keywords),
+                  lambda x: R.pad(x, amounts, mode, 0.0 if value is None else value), (shape,), label=label)
+
+
+@register("pad", torch=False, functional=True, dtype="same",
+          samples=[_pad_sample((2, 3, 4), [1, 2], label="pad_constant_last_dim"),
+                   _pad_sample((2, 3, 5, 4), [-1, 2, 1, -1], value=1.5, label="pad_constant_crop_value"),
+                   _pad_sample((4, 3, 5), [1, 1, 2, 0, 0, 1], label="pad_constant_every_dim"),
+                   _pad_sample((0, 3, 4), (1, 1), label="pad_constant_empty_batch"),
+                   _pad_sample((), [], label="pad_0d_nothing"),
+                   _pad_sample((1, 2, 5), [2, 3], "reflect", label="pad_reflect_1d"),
+                   _pad_sample((2, 2, 4, 5), [1, 2, 3, 1], "reflect", label="pad_reflect_2d"),
+                   _pad_sample((2, 4, 5), (1, 1, 2, 2), "reflect", label="pad_reflect_2d_unbatched"),
+                   _pad_sample((1, 1, 3, 4, 4), [1, 1, 2, 1, 1, 2], "reflect", label="pad_reflect_3d"),
+                   _pad_sample((2, 3, 4, 4), [2, 0, 1, 3], "replicate", label="pad_replicate_2d"),
+                   _pad_sample((3, 5), [3, 1], "replicate", label="pad_replicate_1d_unbatched"),
+                   _pad_sample((1, 2, 4, 5), [1, 2, 3, 4], "circular", label="pad_circular_2d"),
+                   _pad_sample((0, 2, 4), [1, 1], "circular", label="pad_circular_empty_batch")],
+          edge_cases=[EdgeCase(lambda m, x: m.nn.functional.pad(x.reshape(1, -1), (2, 2), mode="reflect"),
+                               [1.0, float("nan"), float("inf")]),
+                      EdgeCase(lambda m, x: m.nn.functional.pad(x, (1, -1), value=float("-inf")),
+                               [float("inf"), float("nan"), 2.0])],
+          errors=[ErrorCase(lambda m: m.nn.functional.pad(_x(m, 2, 3), (1,)), RuntimeError, "divisible by 2"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 3, 3), (1,) * 6), RuntimeError,
+                            "two times the input dimension"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (-3, -2)), RuntimeError, "negative"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (4, 4, 0, 0), mode="reflect"),
+                            RuntimeError, "Padding size should be less than the corresponding input dimension"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (5, 5, 0, 0), mode="circular"),
+                            RuntimeError, "wrapping around more than once"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 4, 4), (1, 1), mode="reflect"),
+                            NotImplementedError, "Padding size 2 is not supported for 4D input"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 4), (1, 1), mode="replicate"), NotImplementedError,
+                            "1D input"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (1, 1), mode="foo"), NotImplementedError, "foo"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (1, 1), mode="reflect", value=1.0),
+                            RuntimeError, "doesn't take in value"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 4), (1.0, 1)), TypeError, "must be tuple of ints"),
+                  ErrorCase(lambda m: m.nn.functional.pad(_x(m, 1, 1, 0, 4), (1, 1, 0, 0), mode="replicate"),
+                            RuntimeError, "non-zero"),
+                  ErrorCase(lambda m: m.nn.functional.pad([1.0, 2.0], (1, 1)), TypeError, "must be Tensor")])
 def pad(input, pad, mode="constant", value=None):
     """Mirrors `torch.nn.functional.pad(input, pad, mode='constant', value=None)`: `pad` lists
     (before, after) amounts from the last dim backwards. 'constant' pads any number of dims with
@@ -117,7 +171,7 @@ def pad(input, pad, mode="constant", value=None):
         if any(k < 0 for k in kept):
             raise RuntimeError(f"pad: cropping {list(pad)} from input {size_list(x.shape)} leaves a "
                                "negative size (narrow(): length must be non-negative.)")
-        return ConstantPad.apply(input, amounts, 0 if value is None else value)
+        return ConstantPad.apply(input, amounts=amounts, value=0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
@@ -136,4 +190,4 @@ def pad(input, pad, mode="constant", value=None):
     for dim in range(x.ndim - k, x.ndim):
         before, after = amounts[dim]
         maps[dim] = _index_map(mode, x.shape[dim], before, after, dim, x.shape)
-    return IndexPad.apply(input, maps)
+    return IndexPad.apply(input, maps=maps)

@@ -6,15 +6,18 @@ a weighted sum of one (nearest) or two (linear) input positions - its taps, from
 rules. The forward gathers the taps along each dim in turn; the gradient adds back through the
 same taps (one GEMM with the taps' (out, in) matrix per dim when the gradient is finite).
 Differences: 'bicubic', 'trilinear', 'area' and antialias are not implemented
-(NotImplementedError); integer inputs are refused (as PyTorch for most modes).
+(NotImplementedError); integer inputs raise PyTorch's NotImplementedError.
 """
 import math
+import warnings
 
 import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from .conv_args import check_float_input
+from .conv_arguments import check_float_input
+from . import cnn_references as R
+from .registry import EdgeCase, ErrorCase, Sample, register
 
 _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact")
 _NEEDS = {"linear": 3, "bilinear": 4, "trilinear": 5}
@@ -24,7 +27,7 @@ class Resample(ArrayFunction):
     """y = x resampled along each of its trailing dims by that dim's taps (see `_taps`)."""
 
     @staticmethod
-    def forward(ctx, x, taps):
+    def forward(ctx, x, *, taps):
         ctx.taps = taps
         y = x
         for axis, (sizes, index, weight) in _by_axis(x.ndim, taps):
@@ -36,7 +39,7 @@ class Resample(ArrayFunction):
         gx = g
         for axis, (in_size, index, weight) in reversed(_by_axis(g.ndim, ctx.taps)):
             gx = _scatter(gx, axis, in_size, index, weight)
-        return np.ascontiguousarray(gx), None
+        return np.ascontiguousarray(gx)
 
 
 def _by_axis(ndim, taps):
@@ -130,6 +133,62 @@ def _sizes(input, size, scale_factor, dims, recompute_scale_factor):
     return sizes, ((None,) * dims if recompute_scale_factor else tuple(float(f) for f in factors))
 
 
+def _F(m):
+    return m.nn.functional
+
+
+def _x(m):
+    return m.ones(1, 2, 4, 5)
+
+
+def _resample_sample(shape, sizes, mode="nearest", align_corners=None, label="", ref_scales=None, **keywords):
+    """A sample of `interpolate(x, mode=mode, align_corners=align_corners, **keywords)` on an input
+    of `shape` whose output has spatial `sizes` (`ref_scales`: the scale factors the index rules use)."""
+    return Sample(lambda m, x: _F(m).interpolate(x, mode=mode, align_corners=align_corners, **keywords),
+                  lambda x: R.interpolate(x, sizes, mode, ref_scales, bool(align_corners)), (shape,), label=label)
+
+
+@register("interpolate", torch=False, functional=True, dtype="float_only",
+          samples=[_resample_sample((2, 3, 3, 4), (6, 8), scale_factor=2, ref_scales=(2.0, 2.0),
+                                    label="interpolate_nearest_scale"),
+                   _resample_sample((1, 2, 4, 5), (5, 7), size=(5, 7), label="interpolate_nearest_size"),
+                   _resample_sample((1, 2, 4, 5), (7, 3), "nearest-exact", size=(7, 3),
+                                    label="interpolate_nearest_exact"),
+                   _resample_sample((2, 3, 5), (15,), scale_factor=3, ref_scales=(3.0,), label="interpolate_nearest_1d"),
+                   _resample_sample((2, 2, 4, 5), (6, 7), "bilinear", size=(6, 7), label="interpolate_bilinear"),
+                   _resample_sample((1, 2, 3, 4), (6, 6), "bilinear", True, scale_factor=(2, 1.5),
+                                    label="interpolate_bilinear_align_corners"),
+                   _resample_sample((1, 1, 4, 5), (6, 7), "bilinear", scale_factor=1.5, ref_scales=(1.5, 1.5),
+                                    label="interpolate_bilinear_scale_factor_as_given"),
+                   _resample_sample((1, 2, 6, 7), (3, 3), "bilinear", scale_factor=0.5, recompute_scale_factor=True,
+                                    label="interpolate_bilinear_recompute_scale_factor"),
+                   _resample_sample((1, 2, 3, 4), (3, 4), "bilinear", size=(3, 4), label="interpolate_bilinear_same_size"),
+                   _resample_sample((2, 3, 5), (9,), "linear", True, size=9, label="interpolate_linear_align_corners"),
+                   _resample_sample((1, 2, 4), (10,), "linear", scale_factor=2.5, ref_scales=(2.5,),
+                                    label="interpolate_linear_scale"),
+                   _resample_sample((0, 2, 3, 3), (6, 6), scale_factor=2, ref_scales=(2.0, 2.0),
+                                    label="interpolate_empty_batch")],
+          edge_cases=[EdgeCase(lambda m, x: m.nn.functional.interpolate(x.reshape(1, 1, 2, 2), size=(3, 3),
+                                                                        mode="bilinear"),
+                               [float("inf"), 1.0, 0.0, 2.0])],
+          errors=[ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), size=3, scale_factor=2), ValueError,
+                            "only one of"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m)), ValueError, "either size or scale_factor"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), scale_factor=2, align_corners=True), ValueError,
+                            "align_corners option can only be set"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), scale_factor=2, mode="linear"),
+                            NotImplementedError, "needs 3D input"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), scale_factor=2, mode="foo"), NotImplementedError,
+                            "foo"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), size=(2, 3, 4)), ValueError,
+                            "same number of spatial"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), size=0), RuntimeError, "greater than 0"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(_x(m), scale_factor=0.1), RuntimeError,
+                            "greater than 0"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(m.ones(4, 5), scale_factor=2), NotImplementedError,
+                            "got 2D"),
+                  ErrorCase(lambda m: m.nn.functional.interpolate(m.ones(1, 1, 2, 2, dtype=m.int64), scale_factor=2),
+                            NotImplementedError, "not implemented for 'Long'")])
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Mirrors `torch.nn.functional.interpolate(input, size=None, scale_factor=None,
@@ -157,7 +216,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise NotImplementedError(f"interpolate: mode {mode!r} on {ndim}D input"
                                   f"{' with antialias' if antialias else ''} is not implemented in numbagrad "
                                   "(nearest, nearest-exact, linear and bilinear are)")
-    check_float_input("interpolate", input)
+    if input._data.dtype.kind != "f":  # PyTorch's NotImplementedError, naming its kernel
+        check_float_input("interpolate", input, "compute_indices_weights_linear" if mode in _NEEDS else
+                          f"upsample_{mode.replace('-', '_')}{ndim - 2}d")
     dims = ndim - 2
     sizes, factors = _sizes(input, size, scale_factor, dims, recompute_scale_factor)
     spatial = tuple(input.shape[2:])
@@ -172,9 +233,19 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise RuntimeError(f"Non-empty {ndim}D data tensor expected but got a tensor with sizes "
                            f"{list(input.shape)}")
     taps = [_taps(mode, i, o, f, align_corners) for i, o, f in zip(spatial, sizes, factors)]
-    return Resample.apply(input, taps)
+    return Resample.apply(input, taps=taps)
 
 
+@register("upsample", torch=False, functional=True, dtype="float_only",
+          samples=[Sample(lambda m, x: _F(m).upsample(x, scale_factor=2, mode="bilinear", align_corners=False),
+                          lambda x: R.interpolate(x, (6, 8), "bilinear", (2.0, 2.0)), ((1, 2, 3, 4),),
+                          label="upsample_bilinear"),
+                   Sample(lambda m, x: _F(m).upsample(x, 7), lambda x: R.interpolate(x, (7,), "nearest"), ((2, 2, 3),),
+                          label="upsample_nearest_size")],
+          errors=[ErrorCase(lambda m: m.nn.functional.upsample(_x(m)), ValueError, "either size or scale_factor")])
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Mirrors the deprecated `torch.nn.functional.upsample`: `interpolate`."""
+    """Mirrors the deprecated `torch.nn.functional.upsample`: `interpolate`, with PyTorch's
+    deprecation warning."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` instead.", UserWarning,
+                  stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)

@@ -14,16 +14,18 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
-from ..ops.shape import unsqueeze, squeeze
+from .shape import unsqueeze, squeeze
 from . import conv_arrays
-from .conv_args import check_conv_dtypes, ntuple, size_list
+from .conv_arguments import check_conv_dtypes, ntuple, size_list
+from . import cnn_references as R
+from .registry import EdgeCase, ErrorCase, Sample, register
 
 
 class Conv2d(ArrayFunction):
     """out = conv2d(x, weight) + bias on NCHW arrays; geometry (sh, sw, ph, pw, dh, dw)."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, groups, geometry):
+    def forward(ctx, x, weight, bias, *, groups, geometry):
         x = np.ascontiguousarray(x)
         weight = np.ascontiguousarray(weight)
         need_x, need_w = ctx.needs_input_grad[:2]
@@ -49,7 +51,7 @@ class Conv2d(ArrayFunction):
         if need_x:
             gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, cols, g_by_channel)
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
-        return gx, gw, gb, None, None
+        return gx, gw, gb
 
 
 class ConvTranspose2d(ArrayFunction):
@@ -57,7 +59,7 @@ class ConvTranspose2d(ArrayFunction):
     (N, C_out, OH, OW) input by weight (C_in, C_out / groups, KH, KW) that gives x."""
 
     @staticmethod
-    def forward(ctx, x, weight, bias, groups, geometry, out_shape):
+    def forward(ctx, x, weight, bias, *, groups, geometry, out_shape):
         x = np.ascontiguousarray(x)
         weight = np.ascontiguousarray(weight)
         # with output_padding >= stride the convolution of out_shape is larger than x: extend x
@@ -93,7 +95,7 @@ class ConvTranspose2d(ArrayFunction):
             gw = conv_arrays.weight_grad(g, x, groups, geometry, w_shape)
         if need_b:
             gb = g.sum(axis=(0, 2, 3))
-        return gx, gw, gb, None, None, None
+        return gx, gw, gb
 
 
 # ---- argument handling ------------------------------------------------------------------------
@@ -186,7 +188,7 @@ def _check_shapes(op, x_shape, w_shape, b_shape, groups, padding, dilation, tran
 
 def _as_float32_if_half(op, fn, input, weight, bias):
     """float16 tensors are convolved in float32 and rounded back (no half-precision kernels)."""
-    from ..ops.pointwise import to_dtype
+    from .pointwise import to_dtype
     out = fn(to_dtype(input, dtypes.float32), to_dtype(weight, dtypes.float32),
              None if bias is None else to_dtype(bias, dtypes.float32))
     return to_dtype(out, dtypes.float16)
@@ -209,7 +211,7 @@ def _convnd(op, dims, input, weight, bias, stride, padding, dilation, groups):
     _check_geometry(stride, padding, dilation)
     x = unsqueeze(input, 0) if unbatched else input
     if any(extra):
-        from .functional_pad import pad
+        from .padding import pad
         x = pad(x, [v for e in reversed(extra) for v in (0, e)])
     b_shape = tuple(bias._data.shape) if bias is not None else None
     _check_shapes(op, tuple(x.shape), tuple(weight.shape), b_shape, groups, padding, dilation)
@@ -218,12 +220,81 @@ def _convnd(op, dims, input, weight, bias, stride, padding, dilation, groups):
         x, w = unsqueeze(x, 2), unsqueeze(weight, 2)
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
     geometry = (stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1])
-    out = Conv2d.apply(x, w, bias, groups, geometry)
+    out = Conv2d.apply(x, w, bias, groups=groups, geometry=geometry)
     if dims == 1:
         out = squeeze(out, 2)
     return squeeze(out, 0) if unbatched else out
 
 
+def _F(m):
+    return m.nn.functional
+
+
+def _x(m, *shape):
+    return m.ones(*shape)
+
+
+@register("conv2d", torch=False, functional=True, dtype="float_only",
+          samples=[Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b), R.conv, ((2, 3, 6, 6), (4, 3, 3, 3), (4,)),
+                          label="conv2d"),
+                   Sample(lambda m, x, w: _F(m).conv2d(x, w, stride=(2, 1), padding=(1, 2), dilation=(2, 1)),
+                          lambda x, w: R.conv(x, w, None, (2, 1), (1, 2), (2, 1)), ((1, 2, 9, 8), (3, 2, 3, 2)),
+                          label="conv2d_stride_padding_dilation_no_bias"),
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, 2, 1, 1, 2),
+                          lambda x, w, b: R.conv(x, w, b, 2, 1, 1, 2), ((2, 4, 7, 7), (6, 2, 3, 3), (6,)),
+                          label="conv2d_groups2_strided"),
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, padding=1, groups=4),
+                          lambda x, w, b: R.conv(x, w, b, 1, 1, 1, 4), ((2, 4, 5, 6), (4, 1, 3, 3), (4,)),
+                          label="conv2d_depthwise"),
+                   Sample(lambda m, x, w: _F(m).conv2d(x, w, padding="same", dilation=2),
+                          lambda x, w: R.conv(x, w, None, 1, "same", 2), ((2, 2, 7, 6), (3, 2, 3, 3)),
+                          label="conv2d_padding_same_dilated"),
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, padding="valid"), R.conv,
+                          ((1, 3, 5, 4), (2, 3, 5, 4), (2,)), label="conv2d_valid_kernel_covers_input"),
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, stride=2), lambda x, w, b: R.conv(x, w, b, 2),
+                          ((2, 5, 5, 5), (3, 5, 1, 1), (3,)), label="conv2d_1x1_strided"),
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b, padding=1), R.unbatched(
+                          lambda x, w, b: R.conv(x, w, b, 1, 1)), ((3, 5, 4), (2, 3, 3, 3), (2,)),
+                          label="conv2d_unbatched"),
+                   Sample(lambda m, x, w, b: _F(m).conv2d(x, w, b), R.conv, ((0, 3, 5, 5), (4, 3, 3, 3), (4,)),
+                          label="conv2d_empty_batch")],
+          edge_cases=[EdgeCase(lambda m, x: m.nn.functional.conv2d(
+                          x.reshape(1, 1, 2, 3), m.tensor([[[[1.0, -1.0]]]], dtype=m.float64)),
+                          [float("inf"), 1.0, 0.0, float("nan"), -2.0, float("-inf")])],
+          errors=[ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 2, 3, 3)), RuntimeError,
+                            "expected input\\[2, 3, 5, 5\\] to have 2 channels, but got 3"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 1, 1, 4, 4), _x(m, 1, 1, 2, 2), dilation=4),
+                            RuntimeError, "Kernel size: \\(5 x 5\\)"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), stride=0),
+                            RuntimeError, "non-positive stride"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), dilation=0),
+                            RuntimeError, "non-positive dilation"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), padding=-1),
+                            RuntimeError, "negative padding"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), groups=0),
+                            RuntimeError, "non-positive groups"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 4, 5, 5), _x(m, 3, 2, 3, 3), groups=2),
+                            RuntimeError, "divisible by 2"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 1, 3, 3), groups=2),
+                            RuntimeError, "to have 2 channels"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), _x(m, 3)),
+                            RuntimeError, "expected bias to be 1-dimensional with 4 elements"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 3, 5), _x(m, 4, 3, 3, 3)), RuntimeError,
+                            "Expected 3D \\(unbatched\\) or 4D \\(batched\\) input to conv2d"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3)), RuntimeError,
+                            "weight"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5).double(), _x(m, 4, 3, 3, 3)),
+                            RuntimeError, "expected scalar type Double but found Float"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), stride=2,
+                                                             padding="same"), RuntimeError, "not supported for strided"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3), padding="foo"),
+                            RuntimeError, "Invalid padding string"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 2, 3, 5, 5), _x(m, 4, 3, 3, 3),
+                                                             stride=(1, 1, 1)), RuntimeError, "list of 2 values"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(_x(m, 1, 3, 2, 2), _x(m, 4, 3, 3, 3)), RuntimeError,
+                            "Kernel size can't be greater than actual input size"),
+                  ErrorCase(lambda m: m.nn.functional.conv2d(np.ones((2, 3, 5, 5), np.float32), _x(m, 4, 3, 3, 3)),
+                            TypeError, "input")])
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Mirrors `torch.nn.functional.conv2d(input, weight, bias=None, stride=1, padding=0,
     dilation=1, groups=1)`: input (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in / groups,
@@ -232,6 +303,28 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _convnd("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+@register("conv1d", torch=False, functional=True, dtype="float_only",
+          samples=[Sample(lambda m, x, w, b: _F(m).conv1d(x, w, b), R.conv, ((2, 3, 8), (4, 3, 3), (4,)),
+                          label="conv1d"),
+                   Sample(lambda m, x, w: _F(m).conv1d(x, w, None, 2, 1, 2, 2),
+                          lambda x, w: R.conv(x, w, None, 2, 1, 2, 2), ((2, 4, 11), (6, 2, 3)),
+                          label="conv1d_stride_padding_dilation_groups"),
+                   Sample(lambda m, x, w, b: _F(m).conv1d(x, w, b, padding="same"),
+                          lambda x, w, b: R.conv(x, w, b, 1, "same"), ((1, 2, 7), (3, 2, 4), (3,)),
+                          label="conv1d_padding_same_even_kernel"),
+                   Sample(lambda m, x, w, b: _F(m).conv1d(x, w, b, padding=(2,), groups=3),
+                          lambda x, w, b: R.conv(x, w, b, 1, 2, 1, 3), ((1, 3, 6), (3, 1, 3), (3,)),
+                          label="conv1d_depthwise_batch1"),
+                   Sample(lambda m, x, w: _F(m).conv1d(x, w, stride=3), R.unbatched(lambda x, w: R.conv(x, w, None, 3)),
+                          ((3, 10), (2, 3, 2)), label="conv1d_unbatched")],
+          errors=[ErrorCase(lambda m: m.nn.functional.conv1d(_x(m, 1, 3, 5, 5), _x(m, 2, 3, 3)), RuntimeError,
+                            "Expected 2D \\(unbatched\\) or 3D \\(batched\\) input to conv1d"),
+                  ErrorCase(lambda m: m.nn.functional.conv1d(_x(m, 1, 3, 2), _x(m, 2, 3, 3)), RuntimeError,
+                            "Kernel size can't be greater"),
+                  ErrorCase(lambda m: m.nn.functional.conv1d(_x(m, 1, 3, 6), _x(m, 2, 3, 3), stride=(1, 2)),
+                            RuntimeError, "list of 1 values"),
+                  ErrorCase(lambda m: m.nn.functional.conv1d(_x(m, 1, 3, 6), _x(m, 2, 3, 3), padding="full"),
+                            RuntimeError, "Invalid padding string")])
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Mirrors `torch.nn.functional.conv1d(input, weight, bias=None, stride=1, padding=0,
     dilation=1, groups=1)`: input (N, C_in, L) or (C_in, L), weight (C_out, C_in / groups, k).
@@ -277,12 +370,38 @@ def _conv_transposend(op, dims, input, weight, bias, stride, padding, output_pad
         stride, padding, dilation, sizes = (1,) + stride, (0,) + padding, (1,) + dilation, [1] + sizes
     geometry = (stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1])
     out_shape = (x.shape[0], weight.shape[1] * groups, sizes[0], sizes[1])
-    out = ConvTranspose2d.apply(x, w, bias, groups, geometry, out_shape)
+    out = ConvTranspose2d.apply(x, w, bias, groups=groups, geometry=geometry, out_shape=out_shape)
     if dims == 1:
         out = squeeze(out, 2)
     return squeeze(out, 0) if unbatched else out
 
 
+@register("conv_transpose2d", torch=False, functional=True, dtype="float_only",
+          samples=[Sample(lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b), R.conv_transpose,
+                          ((2, 3, 4, 4), (3, 2, 3, 3), (2,)), label="conv_transpose2d"),
+                   Sample(lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, 2, 1, 1),
+                          lambda x, w, b: R.conv_transpose(x, w, b, 2, 1, 1), ((1, 2, 4, 3), (2, 3, 3, 3), (3,)),
+                          label="conv_transpose2d_stride_padding_output_padding"),
+                   Sample(lambda m, x, w: _F(m).conv_transpose2d(x, w, None, (2, 3), (1, 0), (1, 2), 2, (1, 2)),
+                          lambda x, w: R.conv_transpose(x, w, None, (2, 3), (1, 0), (1, 2), 2, (1, 2)),
+                          ((2, 4, 3, 3), (4, 3, 3, 2)), label="conv_transpose2d_groups_dilation_tuples"),
+                   Sample(lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, groups=3),
+                          lambda x, w, b: R.conv_transpose(x, w, b, groups=3), ((2, 3, 3, 4), (3, 1, 2, 2), (3,)),
+                          label="conv_transpose2d_depthwise"),
+                   Sample(lambda m, x, w, b: _F(m).conv_transpose2d(x, w, b, stride=2),
+                          R.unbatched(lambda x, w, b: R.conv_transpose(x, w, b, 2)), ((2, 3, 3), (2, 2, 2, 2), (2,)),
+                          label="conv_transpose2d_unbatched")],
+          errors=[ErrorCase(lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 3, 5, 5), _x(m, 4, 2, 3, 3)),
+                            RuntimeError, "to have 4 channels, but got 3"),
+                  ErrorCase(lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 3, 5, 5), _x(m, 3, 2, 3, 3), stride=2,
+                                                                       output_padding=2),
+                            RuntimeError, "output padding must be smaller than either stride or dilation"),
+                  ErrorCase(lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 3, 5, 5), _x(m, 3, 2, 3, 3),
+                                                                       padding="same"), TypeError, "padding"),
+                  ErrorCase(lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 3, 5, 5), _x(m, 3, 2, 3, 3),
+                                                                       groups=0), RuntimeError, "non-positive groups"),
+                  ErrorCase(lambda m: m.nn.functional.conv_transpose2d(_x(m, 2, 3, 5, 5), _x(m, 3, 2, 3, 3),
+                                                                       _x(m, 3)), RuntimeError, "bias")])
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Mirrors `torch.nn.functional.conv_transpose2d(input, weight, bias=None, stride=1,
@@ -293,6 +412,20 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                              output_padding, groups, dilation)
 
 
+@register("conv_transpose1d", torch=False, functional=True, dtype="float_only",
+          samples=[Sample(lambda m, x, w, b: _F(m).conv_transpose1d(x, w, b), R.conv_transpose,
+                          ((2, 3, 5), (3, 2, 3), (2,)), label="conv_transpose1d"),
+                   Sample(lambda m, x, w: _F(m).conv_transpose1d(x, w, None, 3, 1, 2, 2, 1),
+                          lambda x, w: R.conv_transpose(x, w, None, 3, 1, 2, 2, 1), ((1, 4, 4), (4, 2, 2)),
+                          label="conv_transpose1d_stride_output_padding_groups"),
+                   Sample(lambda m, x, w, b: _F(m).conv_transpose1d(x, w, b, dilation=2, padding=1),
+                          R.unbatched(lambda x, w, b: R.conv_transpose(x, w, b, 1, 1, dilation=2)),
+                          ((2, 5), (2, 3, 3), (3,)), label="conv_transpose1d_unbatched_dilated")],
+          errors=[ErrorCase(lambda m: m.nn.functional.conv_transpose1d(_x(m, 2, 3, 5, 5), _x(m, 3, 2, 3)),
+                            RuntimeError, "input to conv_transpose1d"),
+                  ErrorCase(lambda m: m.nn.functional.conv_transpose1d(_x(m, 2, 3, 5), _x(m, 3, 2, 3), stride=2,
+                                                                       output_padding=3),
+                            RuntimeError, "output padding must be smaller")])
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """Mirrors `torch.nn.functional.conv_transpose1d`: conv_transpose2d over a unit height."""
