@@ -21,9 +21,9 @@ its machine code, serves every batch size.
 import re
 
 from .fusion import Group
-from .ir import Gemm, Map, Py, SumLead
+from .ir import Gemm, Map, Py, SumAll, SumLead
 from .optim_lowering import update_source
-from .templates import HELPERS, TEMPLATES
+from .templates import TEMPLATES, helpers
 
 _T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
 
@@ -42,6 +42,7 @@ import numpy as np
 from numba import njit
 
 from numbagrad import random as _random
+from numbagrad.kernels import nn_kernels as _nn
 from numbagrad.tensor import Tensor
 from numbagrad.compiler.runtime import EAGER, grad_enabled as _grad_enabled, grad_tensor as _grad_tensor
 from numbagrad.compiler.runtime import anomaly_enabled as _anomaly_enabled, result_tensor as _result
@@ -77,6 +78,7 @@ class Codegen:
         self.kernels = []
         self.call_args = {}
         self._num_index = {}
+        self._update_helpers = {}
 
     # ---- names --------------------------------------------------------------------------------
     def sh(self, shape):
@@ -100,7 +102,8 @@ class Codegen:
     # ---- the module ----------------------------------------------------------------------------
     def generate(self):
         driver = self._driver()
-        src = HEADER + HELPERS + "\n" + "\n\n".join(self.kernels) + "\n\n" + driver
+        kernels = "\n\n".join(self.kernels)
+        src = HEADER + helpers(kernels + driver) + "\n" + kernels + "\n\n" + driver
         return Generated(src, tuple(self.shapes), tuple(self.numbers), self.temps)
 
     def _driver(self):
@@ -200,6 +203,9 @@ class Codegen:
                 a = self.name(step.a) + (".T" if step.trans_a else "")
                 c = self.name(step.b) + (".T" if step.trans_b else "")
                 body.append(f"np.matmul({a}, {c}, out={self.name(step.out)})")
+            elif isinstance(step, SumAll):
+                dtype = "" if step.acc == step.src.dtype else f"dtype={_T[str(step.acc)]}"
+                body.append(f"{self.name(step.out)}[()] = {self.name(step.src)}.sum({dtype})")
             elif isinstance(step, Py):
                 for line in step.lines:
                     body.append(line.format(**{k: self.name(b) for k, b in step.bufs.items()}))
@@ -215,8 +221,6 @@ class Codegen:
             params, body = self._loop(group)
         elif group.kind == "update":
             params, body = self._updates(group)
-        elif group.kind == "sumall":
-            params, body = self._sumall(group.prims[0])
         else:
             params, body = self._template(group.prims[0])
         args = [self.call_args.get(p, p) for p in params]
@@ -315,15 +319,6 @@ class Codegen:
             parts.append("0" if b.shape[d] == 1 and domain[D] != 1 else f"i{D}")
         return ", ".join(parts)
 
-    def _sumall(self, p):
-        src, out = self.name(p.src), self.name(p.out)
-        zero = f"{_T[str(p.acc)]}(0.0)"
-        if p.acc == p.src.dtype:
-            expr = f"_pw({src}.reshape({src}.size), 0, {src}.size, {zero})"
-        else:
-            expr = f"_sum_chunked({src}.reshape({src}.size), {zero})"
-        return [src, out], [f"{out}[()] = {expr}"]
-
     def _template(self, p):
         names, params = [], []
         for a in p.args:
@@ -340,28 +335,32 @@ class Codegen:
         return params, TEMPLATES[p.template](names, p.options, dtypes)
 
     def _updates(self, group):
+        """One kernel for the updates of one step: each parameter's update is a call of a helper,
+        one helper a configuration and dtype (so its loop is compiled once, not once a parameter)."""
         params, body = [], []
-        for j, u in enumerate(group.prims):
-            names = {}
-            for key, b in u.arrays.items():
-                names[key] = self.name(b)
-                if names[key] not in params:
-                    params.append(names[key])
-            for key, expr in u.scalars.items():
-                names[key] = expr
+        for u in group.prims:
+            args = []
+            for b in u.arrays.values():
+                n = self.name(b)
+                if n not in params:
+                    params.append(n)
+                args.append(f"{n}.reshape({n}.size)")
+            for expr in u.scalars.values():
                 if expr not in params:
                     params.append(expr)
-            block = update_source(u, names, u.arrays["param"].dtype)
-            body += [_suffix(line, j) for line in block]
+                args.append(expr)
+            body.append(f"{self._update_helper(u)}({', '.join(args)})")
         return params, body
 
-
-_LOCALS = ("_p _g _b _m _v _vm _sq _ga lr_ mom damp wd one w1 b2 c2 eps_ decay neg_step bc2s "
-           "small_w1 al c small_c g b p m v vmax denom sa ga avg i").split()
-_LOCAL_RE = re.compile(r"(?<![.\w])(" + "|".join(sorted(_LOCALS, key=len, reverse=True)) + r")(?!\w)")
-
-
-def _suffix(line, j):
-    """Rename the update loop's local variables with suffix j (one block a parameter, so that the
-    blocks of parameters of different dtypes do not share a variable)."""
-    return _LOCAL_RE.sub(lambda m: f"{m.group(1)}_{j}", line)
+    def _update_helper(self, u):
+        dtype = u.arrays["param"].dtype
+        key = (u.kind, u.flags, str(dtype), tuple(u.arrays), tuple(u.scalars))
+        name = self._update_helpers.get(key)
+        if name is None:
+            name = self._update_helpers[key] = f"_u{len(self._update_helpers)}"
+            names = {k: f"a_{k}" for k in list(u.arrays) + list(u.scalars)}
+            lines = update_source(u, names, dtype)
+            self.kernels.append('@njit(cache=True, error_model="numpy")\n'
+                                f"def {name}({', '.join(names.values())}):\n"
+                                + "\n".join("    " + line for line in lines) + "\n")
+        return name

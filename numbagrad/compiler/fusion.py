@@ -8,8 +8,8 @@ Rules:
   finished. So a bias add and its activation become one loop, and an activation's gradient and
   the bias gradient (a column sum) become one pass.
 - consecutive `Update`s (one optimizer step) form one kernel: all parameters in one call;
-- each `Kernel` (a row template) and `SumAll` is a kernel of its own;
-- `Gemm` and `Py` stay driver statements.
+- each `Kernel` (a row template) is a kernel of its own;
+- `Gemm`, `SumAll` (NumPy's own sum) and `Py` stay driver statements.
 - A temporary written by a Map of a group and read only inside that group is never stored: it
   is a scalar in the loop (role "local").
 
@@ -83,9 +83,9 @@ def fuse(program, prims=None):
                 last.prims.append(prim)
             else:
                 steps.append(Group("update", prim))
-        elif isinstance(prim, (Kernel, SumAll)):
-            steps.append(Group("kernel" if isinstance(prim, Kernel) else "sumall", prim))
-        elif isinstance(prim, (Gemm, Py)):
+        elif isinstance(prim, Kernel):
+            steps.append(Group("kernel", prim))
+        elif isinstance(prim, (Gemm, Py, SumAll)):
             steps.append(prim)
         else:
             raise TypeError(f"unknown instruction {prim!r}")
