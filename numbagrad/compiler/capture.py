@@ -60,18 +60,6 @@ def _recording():
     return None
 
 
-def _subclasses(cls):
-    """`cls` and all its subclasses, as a set (a set lookup per object makes the scan of every
-    live object several times faster than `issubclass`)."""
-    found, todo = {cls}, [cls]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return found
-
-
 def _pointer_key(a):
     return (a.__array_interface__["data"][0], a.nbytes)
 
@@ -122,11 +110,12 @@ class Capture:
     def run(self, fn, args):
         global _active
         from ..optim.optimizer import Optimizer
-        tensor_types, optimizer_types = _subclasses(Tensor), _subclasses(Optimizer)
-        objects = gc.get_objects()
-        tensors = [o for o in objects if type(o) in tensor_types]
-        self._optimizers = [o for o in objects if type(o) in optimizer_types]
-        del objects
+        # one pass, a set lookup per live object: about twice as fast as issubclass
+        wanted = set(_subclasses(Tensor)) | set(_subclasses(Optimizer))
+        found = [o for o in gc.get_objects() if type(o) in wanted]
+        tensors = [o for o in found if isinstance(o, Tensor)]
+        self._optimizers = [o for o in found if not isinstance(o, Tensor)]
+        del found
         self._keep = tensors  # keeps ids unique while the capture runs
         self._preexisting = {id(t) for t in tensors}
         self.entry_versions = {id(t): t._version[0] for t in tensors}

@@ -21,8 +21,8 @@ its machine code, serves every batch size.
 import re
 
 from .fusion import Group
-from .ir import Gemm, Map, Py, SumAll, SumLead
-from .optim_lowering import update_source
+from .ir import Gemm, Map, Py, SumAll, SumLead, Update
+from .optim_lowering import update_call
 from .templates import TEMPLATES, helpers
 
 _T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
@@ -30,11 +30,12 @@ _T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
 HEADER = '''"""A training step compiled by numbagrad.compile (generated source: do not edit; the file is
 regenerated from the IR when missing, and its name is the hash of its source).
 
-Contract of the kernels below: they are called only by `run`, after its prologue has verified the
-shapes, dtypes, contiguity and writability of every argument, parameter, gradient and optimizer
-state array they read or write, and the range of every class label they index with - the one
-cheap check in front of the step. The kernels themselves check nothing (numba does not check
-bounds), except the class labels, which are checked again as they are read.
+Contract of the kernels below, and of the eager kernels' loops `run` calls (cross-entropy,
+optimizer updates: `_nn._...`, `_optim._...`): they are called only by `run`, after its prologue
+has verified the shapes, dtypes, contiguity and writability of every argument, parameter,
+gradient and optimizer state array they read or write, and the range of every class label they
+index with - the one cheap check in front of the step. The kernels themselves check nothing
+(numba does not check bounds), except the class labels, which are checked again as they are read.
 """
 import math
 
@@ -42,7 +43,7 @@ import numpy as np
 from numba import njit
 
 from numbagrad import random as _random
-from numbagrad.kernels import nn_kernels as _nn
+from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim
 from numbagrad.tensor import Tensor
 from numbagrad.compiler.runtime import EAGER, grad_enabled as _grad_enabled, grad_tensor as _grad_tensor
 from numbagrad.compiler.runtime import anomaly_enabled as _anomaly_enabled, result_tensor as _result
@@ -55,6 +56,8 @@ _inf = np.inf
 _DT_float32 = np.dtype(np.float32)
 _DT_float64 = np.dtype(np.float64)
 _DT_int64 = np.dtype(np.int64)
+_EMPTY_float32 = np.empty(0, np.float32)
+_EMPTY_float64 = np.empty(0, np.float64)
 _MISSING = object()
 '''
 
@@ -78,7 +81,6 @@ class Codegen:
         self.kernels = []
         self.call_args = {}
         self._num_index = {}
-        self._update_helpers = {}
 
     # ---- names --------------------------------------------------------------------------------
     def sh(self, shape):
@@ -203,6 +205,8 @@ class Codegen:
                 a = self.name(step.a) + (".T" if step.trans_a else "")
                 c = self.name(step.b) + (".T" if step.trans_b else "")
                 body.append(f"np.matmul({a}, {c}, out={self.name(step.out)})")
+            elif isinstance(step, Update):
+                body.append(update_call(step, {k: self.name(b) for k, b in step.arrays.items()}))
             elif isinstance(step, SumAll):
                 dtype = "" if step.acc == step.src.dtype else f"dtype={_T[str(step.acc)]}"
                 body.append(f"{self.name(step.out)}[()] = {self.name(step.src)}.sum({dtype})")
@@ -219,8 +223,6 @@ class Codegen:
         fname = f"_k{k}"
         if group.kind == "loop":
             params, body = self._loop(group)
-        elif group.kind == "update":
-            params, body = self._updates(group)
         else:
             params, body = self._template(group.prims[0])
         args = [self.call_args.get(p, p) for p in params]
@@ -333,34 +335,3 @@ class Codegen:
                     params.append(n)
         dtypes = [a.dtype if a is not None else None for a in p.args]
         return params, TEMPLATES[p.template](names, p.options, dtypes)
-
-    def _updates(self, group):
-        """One kernel for the updates of one step: each parameter's update is a call of a helper,
-        one helper a configuration and dtype (so its loop is compiled once, not once a parameter)."""
-        params, body = [], []
-        for u in group.prims:
-            args = []
-            for b in u.arrays.values():
-                n = self.name(b)
-                if n not in params:
-                    params.append(n)
-                args.append(f"{n}.reshape({n}.size)")
-            for expr in u.scalars.values():
-                if expr not in params:
-                    params.append(expr)
-                args.append(expr)
-            body.append(f"{self._update_helper(u)}({', '.join(args)})")
-        return params, body
-
-    def _update_helper(self, u):
-        dtype = u.arrays["param"].dtype
-        key = (u.kind, u.flags, str(dtype), tuple(u.arrays), tuple(u.scalars))
-        name = self._update_helpers.get(key)
-        if name is None:
-            name = self._update_helpers[key] = f"_u{len(self._update_helpers)}"
-            names = {k: f"a_{k}" for k in list(u.arrays) + list(u.scalars)}
-            lines = update_source(u, names, dtype)
-            self.kernels.append('@njit(cache=True, error_model="numpy")\n'
-                                f"def {name}({', '.join(names.values())}):\n"
-                                + "\n".join("    " + line for line in lines) + "\n")
-        return name

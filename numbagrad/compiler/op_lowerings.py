@@ -357,9 +357,10 @@ class DropoutLowering:
 
 
 class CrossEntropyLowering:
-    """`CrossEntropyIndices` (ops/cross_entropy.py) on 2-D logits: the driver calls the eager
-    kernels of `kernels/nn_kernels.py` themselves (already compiled and loaded by the capture
-    call: nothing to compile) and NumPy's sums, as the eager node does."""
+    """`CrossEntropyIndices` (ops/cross_entropy.py) on 2-D logits: the driver calls the loops of
+    the eager kernels (`kernels/nn_kernels.py`, already compiled and loaded by the capture call:
+    nothing to compile; the prologue checked their contract) and NumPy's sums, as the eager node
+    does."""
 
     def forward(self, L, rec):
         x = rec.args[0]
@@ -390,7 +391,7 @@ class CrossEntropyLowering:
         wt = L.buf((m,), np.float64)
         den = L.buf((), np.float64)
         out = L.buf(rec.outputs[0].shape, x.dtype)
-        lines = [f"_nn.cross_entropy_forward({{x}}, {{t}}, {{w}}, {int(ignore_index)}, {_lit(smoothing)}, "
+        lines = [f"_nn._cross_entropy_forward({{x}}, {{t}}, {{w}}, {int(ignore_index)}, {_lit(smoothing)}, "
                  "{rows}, {lse}, {wt})",
                  "{den}[()] = {wt}.sum()"]
         if reduction == "none":
@@ -418,7 +419,7 @@ class CrossEntropyLowering:
         else:
             scale = "{gs}.fill(float({g}))"
         L.emit(Py([scale,
-                   f"_nn.cross_entropy_backward({{x}}, {{t}}, {{w}}, {int(params['ignore_index'])}, "
+                   f"_nn._cross_entropy_backward({{x}}, {{t}}, {{w}}, {int(params['ignore_index'])}, "
                    f"{_lit(params['smoothing'])}, float({{w}}.sum()), {{lse}}, {{gs}}, {{dx}})"],
                   {"x": X, "t": T, "w": W, "lse": lse, "den": den, "g": g, "gs": gs, "dx": dx},
                   reads=(X, T, W, lse, den, g), writes=(gs, dx)))
