@@ -23,6 +23,7 @@ import re
 from .fusion import Group
 from .ir import Gemm, Map, Py, SumAll, SumLead, Update
 from .optim_lowering import update_call
+from .cache import source_hash
 from .templates import TEMPLATES, helpers
 
 _T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
@@ -30,21 +31,20 @@ _T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
 HEADER = '''"""A training step compiled by numbagrad.compile (generated source: do not edit; the file is
 regenerated from the IR when missing, and its name is the hash of its source).
 
-Contract of the kernels below, and of the eager kernels' loops `run` calls (cross-entropy,
-optimizer updates: `_nn._...`, `_optim._...`): they are called only by `run`, after its prologue
-has verified the shapes, dtypes, contiguity and writability of every argument, parameter,
-gradient and optimizer state array they read or write, and the range of every class label they
-index with - the one cheap check in front of the step. The kernels themselves check nothing
-(numba does not check bounds), except the class labels, which are checked again as they are read.
+Contract of the kernels `run` calls (the `kernel_<hash>.py` files of the cache folder, bound below,
+and the eager kernels' loops for cross-entropy and the optimizer updates: `_nn._...`,
+`_optim._...`): they are called only by `run`, after its prologue has verified the shapes,
+dtypes, contiguity and writability of every argument, parameter, gradient and optimizer state
+array they read or write, and the range of every class label they index with - the one cheap
+check in front of the step. The kernels themselves check nothing (numba does not check bounds),
+except the class labels, which are checked again as they are read.
 """
-import math
-
 import numpy as np
-from numba import njit
 
 from numbagrad import random as _random
 from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim
 from numbagrad.tensor import Tensor
+from numbagrad.compiler.cache import kernel as _kernel
 from numbagrad.compiler.runtime import EAGER, grad_enabled as _grad_enabled, grad_tensor as _grad_tensor
 from numbagrad.compiler.runtime import anomaly_enabled as _anomaly_enabled, result_tensor as _result
 
@@ -61,13 +61,32 @@ _EMPTY_float64 = np.empty(0, np.float64)
 _MISSING = object()
 '''
 
+KERNEL_HEADER = '''"""A kernel of steps compiled by numbagrad.compile (generated source: do not edit; its name is
+the hash of its source, and every step module whose code needs this kernel loads this file).
+Called only by the steps' drivers, after their prologue has checked its arguments (see the
+docstring of a step module): it checks nothing itself.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+_f4 = np.float32
+_f8 = np.float64
+_i8 = np.int64
+_nan = np.nan
+_inf = np.inf
+
+'''
+
 
 class Generated:
     """The source and what a specialisation needs to call it: the concrete shapes (SH), numbers
     (N) and temporary buffers (B, allocated from `temps`)."""
 
-    def __init__(self, source, shapes, numbers, temps):
+    def __init__(self, source, shapes, numbers, temps, kernels):
         self.source, self.shapes, self.numbers, self.temps = source, shapes, numbers, temps
+        self.kernels = kernels  # {hash: source} of the kernel files the module loads
 
 
 class Codegen:
@@ -78,7 +97,7 @@ class Codegen:
         self.shapes = []
         self.numbers = []
         self.temps = []
-        self.kernels = []
+        self.kernels = {}  # kernel file hash -> (driver name, source)
         self.call_args = {}
         self._num_index = {}
 
@@ -104,9 +123,21 @@ class Codegen:
     # ---- the module ----------------------------------------------------------------------------
     def generate(self):
         driver = self._driver()
-        kernels = "\n\n".join(self.kernels)
-        src = HEADER + helpers(kernels + driver) + "\n" + kernels + "\n\n" + driver
-        return Generated(src, tuple(self.shapes), tuple(self.numbers), self.temps)
+        if "_labels_ok(" in driver:
+            self._share(helpers("_labels_ok("), "_labels_ok", "_labels_ok")
+        binds = "".join(f"{name} = _kernel({h!r}{'' if entry == 'kernel' else ', ' + repr(entry)})\n"
+                        for h, (name, entry, _) in self.kernels.items())
+        src = HEADER + binds + "\n\n" + driver
+        files = {h: source for h, (_, _, source) in self.kernels.items()}
+        return Generated(src, tuple(self.shapes), tuple(self.numbers), self.temps, files)
+
+    def _share(self, code, name, entry="kernel"):
+        """The driver's name of the kernel file holding `code` (one file per distinct source)."""
+        source = KERNEL_HEADER + code
+        h = source_hash(source)
+        if h not in self.kernels:
+            self.kernels[h] = (name, entry, source)
+        return self.kernels[h][0]
 
     def _driver(self):
         L = self.L
@@ -219,17 +250,16 @@ class Codegen:
 
     # ---- kernels ---------------------------------------------------------------------------------
     def _kernel(self, group):
-        k = len(self.kernels)
-        fname = f"_k{k}"
         if group.kind == "loop":
             params, body = self._loop(group)
         else:
             params, body = self._template(group.prims[0])
         args = [self.call_args.get(p, p) for p in params]
-        src = ('@njit(cache=True, error_model="numpy")\n'
-               f"def {fname}({', '.join(params)}):\n" + "\n".join("    " + line for line in body) + "\n")
-        self.kernels.append(src)
-        return f"{fname}({', '.join(args)})"
+        code = ('@njit(cache=True, error_model="numpy")\n'
+                f"def kernel({', '.join(params)}):\n" + "\n".join("    " + line for line in body) + "\n")
+        code = _canonical(code, params)
+        name = self._share(helpers(code) + "\n" + code, f"_k{len(self.kernels)}")
+        return f"{name}({', '.join(args)})"
 
     def _loop(self, group):
         domain = group.domain
@@ -335,3 +365,22 @@ class Codegen:
                     params.append(n)
         dtypes = [a.dtype if a is not None else None for a in p.args]
         return params, TEMPLATES[p.template](names, p.options, dtypes)
+
+
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_LOCAL = re.compile(r"[xyl]\d+(_\d+)?")
+
+
+def _canonical(code, params):
+    """`code` with its parameters renamed a0, a1, ... and the loop's scalars t0, t1, ... in order
+    of appearance, so that the same kernel generated for two layers (or two steps) has the same
+    source, and so the same file and the same machine code."""
+    names = {p: f"a{j}" for j, p in enumerate(params)}
+
+    def rename(m):
+        n = m.group(0)
+        if n not in names and _LOCAL.fullmatch(n):
+            names[n] = f"t{sum(1 for v in names.values() if v[0] == 't')}"
+        return names.get(n, n)
+
+    return _NAME.sub(rename, code)
