@@ -163,6 +163,9 @@ def update_call(prim, names):
     is an empty array, as the eager optimizers pass it."""
     f, s = dict(prim.flags), prim.scalars
     empty = f"_EMPTY_{prim.arrays['param'].dtype}"
+    for key, b in prim.arrays.items():
+        if b.role == "const" or b.shape != prim.arrays["param"].shape:  # the loop reads every element
+            raise Unsupported(f"an optimizer step whose {key} is not an array of the parameter's shape")
 
     def a(key):
         return f"{names[key]}.ravel()" if key in names else empty
