@@ -1,7 +1,9 @@
 """Code generation: the Python source of a compiled step's module.
 
-The module holds module-level `@njit(cache=True)` kernels (one a fused group, see fusion.py) and a
-plain Python function `run(A, E, X, B, SH, N)`, the driver:
+The module binds its kernels (one a fused group, see fusion.py), each `@njit(cache=True)` in a
+file of its own named by the hash of its canonical source (`_canonical`, cache.kernel: the same
+kernel generated twice is one file, compiled once), and holds a plain Python function
+`run(A, E, X, B, SH, N)`, the driver:
 
     A   the call's positional arguments        E   the external tensors (parameters, buffers)
     X   guarded Python objects (modules, optimizers, the function's globals and closure cells)
