@@ -14,6 +14,8 @@ Measured, each in a new process (median of a few runs):
   same script again).
 Each run reports the time inside the process (from before the import to after the step's
 `loss.item()`) and the wall time of the whole process (interpreter start-up and exit included).
+The children inherit the environment: with PYTHONDONTWRITEBYTECODE set no `.pyc` is written, so a
+numbagrad checkout without them compiles its sources again in every process (the table says which).
 """
 import json
 import os
@@ -158,8 +160,11 @@ def table(results, n, n_cold):
     rows = [[r["label"], f"{r['import_seconds']:.2f}", f"{r['in_process_seconds']:.2f}", f"{r['wall_seconds']:.2f}",
              len(r["runs"])] for r in results.values()]
     header = ["fresh process", "import (s)", "import + rest (s)", "process wall (s)", "runs"]
+    bytecode = ("off: PYTHONDONTWRITEBYTECODE is set, so a numbagrad without .pyc files compiles its "
+                "sources again in every process (about 0.3-0.5 s more)" if os.environ.get("PYTHONDONTWRITEBYTECODE")
+                else "on")
     text = ("Cold start, each row a new `python -c` process, medians (the first step is SGD momentum at "
-            "batch 64):\n\n" + markdown_table(header, rows))
+            f"batch 64; Python's bytecode cache {bytecode}):\n\n" + markdown_table(header, rows))
     comp = [r for r in results.values() if "to_first_compiled_seconds" in r]
     if comp:
         rows = [[r["label"].split(": ", 1)[1], f"{r['capture_seconds']:.2f}", f"{r['compiled_step_seconds']:.2f}",

@@ -158,7 +158,7 @@ def build(capture, fn, args):
         steps = fuse(program)
     guards = make_guards(L, len(args), capture.grad_enabled, fn, arg_values(args))
     generated = Codegen(L, steps, guards).generate()
-    module, h = cache.load(generated.source)
+    module, h = cache.load(generated.source, generated.kernels)
     externals = [s.tensor for s in sorted((s for s in L.slots if s.kind == "ext"), key=lambda s: s.index)]
     spec = Specialisation(module.run, externals, L.objects, generated.temps, generated.shapes,
                           generated.numbers, program.result_template, h)

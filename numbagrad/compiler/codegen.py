@@ -1,7 +1,9 @@
 """Code generation: the Python source of a compiled step's module.
 
-The module holds module-level `@njit(cache=True)` kernels (one a fused group, see fusion.py) and a
-plain Python function `run(A, E, X, B, SH, N)`, the driver:
+The module binds its kernels (one a fused group, see fusion.py), each `@njit(cache=True)` in a
+file of its own named by the hash of its canonical source (`_canonical`, cache.kernel: the same
+kernel generated twice is one file, compiled once), and holds a plain Python function
+`run(A, E, X, B, SH, N)`, the driver:
 
     A   the call's positional arguments        E   the external tensors (parameters, buffers)
     X   guarded Python objects (modules, optimizers, the function's globals and closure cells)
@@ -21,28 +23,30 @@ its machine code, serves every batch size.
 import re
 
 from .fusion import Group
-from .ir import Gemm, Map, Py, SumLead
-from .optim_lowering import update_source
-from .templates import HELPERS, TEMPLATES
+from .ir import Gemm, Map, Py, SumAll, SumLead, Update
+from .optim_lowering import update_call
+from .cache import source_hash
+from .templates import TEMPLATES, helpers
 
 _T = {"float32": "_f4", "float64": "_f8", "int64": "_i8"}
 
 HEADER = '''"""A training step compiled by numbagrad.compile (generated source: do not edit; the file is
 regenerated from the IR when missing, and its name is the hash of its source).
 
-Contract of the kernels below: they are called only by `run`, after its prologue has verified the
-shapes, dtypes, contiguity and writability of every argument, parameter, gradient and optimizer
-state array they read or write, and the range of every class label they index with - the one
-cheap check in front of the step. The kernels themselves check nothing (numba does not check
-bounds), except the class labels, which are checked again as they are read.
+Contract of the kernels `run` calls (the `kernel_<hash>.py` files of the cache folder, bound below,
+and the eager kernels' loops for cross-entropy and the optimizer updates: `_nn._...`,
+`_optim._...`): they are called only by `run`, after its prologue has verified the shapes,
+dtypes, contiguity and writability of every argument, parameter, gradient and optimizer state
+array they read or write, and the range of every class label they index with - the one cheap
+check in front of the step. The kernels themselves check nothing (numba does not check bounds),
+except the class labels, which are checked again as they are read.
 """
-import math
-
 import numpy as np
-from numba import njit
 
 from numbagrad import random as _random
+from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim
 from numbagrad.tensor import Tensor
+from numbagrad.compiler.cache import kernel as _kernel
 from numbagrad.compiler.runtime import EAGER, grad_enabled as _grad_enabled, grad_tensor as _grad_tensor
 from numbagrad.compiler.runtime import anomaly_enabled as _anomaly_enabled, result_tensor as _result
 
@@ -54,7 +58,27 @@ _inf = np.inf
 _DT_float32 = np.dtype(np.float32)
 _DT_float64 = np.dtype(np.float64)
 _DT_int64 = np.dtype(np.int64)
+_EMPTY_float32 = np.empty(0, np.float32)
+_EMPTY_float64 = np.empty(0, np.float64)
 _MISSING = object()
+'''
+
+KERNEL_HEADER = '''"""A kernel of steps compiled by numbagrad.compile (generated source: do not edit; its name is
+the hash of its source, and every step module whose code needs this kernel loads this file).
+Called only by the steps' drivers, after their prologue has checked its arguments (see the
+docstring of a step module): it checks nothing itself.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+_f4 = np.float32
+_f8 = np.float64
+_i8 = np.int64
+_nan = np.nan
+_inf = np.inf
+
 '''
 
 
@@ -62,8 +86,9 @@ class Generated:
     """The source and what a specialisation needs to call it: the concrete shapes (SH), numbers
     (N) and temporary buffers (B, allocated from `temps`)."""
 
-    def __init__(self, source, shapes, numbers, temps):
+    def __init__(self, source, shapes, numbers, temps, kernels):
         self.source, self.shapes, self.numbers, self.temps = source, shapes, numbers, temps
+        self.kernels = kernels  # {hash: source} of the kernel files the module loads
 
 
 class Codegen:
@@ -74,7 +99,7 @@ class Codegen:
         self.shapes = []
         self.numbers = []
         self.temps = []
-        self.kernels = []
+        self.kernels = {}  # kernel file hash -> (driver name, source)
         self.call_args = {}
         self._num_index = {}
 
@@ -100,8 +125,21 @@ class Codegen:
     # ---- the module ----------------------------------------------------------------------------
     def generate(self):
         driver = self._driver()
-        src = HEADER + HELPERS + "\n" + "\n\n".join(self.kernels) + "\n\n" + driver
-        return Generated(src, tuple(self.shapes), tuple(self.numbers), self.temps)
+        if "_labels_ok(" in driver:
+            self._share(helpers("_labels_ok("), "_labels_ok", "_labels_ok")
+        binds = "".join(f"{name} = _kernel({h!r}{'' if entry == 'kernel' else ', ' + repr(entry)})\n"
+                        for h, (name, entry, _) in self.kernels.items())
+        src = HEADER + binds + "\n\n" + driver
+        files = {h: source for h, (_, _, source) in self.kernels.items()}
+        return Generated(src, tuple(self.shapes), tuple(self.numbers), self.temps, files)
+
+    def _share(self, code, name, entry="kernel"):
+        """The driver's name of the kernel file holding `code` (one file per distinct source)."""
+        source = KERNEL_HEADER + code
+        h = source_hash(source)
+        if h not in self.kernels:
+            self.kernels[h] = (name, entry, source)
+        return self.kernels[h][0]
 
     def _driver(self):
         L = self.L
@@ -200,6 +238,11 @@ class Codegen:
                 a = self.name(step.a) + (".T" if step.trans_a else "")
                 c = self.name(step.b) + (".T" if step.trans_b else "")
                 body.append(f"np.matmul({a}, {c}, out={self.name(step.out)})")
+            elif isinstance(step, Update):
+                body.append(update_call(step, {k: self.name(b) for k, b in step.arrays.items()}))
+            elif isinstance(step, SumAll):
+                dtype = "" if step.acc == step.src.dtype else f"dtype={_T[str(step.acc)]}"
+                body.append(f"{self.name(step.out)}[()] = {self.name(step.src)}.sum({dtype})")
             elif isinstance(step, Py):
                 for line in step.lines:
                     body.append(line.format(**{k: self.name(b) for k, b in step.bufs.items()}))
@@ -209,21 +252,16 @@ class Codegen:
 
     # ---- kernels ---------------------------------------------------------------------------------
     def _kernel(self, group):
-        k = len(self.kernels)
-        fname = f"_k{k}"
         if group.kind == "loop":
             params, body = self._loop(group)
-        elif group.kind == "update":
-            params, body = self._updates(group)
-        elif group.kind == "sumall":
-            params, body = self._sumall(group.prims[0])
         else:
             params, body = self._template(group.prims[0])
         args = [self.call_args.get(p, p) for p in params]
-        src = ('@njit(cache=True, error_model="numpy")\n'
-               f"def {fname}({', '.join(params)}):\n" + "\n".join("    " + line for line in body) + "\n")
-        self.kernels.append(src)
-        return f"{fname}({', '.join(args)})"
+        code = ('@njit(cache=True, error_model="numpy")\n'
+                f"def kernel({', '.join(params)}):\n" + "\n".join("    " + line for line in body) + "\n")
+        code = _canonical(code, params)
+        name = self._share(helpers(code) + "\n" + code, f"_k{len(self.kernels)}")
+        return f"{name}({', '.join(args)})"
 
     def _loop(self, group):
         domain = group.domain
@@ -315,15 +353,6 @@ class Codegen:
             parts.append("0" if b.shape[d] == 1 and domain[D] != 1 else f"i{D}")
         return ", ".join(parts)
 
-    def _sumall(self, p):
-        src, out = self.name(p.src), self.name(p.out)
-        zero = f"{_T[str(p.acc)]}(0.0)"
-        if p.acc == p.src.dtype:
-            expr = f"_pw({src}.reshape({src}.size), 0, {src}.size, {zero})"
-        else:
-            expr = f"_sum_chunked({src}.reshape({src}.size), {zero})"
-        return [src, out], [f"{out}[()] = {expr}"]
-
     def _template(self, p):
         names, params = [], []
         for a in p.args:
@@ -339,29 +368,21 @@ class Codegen:
         dtypes = [a.dtype if a is not None else None for a in p.args]
         return params, TEMPLATES[p.template](names, p.options, dtypes)
 
-    def _updates(self, group):
-        params, body = [], []
-        for j, u in enumerate(group.prims):
-            names = {}
-            for key, b in u.arrays.items():
-                names[key] = self.name(b)
-                if names[key] not in params:
-                    params.append(names[key])
-            for key, expr in u.scalars.items():
-                names[key] = expr
-                if expr not in params:
-                    params.append(expr)
-            block = update_source(u, names, u.arrays["param"].dtype)
-            body += [_suffix(line, j) for line in block]
-        return params, body
+
+_NAME = re.compile(r"\b[A-Za-z_]\w*\b")
+_LOCAL = re.compile(r"[xyl]\d+(_\d+)?")
 
 
-_LOCALS = ("_p _g _b _m _v _vm _sq _ga lr_ mom damp wd one w1 b2 c2 eps_ decay neg_step bc2s "
-           "small_w1 al c small_c g b p m v vmax denom sa ga avg i").split()
-_LOCAL_RE = re.compile(r"(?<![.\w])(" + "|".join(sorted(_LOCALS, key=len, reverse=True)) + r")(?!\w)")
+def _canonical(code, params):
+    """`code` with its parameters renamed a0, a1, ... and the loop's scalars t0, t1, ... in order
+    of appearance, so that the same kernel generated for two layers (or two steps) has the same
+    source, and so the same file and the same machine code."""
+    names = {p: f"a{j}" for j, p in enumerate(params)}
 
+    def rename(m):
+        n = m.group(0)
+        if n not in names and _LOCAL.fullmatch(n):
+            names[n] = f"t{sum(1 for v in names.values() if v[0] == 't')}"
+        return names.get(n, n)
 
-def _suffix(line, j):
-    """Rename the update loop's local variables with suffix j (one block a parameter, so that the
-    blocks of parameters of different dtypes do not share a variable)."""
-    return _LOCAL_RE.sub(lambda m: f"{m.group(1)}_{j}", line)
+    return _NAME.sub(rename, code)

@@ -7,9 +7,9 @@ Rules:
   what it reads or touches what it writes, and it does not read a reduction the group has not
   finished. So a bias add and its activation become one loop, and an activation's gradient and
   the bias gradient (a column sum) become one pass.
-- consecutive `Update`s (one optimizer step) form one kernel: all parameters in one call;
-- each `Kernel` (a row template) and `SumAll` is a kernel of its own;
-- `Gemm` and `Py` stay driver statements.
+- each `Kernel` (a row template) is a kernel of its own;
+- `Gemm`, `SumAll` (NumPy's own sum), `Update` (a call of the eager optimizer kernel) and `Py`
+  stay driver statements.
 - A temporary written by a Map of a group and read only inside that group is never stored: it
   is a scalar in the loop (role "local").
 
@@ -77,15 +77,9 @@ def fuse(program, prims=None):
                     target.reductions.add(_memory(prim.out))
             else:
                 steps.append(Group("loop", prim, domain))
-        elif isinstance(prim, Update):
-            last = steps[-1] if steps else None
-            if isinstance(last, Group) and last.kind == "update":
-                last.prims.append(prim)
-            else:
-                steps.append(Group("update", prim))
-        elif isinstance(prim, (Kernel, SumAll)):
-            steps.append(Group("kernel" if isinstance(prim, Kernel) else "sumall", prim))
-        elif isinstance(prim, (Gemm, Py)):
+        elif isinstance(prim, Kernel):
+            steps.append(Group("kernel", prim))
+        elif isinstance(prim, (Gemm, Py, SumAll, Update)):
             steps.append(prim)
         else:
             raise TypeError(f"unknown instruction {prim!r}")

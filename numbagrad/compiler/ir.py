@@ -9,11 +9,13 @@ A `Program` is a straight-line list of instructions in execution order:
              rounds it when it stores an array;
 - `SumLead`  out = src summed over its first `lead` axes, sequentially from 0 (NumPy's order
              for a C-contiguous array), accumulated in out's dtype;
-- `SumAll`   out (shape ()) = pairwise sum of every element of src (NumPy's `np.add.reduce`
-             order on a contiguous array), accumulated in `acc` dtype;
-- `Kernel`   a row kernel from a template (`templates.py`: cross-entropy, ...);
-- `Update`   one optimizer's update of one parameter (`optim_templates.py`);
-- `Py`       statements the Python driver runs (drawing dropout's uniforms, version counters).
+- `SumAll`   out (shape ()) = the sum of every element of src, accumulated in `acc` dtype:
+             NumPy's own `src.sum()` in the driver, as eager sums;
+- `Kernel`   a row kernel from a template (`templates.py`: layer norm);
+- `Update`   one optimizer's update of one parameter: the driver calls the eager kernel's loop
+             (`optim_lowering.update_call`);
+- `Py`       statements the Python driver runs (drawing dropout's uniforms, cross-entropy through
+             the eager kernels' loops, version counters).
 
 Buffers: `role` says where the array of a Buf comes from when the step runs:
 "data" (the array of tensor slot `ref`: an argument or an external tensor), "grad" (the existing

@@ -209,10 +209,11 @@ class Lowerer:
             if slot.n not in self.grad_state:
                 continue
             state = self.grad_state[slot.n]
+            # `_grad` as the engine writes it: the setter's checks hold by construction
             if state is None:
-                epi.append(f"{slot.name}.grad = None")
+                epi.append(f"{slot.name}._grad = None")
             elif state[0] == "fresh":
-                epi.append(f"{slot.name}.grad = _grad_tensor({{{state[1].id}}}, {state[2]})")
+                epi.append(f"{slot.name}._grad = _grad_tensor({{{state[1].id}}}, {state[2]})")
             elif state[2]:
                 epi.append(f"{slot.name}.grad._version[0] += {state[2]}")
         seen_counters = set()

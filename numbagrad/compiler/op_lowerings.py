@@ -357,9 +357,10 @@ class DropoutLowering:
 
 
 class CrossEntropyLowering:
-    """`CrossEntropyIndices` (ops/cross_entropy.py) on 2-D logits: one kernel for the per-row
-    losses and their reduction, one for the gradient; the kernels' loops are those of
-    `kernels/nn_kernels.py` (templates.py), the reductions NumPy's pairwise sums."""
+    """`CrossEntropyIndices` (ops/cross_entropy.py) on 2-D logits: the driver calls the loops of
+    the eager kernels (`kernels/nn_kernels.py`, already compiled and loaded by the capture call:
+    nothing to compile; the prologue checked their contract) and NumPy's sums, as the eager node
+    does."""
 
     def forward(self, L, rec):
         x = rec.args[0]
@@ -387,10 +388,20 @@ class CrossEntropyLowering:
         L.program.label_checks.append((T, c, int(ignore_index)))
         rows = L.buf((m,), np.float64)
         lse = L.buf((m,), np.float64)
+        wt = L.buf((m,), np.float64)
         den = L.buf((), np.float64)
         out = L.buf(rec.outputs[0].shape, x.dtype)
-        L.emit(Kernel("ce_forward", [X, T, W, rows, lse, den, out],
-                      [rows, lse, den, out], (int(ignore_index), float(smoothing), reduction)))
+        lines = [f"_nn._cross_entropy_forward({{x}}, {{t}}, {{w}}, {int(ignore_index)}, {_lit(smoothing)}, "
+                 "{rows}, {lse}, {wt})",
+                 "{den}[()] = {wt}.sum()"]
+        if reduction == "none":
+            lines.append("{out}[...] = {rows}")
+        elif reduction == "mean":
+            lines.append("{out}[()] = {rows}.sum() / {den}[()] if {den}[()] != 0 else _nan")
+        else:
+            lines.append("{out}[()] = {rows}.sum()")
+        L.emit(Py(lines, {"x": X, "t": T, "w": W, "rows": rows, "lse": lse, "wt": wt, "den": den, "out": out},
+                  reads=(X, T, W), writes=(rows, lse, wt, den, out)))
         rec.lowered = (X, T, W, lse, den)
         return [out]
 
@@ -399,8 +410,19 @@ class CrossEntropyLowering:
         X, T, W, lse, den = rec.lowered
         params = rec.params
         dx = L.buf(X.shape, X.dtype)
-        L.emit(Kernel("ce_backward", [X, T, W, lse, den, g, dx], [dx],
-                      (int(params["ignore_index"]), float(params["smoothing"]), params["reduction"])))
+        gs = L.buf((X.shape[0],), np.float64)
+        reduction = params["reduction"]
+        if reduction == "none":
+            scale = "{gs}[...] = {g}"
+        elif reduction == "mean":
+            scale = "{gs}.fill(float({g}) / {den}[()] if {den}[()] != 0 else _nan)"
+        else:
+            scale = "{gs}.fill(float({g}))"
+        L.emit(Py([scale,
+                   f"_nn._cross_entropy_backward({{x}}, {{t}}, {{w}}, {int(params['ignore_index'])}, "
+                   f"{_lit(params['smoothing'])}, float({{w}}.sum()), {{lse}}, {{gs}}, {{dx}})"],
+                  {"x": X, "t": T, "w": W, "lse": lse, "den": den, "g": g, "gs": gs, "dx": dx},
+                  reads=(X, T, W, lse, den, g), writes=(gs, dx)))
         return [dx] + [None] * (len(rec.args) - 1)
 
 

@@ -1,8 +1,9 @@
 """Optimizer steps and zero_grad, lowered.
 
-`opt.step()` becomes one `Update` per parameter that has a gradient at that point of the step
-(codegen puts the updates of one step into one kernel). The update loops are those of
-`kernels/optim_kernels.py`; the configuration that selects code (momentum or not, Nesterov,
+`opt.step()` becomes one `Update` per parameter that has a gradient at that point of the step: a
+call of the eager optimizer kernel's loop (`kernels/optim_kernels.py`), already compiled and
+loaded by the capture's eager step, so an optimizer costs the compiler nothing to compile. The
+configuration that selects code (momentum or not, Nesterov,
 amsgrad, ...) is baked into the source and guarded; the values (lr, betas, weight decay, ...)
 are read from `param_groups` at every call, so schedulers and hand edits of the learning rate
 take effect without recompiling. Scalars PyTorch derives in Python double precision (bias
@@ -155,73 +156,29 @@ def lower_zero_grad(L, rec):
         L.zero_grad(L.slot(p), rec.set_to_none)
 
 
-def update_source(prim, names, dtype):
-    """The loop of one `Update` (names: array and scalar names in the generated function)."""
-    T = {"float32": "_f4", "float64": "_f8"}[str(dtype)]
-    f = dict(prim.flags)
-    a = names
-    lines = [f"_p = {a['param']}.reshape({a['param']}.size)", f"_g = {a['grad']}.reshape({a['grad']}.size)"]
+def update_call(prim, names):
+    """The driver's call of the eager kernel's loop (`kernels/optim_kernels.py`) for one `Update`
+    (names: the driver names of its arrays). The arrays are flat views (the prologue checked that
+    they are C-contiguous and writable, the loop's contract); state a configuration does not use
+    is an empty array, as the eager optimizers pass it."""
+    f, s = dict(prim.flags), prim.scalars
+    empty = f"_EMPTY_{prim.arrays['param'].dtype}"
+    for key, b in prim.arrays.items():
+        if b.role == "const" or b.shape != prim.arrays["param"].shape:  # the loop reads every element
+            raise Unsupported(f"an optimizer step whose {key} is not an array of the parameter's shape")
+
+    def a(key):
+        return f"{names[key]}.ravel()" if key in names else empty
+
     if prim.kind == "sgd":
-        lines += [f"lr_ = {T}({a['lr']})", f"mom = {T}({a['momentum']})", f"damp = {T}({a['damp']})",
-                  f"wd = {T}({a['weight_decay']})"]
-        if f["momentum"]:
-            lines.append(f"_b = {a['momentum_buffer']}.reshape(_p.size)")
-        lines += ["for i in range(_p.size):", "    g = _g[i]"]
-        if f["maximize"]:
-            lines.append("    g = -g")
-        if f["weight_decay"]:
-            lines.append("    g = g + wd * _p[i]")
-        if f["momentum"]:
-            lines += ["    b = _b[i] * mom + damp * g", "    _b[i] = b"]
-            lines.append("    g = g + mom * b" if f["nesterov"] else "    g = b")
-        lines.append("    _p[i] = _p[i] - lr_ * g")
-    elif prim.kind == "adam":
-        lines += [f"one = {T}(1.0)", f"w1 = {T}(1.0 - {a['beta1']})", f"b2 = {T}({a['beta2']})",
-                  f"c2 = {T}(1.0 - {a['beta2']})", f"eps_ = {T}({a['eps']})",
-                  f"wd = {T}({a['weight_decay']})", f"decay = {T}({a['decay']})",
-                  f"neg_step = {T}(-{a['step_size']})", f"bc2s = {T}({a['bc2_sqrt']})",
-                  f"small_w1 = abs(w1) < {T}(0.5)",
-                  f"_m = {a['exp_avg']}.reshape(_p.size)", f"_v = {a['exp_avg_sq']}.reshape(_p.size)"]
-        if f["amsgrad"]:
-            lines.append(f"_vm = {a['max_exp_avg_sq']}.reshape(_p.size)")
-        lines += ["for i in range(_p.size):", "    g = _g[i]"]
-        if f["maximize"]:
-            lines.append("    g = -g")
-        lines.append("    p = _p[i]")
-        if f["weight_decay"]:
-            lines.append("    p = p * decay" if f["decoupled"] else "    g = g + wd * p")
-        lines += ["    m = _m[i]", "    if small_w1:", "        m = m + w1 * (g - m)", "    else:",
-                  "        m = g - (g - m) * (one - w1)", "    _m[i] = m",
-                  "    v = _v[i] * b2 + c2 * g * g", "    _v[i] = v"]
-        if f["amsgrad"]:
-            lines += ["    vmax = _vm[i]", "    if v > vmax or v != v:", "        vmax = v",
-                      "    _vm[i] = vmax", "    denom = np.sqrt(vmax) / bc2s + eps_"]
-        else:
-            lines.append("    denom = np.sqrt(v) / bc2s + eps_")
-        lines.append("    _p[i] = p + neg_step * (m / denom)")
-    else:
-        lines += [f"one = {T}(1.0)", f"lr_ = {T}({a['lr']})", f"al = {T}({a['alpha']})",
-                  f"c = {T}(1.0 - {a['alpha']})", f"eps_ = {T}({a['eps']})",
-                  f"wd = {T}({a['weight_decay']})", f"mom = {T}({a['momentum']})",
-                  f"small_c = abs(c) < {T}(0.5)", f"_sq = {a['square_avg']}.reshape(_p.size)"]
-        if f["centered"]:
-            lines.append(f"_ga = {a['grad_avg']}.reshape(_p.size)")
-        if f["momentum"]:
-            lines.append(f"_b = {a['momentum_buffer']}.reshape(_p.size)")
-        lines += ["for i in range(_p.size):", "    g = _g[i]"]
-        if f["maximize"]:
-            lines.append("    g = -g")
-        if f["weight_decay"]:
-            lines.append("    g = g + wd * _p[i]")
-        lines += ["    sa = _sq[i] * al + c * g * g", "    _sq[i] = sa"]
-        if f["centered"]:
-            lines += ["    ga = _ga[i]", "    if small_c:", "        ga = ga + c * (g - ga)", "    else:",
-                      "        ga = g - (g - ga) * (one - c)", "    _ga[i] = ga",
-                      "    avg = np.sqrt(sa - ga * ga) + eps_"]
-        else:
-            lines.append("    avg = np.sqrt(sa) + eps_")
-        if f["momentum"]:
-            lines += ["    b = _b[i] * mom + g / avg", "    _b[i] = b", "    _p[i] = _p[i] - lr_ * b"]
-        else:
-            lines.append("    _p[i] = _p[i] - lr_ * (g / avg)")
-    return lines
+        args = [a("param"), a("grad"), a("momentum_buffer"), s["lr"], s["momentum"], s["damp"],
+                s["weight_decay"], f["nesterov"], f["maximize"], False]
+        return f"_optim._sgd_step({', '.join(map(str, args))})"
+    if prim.kind == "adam":
+        args = [a("param"), a("grad"), a("exp_avg"), a("exp_avg_sq"), a("max_exp_avg_sq"), s["beta1"],
+                s["beta2"], s["eps"], s["weight_decay"], s["decay"], s["step_size"], s["bc2_sqrt"],
+                f["amsgrad"], f["maximize"], f["decoupled"]]
+        return f"_optim._adam_step({', '.join(map(str, args))})"
+    args = [a("param"), a("grad"), a("square_avg"), a("grad_avg"), a("momentum_buffer"), s["lr"],
+            s["alpha"], s["eps"], s["weight_decay"], s["momentum"], f["centered"], f["maximize"]]
+    return f"_optim._rmsprop_step({', '.join(map(str, args))})"

@@ -4,15 +4,16 @@ Each template returns the body (a list of source lines, indented for a function 
 generated njit function, given the names of its arguments in the generated source (an array's
 parameter name, or a literal for a constant buffer) and the kernel's options.
 
-The loops are those of the eager kernels (`kernels/nn_kernels.py`) and the NumPy expressions of
-the eager nodes (`nn/functional_norm.py`), statement for statement, so that results agree bit for
-bit. NumPy's reductions are reproduced exactly by the helpers in `HELPERS`: `_pw` is NumPy's
-pairwise summation (`np.add.reduce` over a contiguous run, blocks of 8 partial sums below 128
-elements, halves above), `_sum_chunked` NumPy's summation with a cast (the pairwise sum of each
-8192-element buffer, added in order).
+The loops are the NumPy expressions of the eager nodes (`nn/functional_norm.py`), statement for
+statement, so that results agree bit for bit. NumPy's row sums are reproduced exactly by the
+helper `_pw`, NumPy's pairwise summation (`np.add.reduce` over a contiguous run, blocks of 8
+partial sums below 128 elements, halves above). Only the helpers a module calls are written into
+it (`helpers`).
 """
+import re
 
-HELPERS = '''
+_HELPER_SOURCES = {
+    '_pw_block': '''
 @njit(cache=True, error_model="numpy")
 def _pw_block(a, lo, n, z):
     """NumPy's pairwise sum of a run of at most 128 elements, accumulated in the type of z."""
@@ -45,8 +46,8 @@ def _pw_block(a, lo, n, z):
         res += a[lo + i]
         i += 1
     return res
-
-
+''',
+    '_pw': '''
 @njit(cache=True, error_model="numpy")
 def _pw(a, lo, n, z):
     """NumPy's pairwise sum of a[lo:lo + n] in the type of z: runs of at most 128 elements summed
@@ -91,21 +92,8 @@ def _pw(a, lo, n, z):
                 stage[sp] = 0
                 break
             v = left[sp] + v
-
-
-@njit(cache=True, error_model="numpy")
-def _sum_chunked(a, z):
-    """NumPy's sum of a flat array into another dtype: pairwise per 8192-element buffer."""
-    n = a.size
-    total = z
-    start = 0
-    while start < n:
-        k = min(8192, n - start)
-        total += _pw(a, start, k, z)
-        start += k
-    return total
-
-
+''',
+    '_labels_ok': '''
 @njit(cache=True, error_model="numpy")
 def _labels_ok(target, c, ignore_index):
     """True when every label is ignore_index or in [0, c) (validated before the step runs)."""
@@ -114,107 +102,25 @@ def _labels_ok(target, c, ignore_index):
         if t != ignore_index and (t < 0 or t >= c):
             return False
     return True
-'''
+''',
+}
+
+
+def helpers(source):
+    """The helpers `source` calls, and those they call, in an order that defines each before use."""
+    needed = set()
+    text = source
+    while True:
+        more = {n for n in _HELPER_SOURCES if n not in needed and re.search(r"\b%s\(" % n, text)}
+        if not more:
+            break
+        needed |= more
+        text = "".join(_HELPER_SOURCES[n] for n in more)
+    return "".join(src for n, src in _HELPER_SOURCES.items() if n in needed)
 
 
 def _t(dtype):
     return {"float32": "_f4", "float64": "_f8"}[str(dtype)]
-
-
-def ce_forward(a, options, dtypes):
-    """Cross-entropy forward: per-row loss (the loop of `_cross_entropy_forward`), then the
-    reduction of `CrossEntropyIndices.forward`."""
-    ignore_index, smoothing, reduction = options
-    x, target, weight, loss, lse, den, out = a
-    lines = [
-        f"m_rows, c = {x}.shape",
-        "wt = np.empty(m_rows, np.float64)",
-        "for i in range(m_rows):",
-        f"    t = {target}[i]",
-        f"    m = {x}[i, 0]",
-        "    for j in range(1, c):",
-        f"        if {x}[i, j] > m:",
-        f"            m = {x}[i, j]",
-        "    s = 0.0",
-        "    for j in range(c):",
-        f"        s += math.exp({x}[i, j] - m)",
-        "    log_s = math.log(s)",
-        f"    {lse}[i] = m + log_s",
-        f"    if t == {ignore_index}:",
-        f"        {loss}[i] = 0.0",
-        "        wt[i] = 0.0",
-        "        continue",
-        "    if t < 0 or t >= c:",
-        "        raise IndexError('cross_entropy: a target class index is out of bounds')",
-        f"    w_t = {weight}[t]",
-        "    wt[i] = w_t",
-        f"    value = (1.0 - {smoothing!r}) * w_t * (log_s - ({x}[i, t] - m))",
-    ]
-    if smoothing != 0.0:
-        lines += [
-            "    acc = 0.0",
-            "    for j in range(c):",
-            f"        acc += {weight}[j] * (log_s - ({x}[i, j] - m))",
-            f"    value += {smoothing!r} / c * acc",
-        ]
-    lines += [
-        f"    {loss}[i] = value",
-        "denom = _pw(wt, 0, m_rows, 0.0)",
-        f"{den}[()] = denom",
-    ]
-    if reduction == "none":
-        lines += ["for i in range(m_rows):", f"    {out}[i] = {loss}[i]"]
-    else:
-        lines.append(f"total = _pw({loss}, 0, m_rows, 0.0)")
-        if reduction == "mean":
-            lines.append("total = total / denom if denom != 0 else np.nan")
-        lines.append(f"{out}[()] = total")
-    return lines
-
-
-def ce_backward(a, options, dtypes):
-    """Cross-entropy backward: the scale of `CrossEntropyIndices.backward`, then the loop of
-    `_cross_entropy_backward`."""
-    ignore_index, smoothing, reduction = options
-    x, target, weight, lse, den, g, out = a
-    wdt = _t(dtypes[2])
-    lines = [
-        f"m_rows, c = {x}.shape",
-        f"weight_sum = np.float64(_pw({weight}, 0, c, {wdt}(0.0)))",
-    ]
-    if reduction == "none":
-        gscale = _scalar(g, "[i]")
-    else:
-        gval = _scalar(g, "[()]")
-        if reduction == "mean":
-            lines.append(f"scale = np.float64({gval}) / {den}[()] if {den}[()] != 0 else np.nan")
-        else:
-            lines.append(f"scale = np.float64({gval})")
-        gscale = "scale"
-    lines += [
-        "for i in range(m_rows):",
-        f"    t = {target}[i]",
-        f"    if t == {ignore_index}:",
-        "        for j in range(c):",
-        f"            {out}[i, j] = 0.0",
-        "        continue",
-        "    if t < 0 or t >= c:",
-        "        raise IndexError('cross_entropy: a target class index is out of bounds')",
-        f"    g = np.float64({gscale})",
-        f"    a = (1.0 - {smoothing!r}) * {weight}[t]",
-        f"    b = {smoothing!r} / c",
-        f"    li = {lse}[i]",
-        "    for j in range(c):",
-        f"        p = math.exp({x}[i, j] - li)",
-        f"        {out}[i, j] = g * (a * p + b * (weight_sum * p - {weight}[j]))",
-        f"    {out}[i, t] -= g * a",
-    ]
-    return lines
-
-
-def _scalar(name, index):
-    """An element of array `name`, or the literal itself for a constant buffer."""
-    return name if not name.isidentifier() else name + index
 
 
 def ln_forward(a, options, dtypes):
@@ -267,8 +173,6 @@ def ln_backward(a, options, dtypes):
 
 
 TEMPLATES = {
-    "ce_forward": ce_forward,
-    "ce_backward": ce_backward,
     "ln_forward": ln_forward,
     "ln_backward": ln_backward,
 }
