@@ -853,6 +853,7 @@ def test_inference_function_under_no_grad():
     _compare(make, _small_data())
 
 
+@pytest.mark.skipif(CHILD, reason="this is the child run")
 def test_compile_in_subprocess():
     """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""
     env = dict(os.environ, NUMBAGRAD_COMPILE_CHILD="1")

@@ -4,7 +4,7 @@ Each template returns the body (a list of source lines, indented for a function 
 generated njit function, given the names of its arguments in the generated source (an array's
 parameter name, or a literal for a constant buffer) and the kernel's options.
 
-The loops are the NumPy expressions of the eager nodes (`nn/functional_norm.py`), statement for
+The loops are the NumPy expressions of the eager nodes (`ops/normalization.py`), statement for
 statement, so that results agree bit for bit. NumPy's row sums are reproduced exactly by the
 helper `_pw`, NumPy's pairwise summation (`np.add.reduce` over a contiguous run, blocks of 8
 partial sums below 128 elements, halves above). Only the helpers a module calls are written into
