@@ -853,6 +853,33 @@ def test_inference_function_under_no_grad():
     _compare(make, _small_data())
 
 
+@child
+@pytest.mark.parametrize("shape", [(3, 4, 5, 6), (2, 3, 4), (3, 4, 5, 2, 2)])
+def test_sizes_passed_to_kernels_do_not_clash_with_loop_bounds(shape):
+    """A mean over the leading dim of an N-D tensor passes its element count to a generated loop
+    over N-1 dims; that count was once named like a loop bound (n2) and overwritten by it, so the
+    compiled result was silently wrong. Also a 0-d output's gradient entering compiled backward
+    (once made 1-d on the way in)."""
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal(shape).astype(np.float32)
+
+    def f(x):
+        y = x.mean(0)
+        return (y * y).sum()
+
+    compiled = torch.compile(f, fullgraph=True)
+    x_eager = torch.tensor(values, requires_grad=True)
+    x_comp = torch.tensor(values, requires_grad=True)
+    expected = f(x_eager)
+    expected.backward()
+    for _ in range(3):
+        x_comp.grad = None
+        got = compiled(x_comp)
+        got.backward()
+        np.testing.assert_allclose(got.item(), expected.item(), rtol=1e-6)
+        np.testing.assert_allclose(x_comp.grad.numpy(), x_eager.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
 @pytest.mark.skipif(CHILD, reason="this is the child run")
 def test_compile_in_subprocess():
     """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""

@@ -118,7 +118,8 @@ class Codegen:
             return f"gr{b.ref.n}"
         if b.role == "state":
             return b.name
-        prefix = {"temp": "b", "fresh": "f", "view": "v", "num": "n", "local": "x", "saved": "s",
+        # ("num", not "n": the kernels' loop bounds are n0, n1, ...)
+        prefix = {"temp": "b", "fresh": "f", "view": "v", "num": "num", "local": "x", "saved": "s",
                   "gin": "gi"}[b.role]
         return f"{prefix}{b.id}"
 
@@ -186,7 +187,8 @@ class Codegen:
             body.append("(" + ", ".join(self.name(b) for b in prog.saved) + ",) = S")
         for b in prog.bufs:
             if b.role == "gin":
-                body.append(f"{self.name(b)} = np.ascontiguousarray(G[{b.ref}], {_T[str(b.dtype)]})")
+                # np.require, not np.ascontiguousarray, which makes a 0-d gradient 1-d
+                body.append(f"{self.name(b)} = np.require(G[{b.ref}], {_T[str(b.dtype)]}, 'C')")
         body += self._setup(steps, allocate=("fresh",))
         body += self._steps(steps)
         body.append("return (" + "".join(self.name(g) + ", " for _, g in prog.export_edges) + ")")
