@@ -3,7 +3,7 @@
 `numbagrad.backends`, and the global precision/determinism settings.
 
 Most checks run the same call with numbagrad and PyTorch and require the same result or the
-same exception type (tests/tutorial_scripts/device_boilerplate.py does so for a whole script)."""
+same exception type (tests/torch_scripts/device_boilerplate.py does so for a whole script)."""
 import pickle
 import warnings
 
