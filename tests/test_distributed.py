@@ -83,6 +83,14 @@ def test_ddp_matches_one_process_on_the_whole_batch(ranks, tmp_path):
     assert not result.missing_keys and not result.unexpected_keys
 
 
+@pytest.mark.parametrize("ranks", [2, 3])
+def test_ddp_inside_a_compiled_step_equals_eager(ranks, tmp_path, monkeypatch):
+    """numbagrad.compile around a DDP training step: the gradients are averaged inside the
+    compiled step, bit for bit as eager DDP (see the worker's docstring)."""
+    monkeypatch.setenv("NUMBAGRAD_CACHE_DIR", str(tmp_path / "compiled"))
+    assert_all_ranks_ok("ddp_compile", ranks, *run_mpi(ranks, "mpi_worker_ddp_compile.py"))
+
+
 def test_example_trains_under_mpiexec(tmp_path):
     """examples/mnist_mlp.py --distributed: 2 ranks, one epoch of the embedded digits; rank 0
     alone reports and saves a checkpoint that a plain model loads."""

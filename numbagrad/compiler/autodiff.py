@@ -8,7 +8,7 @@ output gradient is zeros; each input gradient is summed back to the input's shap
 accumulated into `.grad` in first-arrival order.
 """
 from .errors import Unsupported
-from .ir import SumAll, SumLead
+from .ir import Py, SumAll, SumLead
 
 
 def lower_backward(L, rec):
@@ -24,6 +24,24 @@ def lower_backward(L, rec):
         if slot.tensor._hooks:
             raise Unsupported("a gradient hook on a leaf has no compiled form", rec.where)
         L.accumulate_leaf(slot, g)
+    for ddp in rec.averages:
+        _average_over_ranks(L, ddp, rec.where)
+
+
+def _average_over_ranks(L, ddp, where):
+    """DistributedDataParallel's averaging at the end of backward: the driver hands the gradient
+    buffers of its parameters to `ddp._average_gradient_arrays` (the eager buckets and
+    allreduces); each `.grad` gets one version bump, as eager's in-place division gives it."""
+    states = [L.current_grad(L.slot(p)) for p in ddp._params]
+    if any(state is None for state in states):
+        raise Unsupported("DistributedDataParallel with a parameter that gets no gradient in the "
+                          "step has no compiled form yet", where)
+    k = L.obj(ddp)  # its flags are guarded (lowering.lower)
+    grads = {f"g{j}": state[1] for j, state in enumerate(states)}
+    L.emit(Py([f"X[{k}]._average_gradient_arrays([" + ", ".join("{g%d}" % j for j in range(len(states))) + "])"],
+              grads, reads=tuple(grads.values()), writes=tuple(grads.values())))
+    for state in states:
+        state[2] += 1
 
 
 def walk(L, roots, where, outside=None):

@@ -60,6 +60,22 @@ def _recording():
     return None
 
 
+def _is_ddp(module):
+    from ..nn.parallel.distributed import DistributedDataParallel
+    return isinstance(module, DistributedDataParallel)
+
+
+def _only_ddp_hooks(node):
+    """Whether every pre-hook of `node` is DistributedDataParallel's output hook, which only
+    queues the gradient averaging at the end of backward: the compiled step does that averaging
+    itself (see lower_backward)."""
+    if not node._pre_hooks:
+        return True
+    from ..nn.parallel.distributed import DistributedDataParallel
+    return all(getattr(hook, "__func__", None) is DistributedDataParallel._output_grad_hook
+               for hooks in node._pre_hooks.values() for hook in hooks.values())
+
+
 def _pointer_key(a):
     return (a.__array_interface__["data"][0], a.nbytes)
 
@@ -273,6 +289,8 @@ class Capture:
             roots.append(v)
         self._check_hooks(where)
         rec = BackwardRecord(roots, where)
+        ddps = [m for m in self.trace.modules if _is_ddp(m)]
+        averages_before = [m._averages_done for m in ddps]
         leaves = [v.tensor for v in self.trace.values
                   if v.kind in ("input", "external") and v.tensor.requires_grad]
         for t in leaves:
@@ -284,6 +302,12 @@ class Capture:
             self.depth -= 1
         for t in leaves:
             self.expect_grad(t)
+        for m, before in zip(ddps, averages_before):
+            if m._averages_done == before + 1:
+                rec.averages.append(m)  # its hook ran: the gradients were averaged at the end
+            elif m._averages_done != before:
+                self.note("DistributedDataParallel averaged gradients more than once in one "
+                          "backward; no compiled form", where)
         if self.unsupported is None:
             for v in list(self.trace.values):
                 g = v.tensor.grad if v.kind in ("input", "external") else None
@@ -302,7 +326,7 @@ class Capture:
                 self.note("a gradient hook (register_hook / retain_grad) has no compiled form", where)
                 return
             node = t.grad_fn
-            if node is not None and (node._pre_hooks or getattr(node, "_retains", None)):
+            if node is not None and (getattr(node, "_retains", None) or not _only_ddp_hooks(node)):
                 self.note("a gradient hook (register_hook / retain_grad) has no compiled form", where)
                 return
 
@@ -353,6 +377,11 @@ class Capture:
     def enter_module(self, module):
         if module._forward_hooks or module._forward_pre_hooks:
             self.note(f"forward hooks on {type(module).__name__} have no compiled form")
+        if _is_ddp(module) and module not in self.trace.modules:
+            if module.forward_sync_buffers and any(True for _ in module.module.buffers()):
+                self.note("DistributedDataParallel broadcasting buffers in forward has no compiled "
+                          "form yet (forward_sync_buffers=False, or a model without buffers, has)")
+            self.trace.ddp_sync[id(module)] = module.require_backward_grad_sync
         if module not in self.trace.modules:
             self.trace.modules.append(module)
             for t in list(module._parameters.values()) + list(module._buffers.values()):

@@ -260,6 +260,13 @@ def lower(trace, entry_versions):
             lower_zero_grad(L, rec)
     for module in trace.bn_calls:
         _count_batch(L, module)
+    for module in trace.modules:
+        if id(module) in trace.ddp_sync:  # DistributedDataParallel: whether it averages, buffers
+            k = L.obj(module)
+            L.program.prologue += [
+                f"if (X[{k}].require_backward_grad_sync is not {trace.ddp_sync[id(module)]!r}"
+                f" or X[{k}].forward_sync_buffers is not {bool(module.forward_sync_buffers)!r}):",
+                "    return None"]
     L.finish()
     return L
 

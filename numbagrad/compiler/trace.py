@@ -94,13 +94,15 @@ class OpRecord:
 
 
 class BackwardRecord:
-    """`tensor.backward()` (or `autograd.backward`) on `roots` (Values)."""
+    """`tensor.backward()` (or `autograd.backward`) on `roots` (Values); `averages`: the
+    DistributedDataParallel modules whose gradient averaging ran at its end."""
 
-    __slots__ = ("roots", "where")
+    __slots__ = ("roots", "where", "averages")
 
     def __init__(self, roots, where):
         self.roots = roots
         self.where = where
+        self.averages = []
 
 
 class StepRecord:
@@ -135,3 +137,4 @@ class Trace:
         self.result = None         # what the function returned
         self.args = ()             # the function's positional arguments
         self.bn_calls = []         # (module, OpRecord) of BatchNorm modules called in training
+        self.ddp_sync = {}         # id(DistributedDataParallel) -> its require_backward_grad_sync then

@@ -18,12 +18,22 @@ which then ends the job.
 import sys
 import threading
 import time
+import traceback
+
+
+# After the last words, before MPI_Abort: mpiexec forwards the ranks' output asynchronously and
+# stops forwarding once it kills the job, so a message written just before the abort was
+# sometimes lost (seen on a loaded machine). The job is ending anyway.
+_GRACE_SECONDS = 0.5
 
 
 def _abort(MPI, message):
+    """Write `message` (one write: ranks failing together do not interleave their lines), give
+    the launcher time to forward it, and end every rank of the job."""
+    sys.stdout.flush()
     sys.stderr.write(message + "\n")
     sys.stderr.flush()
-    sys.stdout.flush()
+    time.sleep(_GRACE_SECONDS)
     MPI.COMM_WORLD.Abort(1)
 
 
@@ -77,12 +87,17 @@ class AbortOnUncaughtException:
         sys.excepthook = self._hook
 
     def _hook(self, exc_type, exc, tb):
+        last_words = (f"numbagrad.distributed: rank {self._rank} of {self._size} raised "
+                      f"{exc_type.__name__}; calling MPI_Abort to end all {self._size} ranks")
+        if self._previous is sys.__excepthook__:
+            # the usual traceback, as one write with the last line (see _abort)
+            text = "".join(traceback.format_exception(exc_type, exc, tb))
+            _abort(self._MPI, text + last_words)
+            return
         try:
             self._previous(exc_type, exc, tb)
         finally:
-            _abort(self._MPI,
-                   f"numbagrad.distributed: rank {self._rank} of {self._size} raised "
-                   f"{exc_type.__name__}; calling MPI_Abort to end all {self._size} ranks")
+            _abort(self._MPI, last_words)
 
     def remove(self):
         """Put back the hook that was there before (unless someone replaced ours since)."""

@@ -68,6 +68,18 @@ class GradBucket:
                 grad._version[0] += 1
 
 
+    def pack_arrays(self, arrays):
+        """`pack` for a compiled step: `arrays` are this bucket's parameters' gradients, all present."""
+        for array, view in zip(arrays, self.views):
+            np.copyto(view, array)
+        self.flags.fill(1)
+
+    def unpack_arrays(self, arrays, world_size):
+        """`unpack` for a compiled step: the averages written into `arrays`, as into `.grad`."""
+        for array, view in zip(arrays, self.views):
+            np.divide(view, world_size, out=array)
+
+
 def build_buckets(params, cap_bytes):
     """Buckets for `params`, in reverse order (the order in which backward produces gradients,
     as PyTorch's DDP), one dtype per bucket, each closed once it holds `cap_bytes` or more."""

@@ -98,6 +98,7 @@ class DistributedDataParallel(Module):
         self.bucket_bytes_cap = int(bucket_cap_mb * 1024 * 1024)
         self._params = [p for p in module.parameters() if p.requires_grad]
         self._buckets = build_buckets(self._params, self.bucket_bytes_cap)
+        self._averages_done = 0  # counts gradient averagings (numbagrad.compile's capture reads it)
         if init_sync:
             self._verify_same_model()
             self._broadcast(list(module.parameters()) + list(module.buffers()), "parameters")
@@ -118,13 +119,16 @@ class DistributedDataParallel(Module):
             if buffers:
                 self._broadcast(buffers, "buffers")
         output = self.module(*inputs, **kwargs)
-        if is_grad_enabled() and self.require_backward_grad_sync:
-            self.require_forward_param_sync = True
+        synced = is_grad_enabled() and self.require_backward_grad_sync
+        # The flag only decides whether the next forward broadcasts buffers; it is written only
+        # when that can happen, so a step compiled by numbagrad.compile has no side effect here.
+        if (synced != self.require_forward_param_sync and self.forward_sync_buffers
+                and any(True for _ in self.module.buffers())):
+            self.require_forward_param_sync = synced
+        if synced:
             for t in _tensors_in(output):
                 if t.grad_fn is not None:  # (an output that is a leaf would keep the hook forever)
                     t.register_hook(self._output_grad_hook)
-        else:
-            self.require_forward_param_sync = False
         return output
 
     @contextlib.contextmanager
@@ -146,20 +150,38 @@ class DistributedDataParallel(Module):
             engine.queue_callback(self._average_gradients)
 
     def _average_gradients(self):
-        """Average every parameter's `.grad` over the ranks: one allreduce per bucket. Also what a
-        compiled step would call between its backward and its optimizer update."""
-        pg = self.process_group
-        if pg is not default_group(None):
-            raise RuntimeError("DistributedDataParallel: the process group was destroyed; call "
-                               "init_process_group and wrap the module again")
-        size = pg.size()
-        if not all(b.matches() for b in self._buckets):
-            self._buckets = build_buckets(self._params, self.bucket_bytes_cap)
+        """Average every parameter's `.grad` over the ranks: one allreduce per bucket."""
+        pg, size = self._checked_group()
         op = pg._MPI.SUM
         for bucket in self._buckets:
             bucket.pack()
             pg.allreduce_array(bucket.buffer, op, "DistributedDataParallel gradient allreduce")
             bucket.unpack(size)
+        self._averages_done += 1
+
+    def _average_gradient_arrays(self, arrays):
+        """What a step compiled by `numbagrad.compile` calls between its backward and its
+        optimizer update: `arrays[i]` is the gradient of the i-th parameter that requires grad
+        (every one has a gradient), averaged in place with the same buckets, allreduces and
+        arithmetic as `_average_gradients`."""
+        pg, size = self._checked_group()
+        position = {id(p): i for i, p in enumerate(self._params)}
+        op = pg._MPI.SUM
+        for bucket in self._buckets:
+            mine = [arrays[position[id(p)]] for p in bucket.params]
+            bucket.pack_arrays(mine)
+            pg.allreduce_array(bucket.buffer, op, "DistributedDataParallel gradient allreduce")
+            bucket.unpack_arrays(mine, size)
+        self._averages_done += 1
+
+    def _checked_group(self):
+        pg = self.process_group
+        if pg is not default_group(None):
+            raise RuntimeError("DistributedDataParallel: the process group was destroyed; call "
+                               "init_process_group and wrap the module again")
+        if not all(b.matches() for b in self._buckets):
+            self._buckets = build_buckets(self._params, self.bucket_bytes_cap)
+        return pg, pg.size()
 
     # ---- construction-time synchronization ---------------------------------------------------
     def _verify_same_model(self):
