@@ -34,13 +34,7 @@ class Adadelta(Optimizer):
     def _required_state(self, group):
         return ("step", "square_avg", "acc_delta")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+    _group_defaults_on_load = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def _init_group(self, group):
         return (float(group["lr"]), float(group["rho"]), float(group["eps"]),

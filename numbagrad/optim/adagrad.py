@@ -47,13 +47,7 @@ class Adagrad(Optimizer):
     def _required_state(self, group):
         return ("step", "sum")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+    _group_defaults_on_load = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
 
     def _init_group(self, group):
         return (float(group["lr"]), float(group["lr_decay"]), float(group["eps"]),

@@ -34,13 +34,7 @@ class Adamax(Optimizer):
     def _required_state(self, group):
         return ("step", "exp_avg", "exp_inf")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+    _group_defaults_on_load = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     def _init_group(self, group):
         beta1, beta2 = group["betas"]

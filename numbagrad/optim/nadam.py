@@ -40,14 +40,10 @@ class NAdam(Optimizer):
     def _required_state(self, group):
         return ("step", "mu_product", "exp_avg", "exp_avg_sq")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
+    _group_defaults_on_load = {
+        "maximize": False, "foreach": None, "capturable": False, "differentiable": False,
+        "decoupled_weight_decay": False,
+    }
 
     def _init_group(self, group):
         beta1, beta2 = group["betas"]

@@ -124,8 +124,15 @@ class Optimizer:
     def __getstate__(self):
         return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
+    # Group keys an optimizer pickled by an older version may lack, with the values PyTorch's
+    # `__setstate__` fills in (each optimizer lists its own).
+    _group_defaults_on_load = {}
+
     def __setstate__(self, state):
         self.__dict__.update(state)
+        for group in self.param_groups:
+            for key, value in self._group_defaults_on_load.items():
+                group.setdefault(key, value)
 
     def __repr__(self):
         format_string = self.__class__.__name__ + " ("

@@ -37,14 +37,10 @@ class RAdam(Optimizer):
     def _required_state(self, group):
         return ("step", "exp_avg", "exp_avg_sq")
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            group.setdefault("capturable", False)
+    _group_defaults_on_load = {
+        "foreach": None, "maximize": False, "differentiable": False, "decoupled_weight_decay": False,
+        "capturable": False,
+    }
 
     def _init_group(self, group):
         beta1, beta2 = group["betas"]

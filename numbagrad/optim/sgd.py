@@ -38,14 +38,8 @@ class SGD(Optimizer):
 
     _kernel_state = ("momentum_buffer",)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+    _group_defaults_on_load = {"nesterov": False, "maximize": False, "foreach": None, "differentiable": False,
+                               "fused": False}
 
     _counts_steps = False
 
