@@ -30,15 +30,15 @@ def lower_backward(L, rec):
 
 def _average_over_ranks(L, ddp, where):
     """DistributedDataParallel's averaging at the end of backward: the driver hands the gradient
-    buffers of its parameters to `ddp._average_gradient_arrays` (the eager buckets and
-    allreduces); each `.grad` gets one version bump, as eager's in-place division gives it."""
+    buffers of its parameters to `ddp._average_gradients` (the eager buckets and allreduces);
+    each `.grad` gets one version bump, as eager's in-place division gives it."""
     states = [L.current_grad(L.slot(p)) for p in ddp._params]
     if any(state is None for state in states):
         raise Unsupported("DistributedDataParallel with a parameter that gets no gradient in the "
                           "step has no compiled form yet", where)
     k = L.obj(ddp)  # its flags are guarded (lowering.lower)
     grads = {f"g{j}": state[1] for j, state in enumerate(states)}
-    L.emit(Py([f"X[{k}]._average_gradient_arrays([" + ", ".join("{g%d}" % j for j in range(len(states))) + "])"],
+    L.emit(Py([f"X[{k}]._average_gradients([" + ", ".join("{g%d}" % j for j in range(len(states))) + "])"],
               grads, reads=tuple(grads.values()), writes=tuple(grads.values())))
     for state in states:
         state[2] += 1

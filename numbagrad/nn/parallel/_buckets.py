@@ -17,8 +17,9 @@ DEFAULT_BUCKET_CAP_MB = 25  # PyTorch's default bucket_cap_mb
 class GradBucket:
     """The gradients of `params` (same dtype) in one flat buffer, laid out in order."""
 
-    def __init__(self, params):
+    def __init__(self, params, positions):
         self.params = list(params)
+        self.positions = list(positions)  # each parameter's index in the list given to build_buckets
         self.dtype = self.params[0]._data.dtype
         self.shapes = [p._data.shape for p in self.params]
         sizes = [p._data.size for p in self.params]
@@ -42,9 +43,15 @@ class GradBucket:
                 return False
         return True
 
-    def pack(self):
-        """Copy each parameter's `.grad` into the buffer (zeros and flag 0 where it is None)."""
+    def pack(self, arrays=None):
+        """Copy each parameter's `.grad` into the buffer (zeros and flag 0 where it is None); or,
+        for a compiled step, `arrays`: this bucket's parameters' gradients, all present."""
         flags = self.flags
+        if arrays is not None:
+            for array, view in zip(arrays, self.views):
+                np.copyto(view, array)
+            flags.fill(1)
+            return
         for i, (p, view) in enumerate(zip(self.params, self.views)):
             grad = p._grad
             if grad is None:
@@ -54,9 +61,14 @@ class GradBucket:
                 np.copyto(view, grad._data)
                 flags[i] = 1
 
-    def unpack(self, world_size):
+    def unpack(self, world_size, arrays=None):
         """Write the summed gradients divided by `world_size` back to `.grad` (in place where the
-        parameter has a writable `.grad`; dividing while copying is one pass over the memory)."""
+        parameter has a writable `.grad`; dividing while copying is one pass over the memory), or
+        into the `arrays` given to `pack`."""
+        if arrays is not None:
+            for array, view in zip(arrays, self.views):
+                np.divide(view, world_size, out=array)
+            return
         for p, view, used in zip(self.params, self.views, self.flags.tolist()):
             if not used:
                 continue
@@ -68,33 +80,24 @@ class GradBucket:
                 grad._version[0] += 1
 
 
-    def pack_arrays(self, arrays):
-        """`pack` for a compiled step: `arrays` are this bucket's parameters' gradients, all present."""
-        for array, view in zip(arrays, self.views):
-            np.copyto(view, array)
-        self.flags.fill(1)
-
-    def unpack_arrays(self, arrays, world_size):
-        """`unpack` for a compiled step: the averages written into `arrays`, as into `.grad`."""
-        for array, view in zip(arrays, self.views):
-            np.divide(view, world_size, out=array)
-
-
 def build_buckets(params, cap_bytes):
     """Buckets for `params`, in reverse order (the order in which backward produces gradients,
     as PyTorch's DDP), one dtype per bucket, each closed once it holds `cap_bytes` or more."""
     buckets = []
     open_by_dtype = {}
-    for p in reversed(list(params)):
+    params = list(params)
+    for i in reversed(range(len(params))):
+        p = params[i]
         dtype = p._data.dtype
-        current = open_by_dtype.setdefault(dtype, [[], 0])
+        current = open_by_dtype.setdefault(dtype, [[], [], 0])
         current[0].append(p)
-        current[1] += p._data.nbytes
-        if current[1] >= cap_bytes:
-            buckets.append(GradBucket(current[0]))
+        current[1].append(i)
+        current[2] += p._data.nbytes
+        if current[2] >= cap_bytes:
+            buckets.append(GradBucket(current[0], current[1]))
             del open_by_dtype[dtype]
-    for members, _ in open_by_dtype.values():
-        buckets.append(GradBucket(members))
+    for members, positions, _ in open_by_dtype.values():
+        buckets.append(GradBucket(members, positions))
     return buckets
 
 

@@ -149,29 +149,18 @@ class DistributedDataParallel(Module):
         if queued is not None and self._average_gradients not in queued:
             engine.queue_callback(self._average_gradients)
 
-    def _average_gradients(self):
-        """Average every parameter's `.grad` over the ranks: one allreduce per bucket."""
+    def _average_gradients(self, arrays=None):
+        """Average every parameter's `.grad` over the ranks: one allreduce per bucket. A step
+        compiled by `numbagrad.compile` calls it between its backward and its optimizer update
+        with `arrays`: the gradients of the parameters that require grad, in order, all present,
+        averaged in place with the same buckets and arithmetic."""
         pg, size = self._checked_group()
         op = pg._MPI.SUM
         for bucket in self._buckets:
-            bucket.pack()
+            mine = None if arrays is None else [arrays[i] for i in bucket.positions]
+            bucket.pack(mine)
             pg.allreduce_array(bucket.buffer, op, "DistributedDataParallel gradient allreduce")
-            bucket.unpack(size)
-        self._averages_done += 1
-
-    def _average_gradient_arrays(self, arrays):
-        """What a step compiled by `numbagrad.compile` calls between its backward and its
-        optimizer update: `arrays[i]` is the gradient of the i-th parameter that requires grad
-        (every one has a gradient), averaged in place with the same buckets, allreduces and
-        arithmetic as `_average_gradients`."""
-        pg, size = self._checked_group()
-        position = {id(p): i for i, p in enumerate(self._params)}
-        op = pg._MPI.SUM
-        for bucket in self._buckets:
-            mine = [arrays[position[id(p)]] for p in bucket.params]
-            bucket.pack_arrays(mine)
-            pg.allreduce_array(bucket.buffer, op, "DistributedDataParallel gradient allreduce")
-            bucket.unpack_arrays(mine, size)
+            bucket.unpack(size, mine)
         self._averages_done += 1
 
     def _checked_group(self):
