@@ -8,8 +8,8 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, strategies as st  # noqa: E402
 
 import numbagrad  # noqa: E402
-from numbagrad.kernels import conv as KC, pool as KP  # noqa: E402
-from numbagrad.ops import conv_arrays, pool_windows  # noqa: E402
+from numbagrad.kernels import conv as KC, conv_wide as KW, pool as KP  # noqa: E402
+from numbagrad.ops import conv_arrays, conv_wide_arrays, pool_windows  # noqa: E402
 import conv_reference as R  # noqa: E402
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
@@ -77,13 +77,58 @@ def test_gemm_and_direct_paths_agree(case):
     # conv_arrays picks a path by the channel counts: both must compute the same convolution
     groups, geometry, dtype = case[8], case[9], case[10]
     x, weight, bias, g = _arrays(case)
-    gemm_out, cols = conv_arrays.forward(x, weight, bias, groups, geometry, keep_columns=True)
+    gemm_out, cols = conv_arrays.forward(x, weight, bias, groups, geometry, keep_for_weight_grad=True)
     ref = R.conv2d(x, weight, bias, groups, geometry)
     np.testing.assert_allclose(gemm_out, ref, **TOL[dtype])
     gw = conv_arrays.weight_grad(x, g, groups, geometry, weight.shape, cols)
     gx = conv_arrays.input_grad(g, weight, groups, geometry, x.shape, cols)
     np.testing.assert_allclose(gw, R.conv2d_weight_grad(x, g, groups, geometry, weight.shape), **TOL[dtype])
     np.testing.assert_allclose(gx, R.conv2d_input_grad(g, weight, groups, geometry, x.shape), **TOL[dtype])
+
+
+@given(conv_cases())
+def test_wide_row_kernels_match_numpy(case):
+    # stride 1 of every drawn geometry: the forward and weight gradient of the wide rows, called
+    # directly (conv_arrays only picks them for some shapes)
+    groups, (_, _, ph, pw, dh, dw), dtype = case[8], case[9], case[10]
+    geometry = (1, 1, ph, pw, dh, dw)
+    case = case[:9] + (geometry,) + case[10:]
+    x, weight, bias, g = _arrays(case)
+    out = np.full(g.shape, np.nan, dtype)  # every element must be written
+    source = conv_wide_arrays.forward(x, weight, bias, groups, geometry, out)
+    np.testing.assert_allclose(out, R.conv2d(x, weight, bias, groups, geometry), **TOL[dtype])
+    gw = conv_wide_arrays.weight_grad(source, g, groups, geometry, weight.shape)
+    np.testing.assert_allclose(gw, R.conv2d_weight_grad(x, g, groups, geometry, weight.shape), **TOL[dtype])
+    no_bias = np.empty_like(out)
+    conv_wide_arrays.forward(x, weight, None, groups, geometry, no_bias)
+    np.testing.assert_allclose(no_bias, R.conv2d(x, weight, None, groups, geometry), **TOL[dtype])
+
+
+def test_wide_weight_grad_ignores_nothing_outside_the_outputs():
+    # the wide planes' extra columns hold garbage in the forward; the weight gradient's gwide must
+    # be zero there. Large values in x's padding columns would show any leak.
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((3, 4, 9, 7)) * 1e3
+    weight = rng.standard_normal((5, 4, 3, 2))
+    g = rng.standard_normal((3, 5, 7, 6))
+    source = conv_wide_arrays.padded(x, 0, 0)
+    gw = conv_wide_arrays.weight_grad(source, g, 1, (1, 1, 0, 0, 1, 1), weight.shape)
+    np.testing.assert_allclose(gw, R.conv2d_weight_grad(x, g, 1, (1, 1, 0, 0, 1, 1), weight.shape), rtol=1e-12)
+
+
+@pytest.mark.parametrize("x_shape,w_shape,padding,training,wide", [
+    ((64, 1, 28, 28), (6, 1, 5, 5), 2, True, True),       # LeNet-5 conv1: one input channel
+    ((64, 6, 14, 14), (16, 6, 5, 5), 0, True, False),     # LeNet-5 conv2: its columns are kept
+    ((64, 6, 14, 14), (16, 6, 5, 5), 0, False, True),     # ... unless no weight gradient follows
+    ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, True),    # MNIST CNN conv2: columns of 42 MB
+    ((8, 64, 8, 8), (64, 64, 3, 3), 1, False, False),     # 576 taps: GEMM
+])
+def test_conv_arrays_picks_the_measured_path(x_shape, w_shape, padding, training, wide):
+    x = np.zeros(x_shape, np.float32)
+    geometry = (1, 1, padding, padding, 1, 1)
+    assert conv_arrays.use_wide_forward(x, w_shape, 1, geometry, training) is wide
+    assert conv_arrays.use_wide_forward(x, w_shape, 1, (2, 2, padding, padding, 1, 1), training) is False
+    assert conv_arrays.use_wide_weight_grad(x_shape[1], 1, geometry) is (x_shape[1] == 1)
 
 
 @st.composite
@@ -151,6 +196,31 @@ def test_avg_pool_kernels_match_numpy(case, count_include_pad, divisor_override)
                                **TOL[dtype])
 
 
+@given(st.integers(2, 9), st.integers(2, 9), st.sampled_from(["normal", "ties", "special"]),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 2 ** 16))
+def test_max_pool_2x2_matches_numpy(h, w, values, dtype, seed):
+    planes = _planes((h, w), values, dtype, seed)
+    windows = pool_windows.max_pool_windows("max_pool2d", (3, h, w), ((2, 2), (2, 2), (0, 0), (1, 1)), False)
+    assert pool_windows.are_2x2_stride_2(windows, (h, w))
+    out = np.full((3, h // 2, w // 2), np.nan, dtype)
+    idx = np.full(out.shape, -7, np.int64)
+    KP.max_pool_2x2(planes, out, idx)
+    ref, ref_idx = R.max_pool(planes.astype(np.float64), windows)
+    np.testing.assert_array_equal(out, ref.astype(dtype))
+    np.testing.assert_array_equal(idx, ref_idx)
+
+
+def test_only_full_2x2_stride_2_windows_take_the_2x2_kernel():
+    def windows(hw, kernel, stride, padding, ceil_mode):
+        geometry = ((kernel, kernel), (stride, stride), (padding, padding), (1, 1))
+        return pool_windows.max_pool_windows("max_pool2d", (1,) + hw, geometry, ceil_mode)
+    assert pool_windows.are_2x2_stride_2(windows((6, 7), 2, 2, 0, False), (6, 7))
+    assert not pool_windows.are_2x2_stride_2(windows((6, 7), 2, 2, 0, True), (6, 7))  # clipped last column
+    assert not pool_windows.are_2x2_stride_2(windows((6, 6), 2, 2, 1, False), (6, 6))
+    assert not pool_windows.are_2x2_stride_2(windows((6, 6), 2, 1, 0, False), (6, 6))
+    assert not pool_windows.are_2x2_stride_2(windows((6, 6), 3, 2, 0, False), (6, 6))
+
+
 def test_max_pool_backward_refuses_indices_outside_the_plane():
     g = np.ones((2, 1, 1))
     gx = np.zeros((2, 2, 2))
@@ -169,18 +239,30 @@ def _all_kernel_results(dtype):
     for groups, cg in ((1, 8), (8, 1), (2, 4)):
         weight = rng.standard_normal((8, cg, 3, 3)).astype(dtype)
         geometry = (2, 1, 1, 2, 1, 2)
-        out, cols = conv_arrays.forward(x, weight, None, groups, geometry, keep_columns=True)
+        out, cols = conv_arrays.forward(x, weight, None, groups, geometry, keep_for_weight_grad=True)
         g = rng.standard_normal(out.shape).astype(dtype)
         results += [out, conv_arrays.weight_grad(x, g, groups, geometry, weight.shape, cols),
                     conv_arrays.input_grad(g, weight, groups, geometry, x.shape, cols)]
     # the MNIST CNN's conv2 at batch 64: GEMMs large enough for BLAS to use every thread
     x2 = rng.standard_normal((64, 32, 26, 26)).astype(dtype)
     w2 = rng.standard_normal((64, 32, 3, 3)).astype(dtype)
-    out, cols = conv_arrays.forward(x2, w2, None, 1, (1, 1, 0, 0, 1, 1), keep_columns=True)
+    out, cols = conv_arrays.forward(x2, w2, None, 1, (1, 1, 0, 0, 1, 1), keep_for_weight_grad=True)
     g = rng.standard_normal(out.shape).astype(dtype)
     results += [out, conv_arrays.weight_grad(x2, g, 1, (1, 1, 0, 0, 1, 1), w2.shape, cols),
                 conv_arrays.input_grad(g, w2, 1, (1, 1, 0, 0, 1, 1), x2.shape, cols)]
+    # the wide rows: forward and weight gradient, grouped and dilated, float32 big enough to split
+    for groups, cg in ((1, 8), (2, 4)):
+        weight = rng.standard_normal((8, cg, 3, 3)).astype(dtype)
+        geometry = (1, 1, 1, 2, 1, 2)
+        out = np.empty(conv_arrays.output_shape(x.shape, weight.shape, geometry), dtype)
+        source = conv_wide_arrays.forward(x, weight, None, groups, geometry, out)
+        g = rng.standard_normal(out.shape).astype(dtype)
+        results += [out, conv_wide_arrays.weight_grad(source, g, groups, geometry, weight.shape)]
     planes = x.reshape(-1, 13, 11)
+    pooled = np.empty((planes.shape[0], 6, 5), dtype)
+    pooled_idx = np.empty(pooled.shape, np.int64)
+    KP.max_pool_2x2(planes, pooled, pooled_idx)
+    results += [pooled, pooled_idx]
     windows = pool_windows.max_pool_windows("max_pool2d", planes.shape, ((3, 3), (2, 2), (1, 1), (1, 1)), True)
     out = np.empty((planes.shape[0], len(windows[0]), len(windows[2])), dtype)
     idx = np.empty(out.shape, np.int64)

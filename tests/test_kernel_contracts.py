@@ -16,10 +16,10 @@ import os
 import numpy as np
 import pytest
 
-from numbagrad.kernels import activation, conv, nn_kernels, optim_kernels, pool, softmax, special
+from numbagrad.kernels import activation, conv, conv_wide, nn_kernels, optim_kernels, pool, softmax, special
 from numbagrad.kernels.contract import KernelContractError
 
-KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, pool)
+KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, conv_wide, pool)
 N = 7
 
 
@@ -53,6 +53,18 @@ def _image(shape=(2, 3, 5, 6)):
 def _windows():
     """Max-pool windows over 5x6 planes: 2x2 outputs (rows 0-2 and 2-4 step 2, columns 0-3, 3-6)."""
     return (np.array([0, 2]), np.array([3, 5]), np.array([0, 3]), np.array([3, 6]), 2, 1)
+
+
+WIDE_DIMS = (2, 2, 5, 6)  # a padded input (N, C, Hp, Wp) of the wide-row kernels; kernel 3x2 -> out 3x5
+
+
+def _wide_input():
+    return np.linspace(-1.0, 1.0, 2 * 2 * 5 * 6 + conv_wide.TAIL)
+
+
+def _wide_offsets():
+    c, i, j = np.meshgrid(np.arange(2), np.arange(3), np.arange(2), indexing="ij")
+    return ((c * 5 + i) * 6 + j).ravel().astype(np.int64)
 
 
 def _avg_windows():
@@ -115,6 +127,12 @@ VALID_CALLS = {
                           (0, 1, 4), (4,)),
     "conv2d_weight_grad": (lambda: [_image(), np.ones((2, 4, 3, 4)), 1, GEOMETRY, np.zeros((4, 3, 3, 2))],
                            (0, 1, 4), (4,)),
+    "wide_conv_forward": (lambda: [_wide_input(), WIDE_DIMS, np.ones((1, 8, 12)), _wide_offsets(), np.ones(4),
+                                   np.zeros((2, 4, 3, 5))], (0, 2, 3, 4, 5), (5,)),
+    "wide_conv_weight_grad": (lambda: [_wide_input(), WIDE_DIMS, np.ones((2, 4, 32)), (3, 5), _wide_offsets(),
+                                       np.zeros((1, 4, 12))], (0, 2, 4, 5), (5,)),
+    "max_pool_2x2": (lambda: [_image((4, 5, 6)), np.zeros((4, 2, 3)), np.zeros((4, 2, 3), np.int64)],
+                     (0, 1, 2), (1, 2)),
     "max_pool": (lambda: [_image((4, 5, 6)), _windows(), np.zeros((4, 2, 2)), np.zeros((4, 2, 2), np.int64)],
                  (0, 2, 3), (2, 3)),
     "max_pool_backward": (lambda: [np.ones((4, 2, 2)), np.arange(16).reshape(4, 2, 2), _image((4, 5, 6))],

@@ -16,7 +16,7 @@ indices int64 of the output's shape; outputs writable. Indices read back by the 
 are checked in the loop as they are read: an index outside its plane is counted, never followed.
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 from .contract import KernelContractError, check_float_array
 from .parallel_region import PARALLEL_REGION
@@ -87,6 +87,54 @@ def max_pool(x, windows, out, indices):
         raise KernelContractError("kernel max_pool: 'indices' must be writable")
     with PARALLEL_REGION:
         _max_pool(x, *windows, out, indices)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _max_pool_2x2(x, out, indices):
+    p_n, h_n, w_n = x.shape
+    oh_n, ow_n = out.shape[1], out.shape[2]
+    xf = x.ravel()
+    of = out.ravel()
+    jf = indices.ravel()
+    for p in prange(p_n):
+        for oh in range(oh_n):
+            top = 2 * oh * w_n  # the window's first position in the plane
+            src = uint64(p * h_n * w_n + top)
+            dst = uint64((p * oh_n + oh) * ow_n)
+            for ow in range(uint64(ow_n)):
+                # the window in PyTorch's scan order; NaN wins as in _max_pool
+                a = uint64(2) * ow
+                best, where = xf[src + a], top + a
+                v = xf[src + a + 1]
+                take = (v > best) | (v != v)
+                best, where = (v, top + a + 1) if take else (best, where)
+                v = xf[src + a + w_n]
+                take = (v > best) | (v != v)
+                best, where = (v, top + a + w_n) if take else (best, where)
+                v = xf[src + a + w_n + 1]
+                take = (v > best) | (v != v)
+                best, where = (v, top + a + w_n + 1) if take else (best, where)
+                of[dst + ow] = best
+                jf[dst + ow] = where
+
+
+def max_pool_2x2(x, out, indices):
+    """max_pool with the windows of kernel 2, stride 2 and no padding, every one inside x: the
+    same results, 2-3x faster (measured on the pools of the MNIST CNN and LeNet-5) for the most
+    common pooling of CNNs.
+
+    Contract: x (P, H, W) and out (P, H // 2, W // 2) of one float dtype, indices int64 of out's
+    shape, both writable."""
+    check_float_array("max_pool_2x2", "x", x, 3)
+    check_float_array("max_pool_2x2", "out", out, 3, x.dtype, writable=True)
+    _check_indices("max_pool_2x2", indices, out.shape)
+    if not indices.flags.writeable:
+        raise KernelContractError("kernel max_pool_2x2: 'indices' must be writable")
+    if out.shape != (x.shape[0], x.shape[1] // 2, x.shape[2] // 2):
+        raise KernelContractError(f"kernel max_pool_2x2: out has shape {out.shape}, expected "
+                                  f"{(x.shape[0], x.shape[1] // 2, x.shape[2] // 2)} for x {x.shape}")
+    with PARALLEL_REGION:
+        _max_pool_2x2(x, out, indices)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")

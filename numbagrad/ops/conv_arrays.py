@@ -41,8 +41,12 @@ GEMMs then sum over a short dim.
 import numpy as np
 
 from ..kernels import conv as K
+from . import conv_wide_arrays as W
 
 DIRECT_MAX_CHANNEL_PAIRS = 4
+WIDE_FORWARD_MAX_TAPS = 300
+WIDE_WEIGHT_GRAD_MAX_CHANNELS = 1
+WIDE_MIN_KEPT_COLUMN_BYTES = 8 << 20
 KEEP_COLUMNS_BYTES = 256 << 20
 CHUNK_COLUMN_BYTES = 2 << 20
 # Column buffers this large come from fresh mmapped pages on every allocation (glibc's mmap
@@ -66,8 +70,32 @@ def release_columns(cols):
 
 
 def use_gemm(channels, out_channels, groups):
-    """True when im2col + GEMM beats the direct loops (see the module docstring)."""
+    """True when im2col + GEMM or the wide rows beat the direct loops (see the module docstring)."""
     return (channels // groups) * (out_channels // groups) > DIRECT_MAX_CHANNEL_PAIRS
+
+
+def use_wide_forward(x, w_shape, groups, geometry, weight_grad_follows):
+    """True when the wide-row kernel computes the forward of x (see the module docstring)."""
+    n, c = x.shape[:2]
+    taps = (c // groups) * w_shape[2] * w_shape[3]
+    if not W.applies(geometry) or taps > WIDE_FORWARD_MAX_TAPS:
+        return False
+    if not weight_grad_follows or use_wide_weight_grad(c, groups, geometry):
+        return True
+    # the GEMM path's columns would serve the weight gradient: worth keeping unless they are large
+    out_h, out_w = output_shape(x.shape, w_shape, geometry)[2:]
+    return c * w_shape[2] * w_shape[3] * n * out_h * out_w * x.itemsize > WIDE_MIN_KEPT_COLUMN_BYTES
+
+
+def use_wide_weight_grad(channels, groups, geometry):
+    """True when the wide-row kernel computes the weight gradient (see the module docstring)."""
+    return W.applies(geometry) and channels // groups <= WIDE_WEIGHT_GRAD_MAX_CHANNELS
+
+
+def needs_channels_first(channels, out_channels, groups, geometry, need_x, need_w):
+    """True when a GEMM of the backward wants the output gradient as `channels_first(g)`."""
+    return use_gemm(channels, out_channels, groups) and (
+        need_x or (need_w and not use_wide_weight_grad(channels, groups, geometry)))
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -90,8 +118,10 @@ def columns(x, kernel_size, geometry, out_hw):
     return cols
 
 
-def forward(x, weight, bias, groups, geometry, keep_columns=False):
-    """(out, columns or None): the convolution of x with weight (+ bias), NCHW."""
+def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False):
+    """(out, saved): the convolution of x with weight (+ bias), NCHW; `saved` is what
+    weight_grad reuses when asked to keep it (the columns of the GEMM path, the padded input of
+    the wide-row path), else None."""
     shape = output_shape(x.shape, weight.shape, geometry)
     n, o, oh, ow = shape
     if x.size == 0 or weight.size == 0:
@@ -105,9 +135,13 @@ def forward(x, weight, bias, groups, geometry, keep_columns=False):
         K.conv2d_forward(x, weight, b, groups, geometry, out)
         return out, None
     out = np.empty(shape, dtype=x.dtype)
+    if use_wide_forward(x, weight.shape, groups, geometry, keep_for_weight_grad):
+        source = W.forward(x, weight, bias, groups, geometry, out)
+        keep = keep_for_weight_grad and use_wide_weight_grad(x.shape[1], groups, geometry)
+        return out, source if keep else None
     ckk = x.shape[1] * weight.shape[2] * weight.shape[3]
     sample_bytes = ckk * oh * ow * x.itemsize
-    if not keep_columns and n * sample_bytes > CHUNK_COLUMN_BYTES:
+    if not keep_for_weight_grad and n * sample_bytes > CHUNK_COLUMN_BYTES:
         step = max(1, CHUNK_COLUMN_BYTES // sample_bytes)
         chunk_cols = np.empty((ckk, step, oh * ow), dtype=x.dtype)
         for start in range(0, n, step):
@@ -117,7 +151,7 @@ def forward(x, weight, bias, groups, geometry, keep_columns=False):
         return out, None
     cols = _column_buffer((ckk, n, oh * ow), x.dtype)
     _gemm_forward(x, weight, bias, groups, geometry, cols, out)
-    if keep_columns and cols.nbytes <= KEEP_COLUMNS_BYTES:
+    if keep_for_weight_grad and cols.nbytes <= KEEP_COLUMNS_BYTES:
         return out, cols
     release_columns(cols)
     return out, None
@@ -145,7 +179,8 @@ def channels_first(g):
 
 def input_grad(g, weight, groups, geometry, x_shape, cols=None, g_by_channel=None):
     """The gradient with respect to the input (of shape x_shape) of forward's output gradient g.
-    `cols`, the forward's column buffer when given, is overwritten and released (its last use);
+    `cols`, the forward's column buffer when given, is overwritten and released (its last use;
+    ignored on the other paths);
     `g_by_channel` is `channels_first(g)` when the caller has it."""
     gx = np.empty(x_shape, dtype=g.dtype)
     if gx.size == 0:
@@ -170,9 +205,9 @@ def input_grad(g, weight, groups, geometry, x_shape, cols=None, g_by_channel=Non
     return gx
 
 
-def weight_grad(x, g, groups, geometry, w_shape, cols=None, g_by_channel=None):
+def weight_grad(x, g, groups, geometry, w_shape, saved=None, g_by_channel=None):
     """The gradient with respect to the weight (of shape w_shape) of forward's output gradient g;
-    `cols` are the forward's columns of x when it kept them; `g_by_channel` as in input_grad."""
+    `saved` is what forward kept for it, if anything; `g_by_channel` as in input_grad."""
     gw = np.empty(w_shape, dtype=g.dtype)
     if gw.size == 0:
         return gw
@@ -183,6 +218,10 @@ def weight_grad(x, g, groups, geometry, w_shape, cols=None, g_by_channel=None):
     if not use_gemm(x.shape[1], o, groups):
         K.conv2d_weight_grad(x, g, groups, geometry, gw)
         return gw
+    if use_wide_weight_grad(x.shape[1], groups, geometry):
+        source = saved if isinstance(saved, W.PaddedInput) else W.padded(x, geometry[2], geometry[3])
+        return W.weight_grad(source, g, groups, geometry, w_shape)
+    cols = saved
     own = cols is None
     if own:
         cols = columns(x, w_shape[2:], geometry, (oh, ow))

@@ -29,9 +29,9 @@ class Conv2d(ArrayFunction):
         x = np.ascontiguousarray(x)
         weight = np.ascontiguousarray(weight)
         need_x, need_w = ctx.needs_input_grad[:2]
-        out, cols = conv_arrays.forward(x, weight, bias, groups, geometry, keep_columns=need_w)
+        out, saved = conv_arrays.forward(x, weight, bias, groups, geometry, keep_for_weight_grad=need_w)
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
-        ctx.cols = cols
+        ctx.saved_for_weight_grad = saved
         ctx.meta = (groups, geometry, x.shape, weight.shape)
         return out
 
@@ -41,14 +41,16 @@ class Conv2d(ArrayFunction):
         groups, geometry, x_shape, w_shape = ctx.meta
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         g = np.ascontiguousarray(g)
-        cols, ctx.cols = ctx.cols, None  # input_grad reuses the buffer: a second backward recomputes
+        # input_grad reuses a column buffer: a second backward recomputes what forward kept
+        saved, ctx.saved_for_weight_grad = ctx.saved_for_weight_grad, None
         g_by_channel = None
-        if g.size and conv_arrays.use_gemm(x_shape[1], w_shape[0], groups) and (need_w or need_x):
+        if g.size and conv_arrays.needs_channels_first(x_shape[1], w_shape[0], groups, geometry, need_x, need_w):
             g_by_channel = conv_arrays.channels_first(g)
         gw = gx = None
         if need_w:
-            gw = conv_arrays.weight_grad(x, g, groups, geometry, w_shape, cols, g_by_channel)
+            gw = conv_arrays.weight_grad(x, g, groups, geometry, w_shape, saved, g_by_channel)
         if need_x:
+            cols = saved if isinstance(saved, np.ndarray) else None
             gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, cols, g_by_channel)
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb

@@ -91,6 +91,15 @@ def max_pool_windows(op, x_shape, geometry, ceil_mode):
     return windows[0], windows[1], windows[2], windows[3], dilation[0], dilation[1]
 
 
+def are_2x2_stride_2(windows, hw):
+    """True when the windows are those of kernel 2, stride 2, no padding and dilation 1, each
+    inside the (H, W) input: the windows `kernels.pool.max_pool_2x2` computes."""
+    hs, he, ws, we, step_h, step_w = windows
+    return (step_h == 1 and step_w == 1 and len(hs) == hw[0] // 2 and len(ws) == hw[1] // 2
+            and np.array_equal(hs, np.arange(0, 2 * len(hs), 2)) and np.array_equal(he, hs + 2)
+            and np.array_equal(ws, np.arange(0, 2 * len(ws), 2)) and np.array_equal(we, ws + 2))
+
+
 def avg_pool_windows(op, x_shape, geometry, ceil_mode, count_include_pad, divisor_override):
     """(windows, divisor (OH, OW) float64) of average pooling, as PyTorch's CPU kernel: the
     divisor is the window's size clipped to the padded input (count_include_pad), or to the

@@ -108,7 +108,10 @@ def max_pool_planes(x, dims, windows, return_indices):
     planes = data.reshape((-1,) + data.shape[-2:])
     out = np.empty((planes.shape[0], len(windows[0]), len(windows[2])), dtype=data.dtype)
     indices = np.empty(out.shape, dtype=np.int64)
-    K.max_pool(planes, windows, out, indices)
+    if PW.are_2x2_stride_2(windows, planes.shape[1:]):
+        K.max_pool_2x2(planes, out, indices)
+    else:
+        K.max_pool(planes, windows, out, indices)
     shape = data.shape[:-2] + out.shape[1:]
     returned = indices.reshape(shape).copy() if return_indices else None
     # A window can miss the input entirely (padding with dilation): its output is -inf and its
