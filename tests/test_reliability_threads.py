@@ -1,13 +1,15 @@
 """Parallel kernels called from several Python threads at once.
 
-numba's workqueue threading layer aborts the process when two threads launch parallel regions
-together (it did, before `kernels/parallel_region.py`, for two threads running `F.conv2d`). The
+numba's workqueue threading layer (numbagrad's fallback when TBB cannot load) aborts the process
+when two threads launch parallel regions together (it did, before `kernels/parallel_region.py`, for two threads running `F.conv2d`). The
 calls run in a child process, so an abort fails the test instead of killing pytest, and each
 thread's results must equal the same computation run alone.
 """
 import os
 import subprocess
 import sys
+
+import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -63,9 +65,31 @@ print("threads ok")
 """
 
 
-def test_parallel_kernels_from_three_threads_do_not_abort_and_agree():
+@pytest.mark.parametrize("layer", [None, "workqueue"])
+def test_parallel_kernels_from_three_threads_do_not_abort_and_agree(layer):
+    # None: the layer numbagrad picks (TBB when installed); workqueue: its fallback, which needs the lock
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("NUMBA_THREADING_LAYER", None)
+    if layer:
+        env["NUMBA_THREADING_LAYER"] = layer
     proc = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, env=env,
                           timeout=600)
     assert proc.returncode == 0, f"child exited with {proc.returncode}:\n{proc.stderr[-3000:]}"
     assert "threads ok" in proc.stdout
+
+
+def test_numbagrad_picks_tbb_when_installed_else_workqueue():
+    import importlib.metadata
+    try:
+        importlib.metadata.version("tbb")
+        expected = "tbb"
+    except importlib.metadata.PackageNotFoundError:
+        expected = "workqueue"
+    child = ("import numbagrad, numba, numbagrad.nn.functional as F\n"
+             "F.conv2d(numbagrad.ones(2, 1, 8, 8), numbagrad.ones(4, 1, 3, 3))\n"
+             "print(numba.threading_layer())\n")
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("NUMBA_THREADING_LAYER", None)
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split()[-1] == expected
