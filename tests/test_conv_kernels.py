@@ -124,11 +124,9 @@ def test_wide_weight_grad_ignores_nothing_outside_the_outputs():
     ((8, 64, 8, 8), (64, 64, 3, 3), 1, False, False),     # 576 taps: GEMM
 ])
 def test_conv_arrays_picks_the_measured_path(x_shape, w_shape, padding, training, wide):
-    x = np.zeros(x_shape, np.float32)
     geometry = (1, 1, padding, padding, 1, 1)
-    assert conv_arrays.use_wide_forward(x, w_shape, 1, geometry, training) is wide
-    assert conv_arrays.use_wide_forward(x, w_shape, 1, (2, 2, padding, padding, 1, 1), training) is False
-    assert conv_arrays.use_wide_weight_grad(x_shape[1], 1, geometry) is (x_shape[1] == 1)
+    assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, geometry, training) is wide
+    assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, (2, 2, padding, padding, 1, 1), training) is False
 
 
 @st.composite

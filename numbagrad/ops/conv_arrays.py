@@ -1,5 +1,6 @@
 """The three array computations of a convolution - forward, input gradient, weight gradient - each
-choosing between im2col + BLAS GEMM and the direct numba loops of `numbagrad.kernels.conv`.
+choosing between im2col + BLAS GEMM, the direct numba loops of `numbagrad.kernels.conv` and, for
+stride 1, the wide-row kernels of `numbagrad.kernels.conv_wide` (through `conv_wide_arrays`).
 
 All arrays are NCHW and C-contiguous; `geometry` is (sh, sw, ph, pw, dh, dw). The op layer
 (`convolution.py`) has validated every shape before anything here runs.
@@ -20,6 +21,30 @@ GEMM wins as soon as each group's weight matrix has a few rows and columns; the 
 when each group maps at most 4 input-output channel pairs (depthwise convolutions and their
 neighbours), where the GEMMs degenerate into matrix-vector products: that is the crossover
 `DIRECT_MAX_CHANNEL_PAIRS`.
+
+Among the other convolutions, those of stride 1 with at most `WIDE_MAX_TAPS` taps per group
+(C / groups * KH * KW) take the wide rows for the forward and, in training, for the weight
+gradient too (the forward keeps its padded input for it) - unless the GEMM path's columns, which
+the weight gradient would reuse, are small (`WIDE_MIN_KEPT_COLUMN_BYTES`) and the group has more
+than one input channel. The input gradient always takes GEMM (or the direct loops): the wide
+forward kernel run on the padded output gradient with flipped weights measured slower for it
+(LeNet-5's conv2: 1.9 against 1.0 ms). Measured on 2 cores, one thread, float32, CPU ms, ranges
+over 2-3 runs (the machine is shared), forward | forward + weight gradient:
+
+| convolution                          | GEMM (columns kept)    | wide rows              |
+|--------------------------------------|------------------------|------------------------|
+| MNIST CNN conv1 (1 -> 32, 3x3), b64  | 1.4-2.1 / 4.7          | 1.3-1.4 / 3.0-3.6      |
+| MNIST CNN conv2 (32 -> 64, 3x3), b64 | 28-32 / 49-53          | 19 / 42-46             |
+| LeNet-5 conv1 (1 -> 6, 5x5), b64     | 1.3-1.9 / 2.7-3.0      | 0.7-0.8 / 1.4-1.6      |
+| LeNet-5 conv2 (6 -> 16, 5x5), b64    | 1.0-1.2 / 1.7-1.9      | 1.0-1.1 / 2.2-2.7      |
+| LeNet-5 conv1, b256                  | 7.8-8.6 / 13-15        | 2.2-2.7 / 4.4-5.3      |
+| LeNet-5 conv2, b256                  | 7.4 / 11-12            | 3.7-4.5 / 9.8-10       |
+| 16 -> 32, 3x3, pad 1, 16x16, b32     | 2.3-2.5 / 3.1-4.5      | 1.4-1.8 / 3.4          |
+| 64 -> 64, 3x3, pad 1, 8x8, b32       | 2.7-3.1 / 4.8-5.4      | 2.9-5.2 / -            |
+
+The wide rows lose where the GEMM's summed dim is long and the planes are small (the last row),
+and in training where the kept columns are small (LeNet-5's conv2 at batch 64, 3.8 MB of
+columns: `WIDE_MIN_KEPT_COLUMN_BYTES` is 8 MB).
 
 The GEMM path lays the columns of the whole batch side by side (C * KH * KW, N * OH * OW), so
 each of the forward, the input gradient and the weight gradient is ONE BLAS call per group: 64
@@ -44,8 +69,7 @@ from ..kernels import conv as K
 from . import conv_wide_arrays as W
 
 DIRECT_MAX_CHANNEL_PAIRS = 4
-WIDE_FORWARD_MAX_TAPS = 300
-WIDE_WEIGHT_GRAD_MAX_CHANNELS = 1
+WIDE_MAX_TAPS = 300
 WIDE_MIN_KEPT_COLUMN_BYTES = 8 << 20
 KEEP_COLUMNS_BYTES = 256 << 20
 CHUNK_COLUMN_BYTES = 2 << 20
@@ -74,28 +98,24 @@ def use_gemm(channels, out_channels, groups):
     return (channels // groups) * (out_channels // groups) > DIRECT_MAX_CHANNEL_PAIRS
 
 
-def use_wide_forward(x, w_shape, groups, geometry, weight_grad_follows):
-    """True when the wide-row kernel computes the forward of x (see the module docstring)."""
-    n, c = x.shape[:2]
-    taps = (c // groups) * w_shape[2] * w_shape[3]
-    if not W.applies(geometry) or taps > WIDE_FORWARD_MAX_TAPS:
+def use_wide(x_shape, dtype, w_shape, groups, geometry, weight_grad_follows):
+    """True when the wide-row kernels compute the forward of an x_shape input and, when one
+    follows, the weight gradient (see the module docstring)."""
+    n, c = x_shape[:2]
+    if not W.applies(geometry) or (c // groups) * w_shape[2] * w_shape[3] > WIDE_MAX_TAPS:
         return False
-    if not weight_grad_follows or use_wide_weight_grad(c, groups, geometry):
+    if not weight_grad_follows or c // groups == 1:
         return True
     # the GEMM path's columns would serve the weight gradient: worth keeping unless they are large
-    out_h, out_w = output_shape(x.shape, w_shape, geometry)[2:]
-    return c * w_shape[2] * w_shape[3] * n * out_h * out_w * x.itemsize > WIDE_MIN_KEPT_COLUMN_BYTES
+    out_h, out_w = output_shape(x_shape, w_shape, geometry)[2:]
+    return c * w_shape[2] * w_shape[3] * n * out_h * out_w * np.dtype(dtype).itemsize > WIDE_MIN_KEPT_COLUMN_BYTES
 
 
-def use_wide_weight_grad(channels, groups, geometry):
-    """True when the wide-row kernel computes the weight gradient (see the module docstring)."""
-    return W.applies(geometry) and channels // groups <= WIDE_WEIGHT_GRAD_MAX_CHANNELS
-
-
-def needs_channels_first(channels, out_channels, groups, geometry, need_x, need_w):
-    """True when a GEMM of the backward wants the output gradient as `channels_first(g)`."""
-    return use_gemm(channels, out_channels, groups) and (
-        need_x or (need_w and not use_wide_weight_grad(channels, groups, geometry)))
+def needs_channels_first(x_shape, dtype, w_shape, groups, geometry, need_x, need_w):
+    """True when a GEMM of the backward of this convolution wants the output gradient as
+    `channels_first(g)`."""
+    return use_gemm(x_shape[1], w_shape[0], groups) and (
+        need_x or (need_w and not use_wide(x_shape, dtype, w_shape, groups, geometry, True)))
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -135,10 +155,9 @@ def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False):
         K.conv2d_forward(x, weight, b, groups, geometry, out)
         return out, None
     out = np.empty(shape, dtype=x.dtype)
-    if use_wide_forward(x, weight.shape, groups, geometry, keep_for_weight_grad):
+    if use_wide(x.shape, x.dtype, weight.shape, groups, geometry, keep_for_weight_grad):
         source = W.forward(x, weight, bias, groups, geometry, out)
-        keep = keep_for_weight_grad and use_wide_weight_grad(x.shape[1], groups, geometry)
-        return out, source if keep else None
+        return out, source if keep_for_weight_grad else None
     ckk = x.shape[1] * weight.shape[2] * weight.shape[3]
     sample_bytes = ckk * oh * ow * x.itemsize
     if not keep_for_weight_grad and n * sample_bytes > CHUNK_COLUMN_BYTES:
@@ -177,10 +196,9 @@ def channels_first(g):
     return np.ascontiguousarray(g.reshape(n, o, -1).transpose(1, 0, 2)).reshape(o, -1)
 
 
-def input_grad(g, weight, groups, geometry, x_shape, cols=None, g_by_channel=None):
+def input_grad(g, weight, groups, geometry, x_shape, saved=None, g_by_channel=None):
     """The gradient with respect to the input (of shape x_shape) of forward's output gradient g.
-    `cols`, the forward's column buffer when given, is overwritten and released (its last use;
-    ignored on the other paths);
+    `saved` is what forward kept: a column buffer is overwritten and released (its last use);
     `g_by_channel` is `channels_first(g)` when the caller has it."""
     gx = np.empty(x_shape, dtype=g.dtype)
     if gx.size == 0:
@@ -196,7 +214,8 @@ def input_grad(g, weight, groups, geometry, x_shape, cols=None, g_by_channel=Non
         g_by_channel = channels_first(g)
     w = weight.reshape(groups, o // groups, -1)
     ckk = x_shape[1] * weight.shape[2] * weight.shape[3]
-    if cols is None or cols.shape != (ckk, n, oh * ow) or cols.dtype != g.dtype:
+    cols = saved
+    if not isinstance(cols, np.ndarray) or cols.shape != (ckk, n, oh * ow) or cols.dtype != g.dtype:
         cols = _column_buffer((ckk, n, oh * ow), g.dtype)
     np.matmul(w.transpose(0, 2, 1), g_by_channel.reshape(groups, o // groups, -1),
               out=cols.reshape(groups, ckk // groups, -1))
@@ -218,9 +237,10 @@ def weight_grad(x, g, groups, geometry, w_shape, saved=None, g_by_channel=None):
     if not use_gemm(x.shape[1], o, groups):
         K.conv2d_weight_grad(x, g, groups, geometry, gw)
         return gw
-    if use_wide_weight_grad(x.shape[1], groups, geometry):
-        source = saved if isinstance(saved, W.PaddedInput) else W.padded(x, geometry[2], geometry[3])
-        return W.weight_grad(source, g, groups, geometry, w_shape)
+    if isinstance(saved, W.PaddedInput):
+        return W.weight_grad(saved, g, groups, geometry, w_shape)
+    if saved is None and use_wide(x.shape, x.dtype, w_shape, groups, geometry, True):
+        return W.weight_grad(W.padded(x, geometry[2], geometry[3]), g, groups, geometry, w_shape)
     cols = saved
     own = cols is None
     if own:

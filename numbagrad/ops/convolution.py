@@ -44,14 +44,13 @@ class Conv2d(ArrayFunction):
         # input_grad reuses a column buffer: a second backward recomputes what forward kept
         saved, ctx.saved_for_weight_grad = ctx.saved_for_weight_grad, None
         g_by_channel = None
-        if g.size and conv_arrays.needs_channels_first(x_shape[1], w_shape[0], groups, geometry, need_x, need_w):
+        if g.size and conv_arrays.needs_channels_first(x_shape, g.dtype, w_shape, groups, geometry, need_x, need_w):
             g_by_channel = conv_arrays.channels_first(g)
         gw = gx = None
         if need_w:
             gw = conv_arrays.weight_grad(x, g, groups, geometry, w_shape, saved, g_by_channel)
         if need_x:
-            cols = saved if isinstance(saved, np.ndarray) else None
-            gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, cols, g_by_channel)
+            gx = conv_arrays.input_grad(g, weight, groups, geometry, x_shape, saved, g_by_channel)
         gb = g.sum(axis=(0, 2, 3)) if need_b else None
         return gx, gw, gb
 
