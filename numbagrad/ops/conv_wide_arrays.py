@@ -10,6 +10,7 @@ forward returns its padded input so that the weight gradient reuses it.
 Arrays are NCHW and C-contiguous; `geometry` is (sh, sw, ph, pw, dh, dw) with sh = sw = 1. The
 op layer has validated every shape before anything here runs.
 """
+import functools
 from collections import namedtuple
 
 import numpy as np
@@ -42,14 +43,17 @@ def padded(x, ph, pw):
     return PaddedInput(flat, dims)
 
 
+@functools.lru_cache(maxsize=64)
 def _tap_offsets(group_channels, kernel_size, dilation, dims):
-    """The offset of every tap (c, kh, kw) in a group's padded planes, zeros up to a multiple of TAPS."""
+    """The offset of every tap (c, kh, kw) in a group's padded planes, zeros up to a multiple of
+    TAPS; cached (read-only) per convolution shape."""
     kh, kw = kernel_size
     hp, wp = dims[2], dims[3]
     c, i, j = np.meshgrid(np.arange(group_channels), np.arange(kh), np.arange(kw), indexing="ij")
     taps = group_channels * kh * kw
     offsets = np.zeros(-(-taps // K.TAPS) * K.TAPS, dtype=np.int64)
     offsets[:taps] = ((c * hp + i * dilation[0]) * wp + j * dilation[1]).ravel()
+    offsets.flags.writeable = False
     return offsets
 
 

@@ -5,6 +5,8 @@
 1-D pools are 2-D ones over a unit height: their geometry is given with kernel 1, stride 1,
 padding 0 and dilation 1 in the height.
 """
+import functools
+
 import numpy as np
 
 
@@ -77,9 +79,12 @@ def _output_sizes(x_shape, geometry, ceil_mode):
     return sizes
 
 
+@functools.lru_cache(maxsize=64)
 def max_pool_windows(op, x_shape, geometry, ceil_mode):
     """The windows of max pooling: the first tap inside the input (skipping the padding by whole
-    dilation steps, as PyTorch) up to the last tap inside it, stepping by the dilation."""
+    dilation steps, as PyTorch) up to the last tap inside it, stepping by the dilation. Cached
+    per call signature (a training loop pools the same shapes every step): the arrays are
+    read-only."""
     sizes = _output_sizes(x_shape, geometry, ceil_mode)
     kernel, stride, padding, dilation = geometry
     windows = []
@@ -88,6 +93,8 @@ def max_pool_windows(op, x_shape, geometry, ceil_mode):
         first = np.where(start < 0, start + (-start + d - 1) // d * d, start)
         end = np.minimum(start + (k - 1) * d + 1, size)
         windows += [np.minimum(first, size), np.maximum(end, 0)]
+    for a in windows:
+        a.flags.writeable = False
     return windows[0], windows[1], windows[2], windows[3], dilation[0], dilation[1]
 
 
