@@ -10,7 +10,8 @@ starting a parallel region. relu, the hot one, also has parallel twins that the 
 above `PARALLEL_MIN_ELEMENTS`. The threshold comes from `python bench/run.py --only ops` (relu
 kernel, serial against parallel, 2 threads, workqueue layer): a parallel launch costs about 90 us
 here; in repeated runs the parallel kernel was slower at every size up to 4M elements and about
-even at 8M-16M (0.83-1.05x).
+even at 8M-16M (0.83-1.05x). (Measured before numbagrad moved to numba's TBB layer, where a launch
+costs about 1.5 us: the threshold is worth measuring again.)
 """
 import math
 
