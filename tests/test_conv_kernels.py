@@ -116,17 +116,19 @@ def test_wide_weight_grad_ignores_nothing_outside_the_outputs():
     np.testing.assert_allclose(gw, R.conv2d_weight_grad(x, g, 1, (1, 1, 0, 0, 1, 1), weight.shape), rtol=1e-12)
 
 
-@pytest.mark.parametrize("x_shape,w_shape,padding,training,wide", [
-    ((64, 1, 28, 28), (6, 1, 5, 5), 2, True, True),       # LeNet-5 conv1: one input channel
-    ((64, 6, 14, 14), (16, 6, 5, 5), 0, True, False),     # LeNet-5 conv2: its columns are kept
-    ((64, 6, 14, 14), (16, 6, 5, 5), 0, False, True),     # ... unless no weight gradient follows
-    ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, True),    # MNIST CNN conv2: columns of 42 MB
-    ((8, 64, 8, 8), (64, 64, 3, 3), 1, False, False),     # 576 taps: GEMM
+@pytest.mark.parametrize("x_shape,w_shape,padding,weight_grad,input_grad,wide", [
+    ((64, 1, 28, 28), (6, 1, 5, 5), 2, True, False, True),       # LeNet-5 conv1: one input channel
+    ((64, 6, 14, 14), (16, 6, 5, 5), 0, True, False, False),     # LeNet-5 conv2: its columns are kept
+    ((64, 6, 14, 14), (16, 6, 5, 5), 0, False, False, True),     # ... unless no weight gradient follows
+    ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, False, True),    # MNIST CNN conv2: columns of 42 MB
+    ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, True, False),    # ... but its input gradient is GEMM
+    ((8, 64, 8, 8), (64, 64, 3, 3), 1, False, False, False),     # 576 taps: GEMM
 ])
-def test_conv_arrays_picks_the_measured_path(x_shape, w_shape, padding, training, wide):
+def test_conv_arrays_picks_the_measured_path(x_shape, w_shape, padding, weight_grad, input_grad, wide):
     geometry = (1, 1, padding, padding, 1, 1)
-    assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, geometry, training) is wide
-    assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, (2, 2, padding, padding, 1, 1), training) is False
+    assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, geometry, weight_grad, input_grad) is wide
+    assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, (2, 2, padding, padding, 1, 1), weight_grad,
+                                input_grad) is False
 
 
 @st.composite

@@ -26,9 +26,14 @@ Among the other convolutions, those of stride 1 with at most `WIDE_MAX_TAPS` tap
 (C / groups * KH * KW) take the wide rows for the forward and, in training, for the weight
 gradient too (the forward keeps its padded input for it) - unless the GEMM path's columns, which
 the weight gradient would reuse, are small (`WIDE_MIN_KEPT_COLUMN_BYTES`) and the group has more
-than one input channel. The input gradient always takes GEMM (or the direct loops): the wide
-forward kernel run on the padded output gradient with flipped weights measured slower for it
-(LeNet-5's conv2: 1.9 against 1.0 ms). Measured on 2 cores, one thread, float32, CPU ms, ranges
+than one input channel, or unless the input gradient is needed too. The input gradient always
+takes GEMM (or the direct loops): the wide forward kernel run on the padded output gradient with
+flipped weights measured slower for it (LeNet-5's conv2: 1.9 against 1.0 ms). And after that
+GEMM, OpenBLAS's threads spin for a while waiting for more work, so numba's parallel kernels that
+follow get one core: the MNIST CNN's conv2 at batch 64 with both gradients took 48 ms on 2 threads
+all-GEMM and 63 ms with wide rows for the forward and weight gradient (74 against 79 ms on one
+thread, where nothing spins). So in training, the wide rows serve the layers whose input needs no
+gradient - the first convolution of a network. Measured on 2 cores, one thread, float32, CPU ms, ranges
 over 2-3 runs (the machine is shared), forward | forward + weight gradient:
 
 | convolution                          | GEMM (columns kept)    | wide rows              |
@@ -98,24 +103,28 @@ def use_gemm(channels, out_channels, groups):
     return (channels // groups) * (out_channels // groups) > DIRECT_MAX_CHANNEL_PAIRS
 
 
-def use_wide(x_shape, dtype, w_shape, groups, geometry, weight_grad_follows):
+def use_wide(x_shape, dtype, w_shape, groups, geometry, weight_grad_follows, input_grad_follows):
     """True when the wide-row kernels compute the forward of an x_shape input and, when one
     follows, the weight gradient (see the module docstring)."""
     n, c = x_shape[:2]
     if not W.applies(geometry) or (c // groups) * w_shape[2] * w_shape[3] > WIDE_MAX_TAPS:
         return False
-    if not weight_grad_follows or c // groups == 1:
+    if not weight_grad_follows:
         return True
+    if input_grad_follows:
+        # its GEMM leaves OpenBLAS's threads spinning against the wide kernels: all-GEMM measured faster
+        return False
     # the GEMM path's columns would serve the weight gradient: worth keeping unless they are large
     out_h, out_w = output_shape(x_shape, w_shape, geometry)[2:]
-    return c * w_shape[2] * w_shape[3] * n * out_h * out_w * np.dtype(dtype).itemsize > WIDE_MIN_KEPT_COLUMN_BYTES
+    return (c // groups == 1
+            or c * w_shape[2] * w_shape[3] * n * out_h * out_w * np.dtype(dtype).itemsize > WIDE_MIN_KEPT_COLUMN_BYTES)
 
 
 def needs_channels_first(x_shape, dtype, w_shape, groups, geometry, need_x, need_w):
     """True when a GEMM of the backward of this convolution wants the output gradient as
     `channels_first(g)`."""
     return use_gemm(x_shape[1], w_shape[0], groups) and (
-        need_x or (need_w and not use_wide(x_shape, dtype, w_shape, groups, geometry, True)))
+        need_x or (need_w and not use_wide(x_shape, dtype, w_shape, groups, geometry, True, need_x)))
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -138,10 +147,11 @@ def columns(x, kernel_size, geometry, out_hw):
     return cols
 
 
-def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False):
+def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False, input_grad_follows=False):
     """(out, saved): the convolution of x with weight (+ bias), NCHW; `saved` is what
     weight_grad reuses when asked to keep it (the columns of the GEMM path, the padded input of
-    the wide-row path), else None."""
+    the wide-row path), else None. `input_grad_follows` says whether the backward will also need
+    input_grad (it steers the choice of path)."""
     shape = output_shape(x.shape, weight.shape, geometry)
     n, o, oh, ow = shape
     if x.size == 0 or weight.size == 0:
@@ -155,7 +165,7 @@ def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False):
         K.conv2d_forward(x, weight, b, groups, geometry, out)
         return out, None
     out = np.empty(shape, dtype=x.dtype)
-    if use_wide(x.shape, x.dtype, weight.shape, groups, geometry, keep_for_weight_grad):
+    if use_wide(x.shape, x.dtype, weight.shape, groups, geometry, keep_for_weight_grad, input_grad_follows):
         source = W.forward(x, weight, bias, groups, geometry, out)
         return out, source if keep_for_weight_grad else None
     ckk = x.shape[1] * weight.shape[2] * weight.shape[3]
@@ -239,7 +249,7 @@ def weight_grad(x, g, groups, geometry, w_shape, saved=None, g_by_channel=None):
         return gw
     if isinstance(saved, W.PaddedInput):
         return W.weight_grad(saved, g, groups, geometry, w_shape)
-    if saved is None and use_wide(x.shape, x.dtype, w_shape, groups, geometry, True):
+    if saved is None and use_wide(x.shape, x.dtype, w_shape, groups, geometry, True, False):
         return W.weight_grad(W.padded(x, geometry[2], geometry[3]), g, groups, geometry, w_shape)
     cols = saved
     own = cols is None

@@ -29,7 +29,8 @@ class Conv2d(ArrayFunction):
         x = np.ascontiguousarray(x)
         weight = np.ascontiguousarray(weight)
         need_x, need_w = ctx.needs_input_grad[:2]
-        out, saved = conv_arrays.forward(x, weight, bias, groups, geometry, keep_for_weight_grad=need_w)
+        out, saved = conv_arrays.forward(x, weight, bias, groups, geometry, keep_for_weight_grad=need_w,
+                                         input_grad_follows=need_x)
         ctx.save_for_backward(x if need_w else None, weight if need_x else None)
         ctx.saved_for_weight_grad = saved
         ctx.meta = (groups, geometry, x.shape, weight.shape)
