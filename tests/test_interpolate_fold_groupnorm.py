@@ -152,3 +152,24 @@ def test_bilinear_with_an_unchanged_dim_treats_nan_and_inf_as_torch(size, align)
     a = F.interpolate(numbagrad.tensor(x), size=size, mode="bilinear", align_corners=align).numpy()
     b = torch.nn.functional.interpolate(torch.tensor(x), size=size, mode="bilinear", align_corners=align).numpy()
     np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("args", [dict(kernel_size=2), dict(kernel_size=(2, 3), padding=1, stride=2),
+                                  dict(kernel_size=2, dilation=2)])
+def test_unfold_and_fold_of_bool_tensors_as_pytorch(args):
+    # PyTorch's CPU kernels take bool: unfold copies, fold ORs the values that overlap
+    rng = np.random.default_rng(5)
+    x = rng.random((2, 3, 6, 7)) > 0.5
+    got = F.unfold(numbagrad.from_numpy(x), **args)
+    want = torch.nn.functional.unfold(torch.from_numpy(x), **args)
+    assert got.dtype == numbagrad.bool
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    cols = rng.random(tuple(want.shape)) > 0.6
+    got = F.fold(numbagrad.from_numpy(cols), (6, 7), **args)
+    want = torch.nn.functional.fold(torch.from_numpy(cols), (6, 7), **args)
+    assert got.dtype == numbagrad.bool and want.dtype == torch.bool
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    assert want.sum() < want.numel()  # some outputs stay False: the OR is not trivially all True
+    for fn, a in ((F.unfold, x.astype(np.int64)), (F.fold, cols.astype(np.int64))):
+        with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
+            fn(numbagrad.from_numpy(a), *(() if fn is F.unfold else ((6, 7),)), **args)

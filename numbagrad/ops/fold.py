@@ -57,6 +57,12 @@ class Fold(ArrayFunction):
         return _im2col(g, kernel, geometry, hw)
 
 
+def _bool_through_float(fn, input, *args):
+    """PyTorch unfolds and folds bool tensors too (unfold copies; fold ORs the values that overlap):
+    the float computation on 0/1, read back as bool (bool tensors never require grad)."""
+    return fn(input.float(), *args) != 0
+
+
 def _geometry(kernel_size, dilation, padding, stride):
     kernel = ntuple(kernel_size, 2, "kernel_size")
     dilation = ntuple(dilation, 2, "dilation")
@@ -82,7 +88,7 @@ def _describe(size, kernel, geometry):
     return (f"kernel_size={kernel}, dilation={(dh, dw)}, padding={(ph, pw)}, stride={(sh, sw)}")
 
 
-@register("nn.functional.unfold", torch=False, functional=True, dtype="float_only",
+@register("nn.functional.unfold", torch=False, functional=True, dtype="any",
           samples=[Sample(lambda m, x: _F(m).unfold(x, (2, 3), (2, 1), 1, (1, 2)),
                           lambda x: R.unfold(x, (2, 3), (2, 1), 1, (1, 2)), ((2, 3, 5, 6),),
                           label="unfold_dilation_padding_stride"),
@@ -106,7 +112,8 @@ def _describe(size, kernel, geometry):
                             "not implemented for 'Long'")])
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Mirrors `torch.nn.functional.unfold(input, kernel_size, dilation=1, padding=0, stride=1)`:
-    (N, C, H, W) or (C, H, W) -> (N, C * kH * kW, L) / (C * kH * kW, L), L the number of blocks."""
+    (N, C, H, W) or (C, H, W) -> (N, C * kH * kW, L) / (C * kH * kW, L), L the number of blocks.
+    Float and bool inputs, as PyTorch's CPU kernel; integers raise NotImplementedError."""
     if not isinstance(input, Tensor):
         raise TypeError(f"unfold(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.dim() < 3:  # PyTorch reads the size of dim 1 and 2 first
@@ -117,6 +124,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if input.dim() > 4 or any(s == 0 for s in input.shape[input.dim() - 3:]):
         raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other "
                            f"non-zero dimensions for input, but got: {size_list(input.shape)}")
+    if input._data.dtype == np.bool_:
+        return _bool_through_float(unfold, input, kernel_size, dilation, padding, stride)
     check_float_input("unfold", input, "im2col_out_cpu")
     kernel, geometry = _geometry(kernel_size, dilation, padding, stride)
     x = input if input.dim() == 4 else input.unsqueeze(0)
@@ -132,7 +141,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     return out if input.dim() == 4 else out.squeeze(0)
 
 
-@register("fold", torch=False, functional=True, dtype="float_only",
+@register("fold", torch=False, functional=True, dtype="any",
           samples=[Sample(lambda m, x: _F(m).fold(x, (5, 6), (2, 3), 1, 1, (2, 2)),
                           lambda x: R.fold(x, (5, 6), (2, 3), 1, 1, (2, 2)), ((2, 12, 9),),
                           label="fold_padding_stride"),
@@ -152,12 +161,15 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Mirrors `torch.nn.functional.fold(input, output_size, kernel_size, dilation=1, padding=0,
     stride=1)`: (N, C * kH * kW, L) or (C * kH * kW, L) -> (N, C, H, W) / (C, H, W), summing
-    overlapping values (the adjoint of unfold)."""
+    overlapping values (the adjoint of unfold; a bool input ORs them). Float and bool inputs, as
+    PyTorch's CPU kernel; integers raise NotImplementedError."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fold(): argument 'input' must be Tensor, not {type(input).__name__}")
     if input.dim() not in (2, 3) or any(s == 0 for s in input.shape[input.dim() - 2:]):
         raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size "
                            f"and non-zero dimensions for input, but got: {size_list(input.shape)}")
+    if input._data.dtype == np.bool_:
+        return _bool_through_float(fold, input, output_size, kernel_size, dilation, padding, stride)
     check_float_input("fold", input, "col2im_out_cpu")
     size = ntuple(output_size, 2, "output_size")
     kernel, geometry = _geometry(kernel_size, dilation, padding, stride)
