@@ -5,13 +5,13 @@ Contract of every kernel here, checked by its public wrapper (`contract.py`): th
 g, y, out) are 1-D, C-contiguous, of one dtype (float32 or float64) and one size, and `out` is
 writable. Each jitted loop is the underscore-named function just above its wrapper.
 
-Serial: at the sizes of small MLPs (up to ~131k elements per activation) a serial loop beats
-starting a parallel region. relu, the hot one, also has parallel twins that the op layer uses
-above `PARALLEL_MIN_ELEMENTS`. The threshold comes from `python bench/run.py --only ops` (relu
-kernel, serial against parallel, 2 threads, workqueue layer): a parallel launch costs about 90 us
-here; in repeated runs the parallel kernel was slower at every size up to 4M elements and about
-even at 8M-16M (0.83-1.05x). (Measured before numbagrad moved to numba's TBB layer, where a launch
-costs about 1.5 us: the threshold is worth measuring again.)
+Serial: at the sizes of small MLPs (up to ~131k elements per activation) a serial loop costs
+no more than starting a parallel region. relu, the hot one, also has parallel twins that the op
+layer uses from `PARALLEL_MIN_ELEMENTS` on. The threshold comes from `python bench/run.py --only
+ops` (relu kernel, serial against parallel, 2 threads, numba's TBB layer, parallel / serial time):
+3.9x at 8k elements, 0.92x at 131k, 0.72x at 524k, 0.49-0.74x from 1M to 16M. (With numba's
+workqueue layer, whose parallel launch cost about 90 us, the parallel kernel lost up to 4M
+elements and the threshold was 16M.)
 """
 import math
 
@@ -20,7 +20,7 @@ from numba import njit, prange
 from .contract import check_same_flat
 from .parallel_region import PARALLEL_REGION
 
-PARALLEL_MIN_ELEMENTS = 1 << 24
+PARALLEL_MIN_ELEMENTS = 1 << 19
 
 
 @njit(cache=True, error_model="numpy")
