@@ -1,5 +1,4 @@
-"""Stride-1 convolution kernels on "wide rows": the forward (which is also the input gradient, run
-on the padded output gradient with flipped weights) and the weight gradient.
+"""Stride-1 convolution kernels on "wide rows": the forward and the weight gradient.
 
 The trick: with stride 1, output pixel (oh, ow) reads input pixel (oh + kh * dh, ow + kw * dw) of
 the zero-padded input (Hp, Wp). Number the output pixels as if the output were Wp wide,
@@ -17,8 +16,8 @@ accumulator updates for 32 multiply-adds per vector of pixels); the weight gradi
 `GRAD_CHANNELS` x `TAPS` weights at once as 16 dot products over every sample's wide plane.
 Weights are packed per group into blocks of those sizes (zero rows and taps fill the last block).
 
-Measured against im2col + OpenBLAS GEMM on 2 cores (float32; ms, 2 threads), in the table of
-`numbagrad/ops/conv_arrays.py`.
+Measured against im2col + OpenBLAS GEMM (float32, CPU time on one thread) in the table of
+`numbagrad/ops/conv_arrays.py`, which also says when each is used.
 
 Parallel over numba's threads: the forward over (sample, group, block of output channels), each
 iteration owning those output planes; the weight gradient over (group, block of channels, block of
