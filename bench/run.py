@@ -48,7 +48,8 @@ def machine():
     try:
         import numba
         info["numba"] = numba.__version__
-        info["numba_threading_layer"] = numba.config.THREADING_LAYER
+        numbagrad.relu(numbagrad.zeros(1 << 20))  # a parallel kernel: numba loads its threading layer
+        info["numba_threading_layer"] = numba.threading_layer()
     except ImportError:
         pass
     try:
