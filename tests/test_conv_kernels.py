@@ -116,6 +116,47 @@ def test_wide_weight_grad_ignores_nothing_outside_the_outputs():
     np.testing.assert_allclose(gw, R.conv2d_weight_grad(x, g, 1, (1, 1, 0, 0, 1, 1), weight.shape), rtol=1e-12)
 
 
+@given(conv_cases(), st.sampled_from(["x", "weight", "g"]), st.sampled_from([np.inf, -np.inf, np.nan]),
+       st.integers(0, 2 ** 16), st.booleans())
+def test_conv_arrays_with_non_finite_values_match_numpy(case, where, value, seed, stride_one):
+    # inf and nan anywhere, through whatever path conv_arrays picks (stride 1 reaches the wide rows
+    # when the group has enough channels), against the float64 NumPy twin
+    groups, geometry, dtype = case[8], case[9], case[10]
+    if stride_one:
+        geometry = (1, 1) + geometry[2:]
+        case = case[:9] + (geometry,) + case[10:]
+    x, weight, bias, g = _arrays(case)
+    target = {"x": x, "weight": weight, "g": g}[where]
+    target.reshape(-1)[np.random.default_rng(seed).integers(0, target.size)] = value
+    out, saved = conv_arrays.forward(x, weight, bias, groups, geometry, keep_for_weight_grad=True)
+    np.testing.assert_allclose(out, R.conv2d(x, weight, bias, groups, geometry), **TOL[dtype])
+    gw = conv_arrays.weight_grad(x, g, groups, geometry, weight.shape, saved)
+    np.testing.assert_allclose(gw, R.conv2d_weight_grad(x, g, groups, geometry, weight.shape), **TOL[dtype])
+    gx = conv_arrays.input_grad(g, weight, groups, geometry, x.shape, saved)
+    np.testing.assert_allclose(gx, R.conv2d_input_grad(g, weight, groups, geometry, x.shape), **TOL[dtype])
+
+
+@pytest.mark.parametrize("value", [np.inf, -np.inf, np.nan])
+def test_wide_weight_grad_is_not_taken_for_a_non_finite_input(value):
+    # the wide planes' extra positions multiply a zero gradient by input values no output of that
+    # tap reads: an inf in the last column turned finite weight gradients into NaN before the check
+    x = np.random.default_rng(0).standard_normal((2, 1, 6, 7))
+    x[0, 0, 2, 6] = value
+    weight = np.ones((8, 1, 3, 3))
+    geometry = (1, 1, 0, 0, 1, 1)
+    out, saved = conv_arrays.forward(x, weight, None, 1, geometry, keep_for_weight_grad=True)
+    assert saved is None
+    g = np.ones(out.shape)
+    for kept in (saved, None):
+        gw = conv_arrays.weight_grad(x, g, 1, geometry, weight.shape, kept)
+        want = R.conv2d_weight_grad(x, g, 1, geometry, weight.shape)
+        assert np.isfinite(want[:, :, :, :2]).all()  # the taps that never read column 6
+        np.testing.assert_allclose(gw, want, rtol=1e-12)
+    finite = np.random.default_rng(1).standard_normal(x.shape)
+    assert isinstance(conv_arrays.forward(finite, weight, None, 1, geometry, keep_for_weight_grad=True)[1],
+                      conv_wide_arrays.PaddedInput)
+
+
 @pytest.mark.parametrize("x_shape,w_shape,padding,weight_grad,input_grad,wide", [
     ((64, 1, 28, 28), (6, 1, 5, 5), 2, True, False, True),       # LeNet-5 conv1: one input channel
     ((64, 6, 14, 14), (16, 6, 5, 5), 0, True, False, False),     # LeNet-5 conv2: its columns are kept

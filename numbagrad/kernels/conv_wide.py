@@ -222,7 +222,8 @@ def wide_conv_weight_grad(xflat, x_dims, gwide, out_hw, offsets, packed):
     gwide (N, O, R) of xflat's dtype with R >= the span (OH - 1) * Wp + OW rounded up to a
     multiple of LANES, holding the output
     gradient g[n, o, oh, ow] at oh * Wp + ow and ZERO at every other position below
-    that length (the caller builds it so; a nonzero there would be summed in); packed (groups,
+    that length (the caller builds it so; a nonzero there would be summed in), and the input
+    finite (those zeros multiply real input values: 0 * inf is NaN); packed (groups,
     ceil(O / groups / 4) * 4, offsets.size) writable; every array C-contiguous."""
     n, c, hp, wp = _check_dims("wide_conv_weight_grad", xflat, x_dims)
     check_float_array("wide_conv_weight_grad", "gwide", gwide, 3, xflat.dtype)

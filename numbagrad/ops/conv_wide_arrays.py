@@ -26,6 +26,13 @@ def applies(geometry):
     return geometry[0] == 1 and geometry[1] == 1
 
 
+def can_take_weight_grad(x):
+    """True when weight_grad may run on x: x is finite. The wide planes' extra positions multiply a
+    zero output gradient by real input values that no output of that tap reads, and 0 * inf or
+    0 * nan would be NaN where the true gradient is finite; conv_arrays then takes im2col + GEMM."""
+    return bool(np.isfinite(x).all())
+
+
 def padded(x, ph, pw):
     """x (N, C, H, W) zero-padded by ph rows and pw columns on each side, as a PaddedInput."""
     n, c, h, w = x.shape
@@ -80,7 +87,7 @@ def forward(x, weight, bias, groups, geometry, out):
 
 def weight_grad(source, g, groups, geometry, w_shape):
     """The gradient with respect to the weight (w_shape) of the output gradient g, given the
-    PaddedInput `source` that forward returned."""
+    PaddedInput `source` that forward returned, of an input for which can_take_weight_grad."""
     n, o, oh, ow = g.shape
     wp = source.dims[3]
     offsets = _tap_offsets(w_shape[1], w_shape[2:], geometry[4:], source.dims)
