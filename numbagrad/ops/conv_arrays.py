@@ -127,14 +127,6 @@ def needs_channels_first(x_shape, dtype, w_shape, groups, geometry, need_x, need
         need_x or (need_w and not use_wide(x_shape, dtype, w_shape, groups, geometry, True, need_x)))
 
 
-def _zero_padding_meets_non_finite(geometry, a):
-    """True when zero padding would multiply an inf or nan of `a` (the weight in the forward, the
-    output gradient in the weight gradient): PyTorch's result is NaN there (0 * inf), and the
-    direct loops, which skip the padding, would give a finite number; the other paths read the
-    padding as zeros, as PyTorch does."""
-    return (geometry[2] > 0 or geometry[3] > 0) and not np.isfinite(a).all()
-
-
 def output_size(size, kernel, stride, padding, dilation):
     """The output length of a convolution along one axis (may be <= 0)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
@@ -167,7 +159,7 @@ def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False, input
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
         return out, None
-    if not use_gemm(x.shape[1], o, groups) and not _zero_padding_meets_non_finite(geometry, weight):
+    if not use_gemm(x.shape[1], o, groups):
         out = np.empty(shape, dtype=x.dtype)
         b = bias if bias is not None else np.zeros(o, dtype=x.dtype)
         K.conv2d_forward(x, weight, b, groups, geometry, out)
@@ -252,7 +244,7 @@ def weight_grad(x, g, groups, geometry, w_shape, saved=None, g_by_channel=None):
         gw[...] = 0
         return gw
     n, o, oh, ow = g.shape
-    if not use_gemm(x.shape[1], o, groups) and not _zero_padding_meets_non_finite(geometry, g):
+    if not use_gemm(x.shape[1], o, groups):
         K.conv2d_weight_grad(x, g, groups, geometry, gw)
         return gw
     if isinstance(saved, W.PaddedInput):
