@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st  # noqa: E402
 
 import numbagrad  # noqa: E402
 from numbagrad.kernels import conv as KC, conv_wide as KW, pool as KP  # noqa: E402
-from numbagrad.ops import conv_arrays, conv_wide_arrays, pool_windows  # noqa: E402
+from numbagrad.ops import conv_arrays, conv_wide_arrays, matmul_arrays, pool_windows  # noqa: E402
 import conv_reference as R  # noqa: E402
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
@@ -171,7 +171,7 @@ def test_wide_weight_grad_is_not_taken_for_a_non_finite_input(value):
     ((64, 6, 14, 14), (16, 6, 5, 5), 0, True, False, False),     # LeNet-5 conv2: its columns are kept
     ((64, 6, 14, 14), (16, 6, 5, 5), 0, False, False, True),     # ... unless no weight gradient follows
     ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, False, True),    # MNIST CNN conv2: columns of 42 MB
-    ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, True, False),    # ... but its input gradient is GEMM
+    ((64, 32, 26, 26), (64, 32, 3, 3), 0, True, True, True),     # ... its input gradient too (GEMM)
     ((8, 64, 8, 8), (64, 64, 3, 3), 1, False, False, False),     # 576 taps: GEMM
 ])
 def test_conv_arrays_picks_the_measured_path(x_shape, w_shape, padding, weight_grad, input_grad, wide):
@@ -179,6 +179,14 @@ def test_conv_arrays_picks_the_measured_path(x_shape, w_shape, padding, weight_g
     assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, geometry, weight_grad, input_grad) is wide
     assert conv_arrays.use_wide(x_shape, np.float32, w_shape, 1, (2, 2, padding, padding, 1, 1), weight_grad,
                                 input_grad) is False
+
+
+def test_conv_arrays_keeps_layers_with_an_input_gradient_on_gemm_when_blas_has_its_own_threads(monkeypatch):
+    # without the thread pool's BLAS, NumPy's OpenBLAS threads spin against the wide kernels
+    monkeypatch.setattr(matmul_arrays, "IN_THREAD_POOL", False)
+    geometry = (1, 1, 0, 0, 1, 1)
+    assert conv_arrays.use_wide((64, 32, 26, 26), np.float32, (64, 32, 3, 3), 1, geometry, True, True) is False
+    assert conv_arrays.use_wide((64, 32, 26, 26), np.float32, (64, 32, 3, 3), 1, geometry, True, False) is True
 
 
 @st.composite

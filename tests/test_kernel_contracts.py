@@ -16,10 +16,10 @@ import os
 import numpy as np
 import pytest
 
-from numbagrad.kernels import activation, conv, conv_wide, nn_kernels, optim_kernels, pool, softmax, special
+from numbagrad.kernels import activation, conv, conv_wide, gemm, nn_kernels, optim_kernels, pool, softmax, special
 from numbagrad.kernels.contract import KernelContractError
 
-KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, conv_wide, pool)
+KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, conv_wide, pool, gemm)
 N = 7
 
 
@@ -120,6 +120,7 @@ VALID_CALLS = {
     "erfc_forward": (lambda: [_flat(), _flat()], (0, 1), (1,)),
     "erfinv_forward": (lambda: [_flat() / 2.5, _flat()], (0, 1), (1,)),
     "im2col": (lambda: [_image(), (3, 2), GEOMETRY, np.zeros((18, 2, 12))], (0, 3), (3,)),
+    "gemm": (lambda: [_rows(), _rows().T.copy(), np.zeros((3, 3))], (0, 1, 2), (2,)),
     "col2im": (lambda: [np.ones((18, 2, 12)), (3, 2), GEOMETRY, _image()], (0, 3), (3,)),
     "conv2d_forward": (lambda: [_image(), np.ones((4, 3, 3, 2)), np.ones(4), 1, GEOMETRY,
                                 np.zeros((2, 4, 3, 4))], (0, 1, 2, 5), (5,)),

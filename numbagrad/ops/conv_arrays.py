@@ -26,15 +26,21 @@ Among the other convolutions, those of stride 1 with at most `WIDE_MAX_TAPS` tap
 (C / groups * KH * KW) take the wide rows for the forward and, in training, for the weight
 gradient too (the forward keeps its padded input for it) - unless the GEMM path's columns, which
 the weight gradient would reuse, are small (`WIDE_MIN_KEPT_COLUMN_BYTES`) and the group has more
-than one input channel, or unless the input gradient is needed too. The input gradient always
-takes GEMM (or the direct loops): the wide forward kernel run on the padded output gradient with
-flipped weights measured slower for it (LeNet-5's conv2: 1.9 against 1.0 ms). And after that
-GEMM, OpenBLAS's threads spin for a while waiting for more work, so numba's parallel kernels that
-follow get one core: the MNIST CNN's conv2 at batch 64 with both gradients took 48 ms on 2 threads
-all-GEMM and 63 ms with wide rows for the forward and weight gradient (74 against 79 ms on one
-thread, where nothing spins). So in training, the wide rows serve the layers whose input needs no
-gradient - the first convolution of a network. Measured on 2 cores, one thread, float32, CPU ms, ranges
-over 2-3 runs (the machine is shared), forward | forward + weight gradient:
+than one input channel. The input gradient always takes GEMM (or the direct loops): the wide
+forward kernel run on the padded output gradient with flipped weights measured slower for it
+(LeNet-5's conv2: 1.9 against 1.0 ms; the MNIST CNN's conv2 at batch 64: 30 against 29 ms on one
+thread, 25 against 22 on two).
+
+Where the GEMMs cannot run in numba's thread pool (`matmul_arrays.IN_THREAD_POOL` is False: they
+go through NumPy's OpenBLAS, whose threads then spin for a while waiting for more work), numba's
+parallel kernels that follow a GEMM get one core: the MNIST CNN's conv2 at batch 64 with both
+gradients took 48 ms on 2 threads all-GEMM and 63 ms with wide rows for the forward and weight
+gradient (74 against 79 ms on one thread, where nothing spins). There the wide rows serve only
+the layers whose input needs no gradient (the first convolution of a network). With the GEMMs
+in numba's pool, wide rows in every layer measured faster in whole training steps (2 threads,
+medians of 9 alternating blocks: the MNIST CNN at batch 64 60 against 64 ms, LeNet-5 at batch
+256 20.6 against 24.2 ms). Measured on 2 cores, one thread, float32, CPU ms, ranges over 2-3 runs
+(the machine is shared), forward | forward + weight gradient:
 
 | convolution                          | GEMM (columns kept)    | wide rows              |
 |--------------------------------------|------------------------|------------------------|
@@ -72,6 +78,8 @@ import numpy as np
 
 from ..kernels import conv as K
 from . import conv_wide_arrays as W
+from . import matmul_arrays
+from .matmul_arrays import matmul
 
 DIRECT_MAX_CHANNEL_PAIRS = 4
 WIDE_MAX_TAPS = 300
@@ -111,8 +119,9 @@ def use_wide(x_shape, dtype, w_shape, groups, geometry, weight_grad_follows, inp
         return False
     if not weight_grad_follows:
         return True
-    if input_grad_follows:
-        # its GEMM leaves OpenBLAS's threads spinning against the wide kernels: all-GEMM measured faster
+    if input_grad_follows and not matmul_arrays.IN_THREAD_POOL:
+        # NumPy's GEMM of the input gradient leaves OpenBLAS's threads spinning against the wide
+        # kernels: all-GEMM measured faster
         return False
     # the GEMM path's columns would serve the weight gradient: worth keeping unless they are large
     out_h, out_w = output_shape(x_shape, w_shape, geometry)[2:]
@@ -192,7 +201,7 @@ def _gemm_forward(x, weight, bias, groups, geometry, cols, out):
     n, o, oh, ow = out.shape
     K.im2col(x, weight.shape[2:], geometry, cols)
     w = weight.reshape(groups, o // groups, -1)
-    product = np.matmul(w, cols.reshape(groups, -1, n * oh * ow))  # (groups, O / groups, N * P)
+    product = matmul(w, cols.reshape(groups, -1, n * oh * ow))  # (groups, O / groups, N * P)
     by_channel = product.reshape(o, n, oh * ow).transpose(1, 0, 2)
     if bias is not None:
         np.add(by_channel, bias.reshape(1, o, 1), out=out.reshape(n, o, oh * ow))
@@ -227,7 +236,7 @@ def input_grad(g, weight, groups, geometry, x_shape, saved=None, g_by_channel=No
     cols = saved
     if not isinstance(cols, np.ndarray) or cols.shape != (ckk, n, oh * ow) or cols.dtype != g.dtype:
         cols = _column_buffer((ckk, n, oh * ow), g.dtype)
-    np.matmul(w.transpose(0, 2, 1), g_by_channel.reshape(groups, o // groups, -1),
+    matmul(w.transpose(0, 2, 1), g_by_channel.reshape(groups, o // groups, -1),
               out=cols.reshape(groups, ckk // groups, -1))
     K.col2im(cols, weight.shape[2:], geometry, gx)
     release_columns(cols)
@@ -261,7 +270,7 @@ def weight_grad(x, g, groups, geometry, w_shape, saved=None, g_by_channel=None):
     # (columns @ g^T)^T rather than g @ columns^T: with the long summed dim (N * OH * OW) and
     # few output channels, OpenBLAS on 2 threads took 100 ms of wall time for the latter and 35 ms
     # for the former (MNIST CNN conv2, batch 64; 20 ms either way on one thread)
-    product = np.matmul(cols.reshape(groups, -1, n * oh * ow),
+    product = matmul(cols.reshape(groups, -1, n * oh * ow),
                         g_by_channel.reshape(groups, o // groups, -1).transpose(0, 2, 1))
     gw.reshape(groups, o // groups, -1)[...] = product.transpose(0, 2, 1)
     if own:

@@ -1,4 +1,5 @@
-"""Matrix products: matmul (`@`), mm, bmm, dot, mv. GEMMs go through NumPy's BLAS.
+"""Matrix products: matmul (`@`), mm, bmm, dot, mv. GEMMs go through BLAS (`matmul_arrays`: the
+large ones in numba's thread pool, the rest through NumPy).
 
 Each mirrors the `torch` function of the same name: both operands must have the same dtype (no
 promotion, as PyTorch), bool is not supported, float16 is multiplied in float32 and rounded back.
@@ -8,6 +9,7 @@ import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ._util import check_tensor, named, memory_error
+from . import matmul_arrays
 from .norms import _torch_name
 from .registry import EdgeCase, ErrorCase, Sample, register
 
@@ -23,7 +25,7 @@ class MatMul(ArrayFunction):
         with np.errstate(**_ERRSTATE):  # inf * 0 is NaN, as in PyTorch, without NumPy's warning
             if a.dtype == np.float16:
                 return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(np.float16)
-            return np.matmul(a, b)
+            return matmul_arrays.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -51,9 +53,9 @@ class MatMul(ArrayFunction):
                 gb = np.matmul(np.swapaxes(a, -1, -2), g[..., None])[..., 0]
             return ga, gb
         if need_a:
-            ga = np.matmul(g, np.swapaxes(b, -1, -2))
+            ga = matmul_arrays.matmul(g, np.swapaxes(b, -1, -2))
         if need_b:
-            gb = np.matmul(np.swapaxes(a, -1, -2), g)
+            gb = matmul_arrays.matmul(np.swapaxes(a, -1, -2), g)
         return ga, gb
 
 

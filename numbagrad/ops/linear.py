@@ -1,12 +1,14 @@
 """`linear`: one graph node for `x @ W.T + b`, mirroring `torch.nn.functional.linear`.
 
-The GEMMs run through NumPy's BLAS `@`; `W.T` is a transposed view (a layout, not a copy). The
+The GEMMs run through `matmul_arrays.matmul` (BLAS; the large ones in numba's thread pool); `W.T`
+is a transposed view (a layout, not a copy). The
 bias is added in place on the fresh GEMM output. Leading batch dims are folded into one.
 """
 import numpy as np
 
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
+from .matmul_arrays import matmul
 from .registry import EdgeCase, ErrorCase, Sample, register
 
 
@@ -16,7 +18,7 @@ class Linear(ArrayFunction):
     @staticmethod
     def forward(ctx, x, weight, bias):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        out = x2 @ weight.T
+        out = matmul(x2, weight.T)
         if bias is not None:
             out += bias
         need_x, need_w = ctx.needs_input_grad[:2]
@@ -33,12 +35,12 @@ class Linear(ArrayFunction):
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         gx = gw = gb = None
         if need_x:
-            gx = g2 @ weight
+            gx = matmul(g2, weight)
             if len(ctx.x_shape) != 2:
                 gx = gx.reshape(ctx.x_shape)
         if need_w:
             x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-            gw = g2.T @ x2
+            gw = matmul(g2.T, x2)
         if need_b:
             gb = g2.sum(axis=0)
         return gx, gw, gb
@@ -114,8 +116,8 @@ def linear(input, weight, bias=None):
         if x.ndim == 2 and bias is not None:
             raise RuntimeError("linear: mat2 must be a matrix, got 1-D tensor (a 1-D weight with a bias "
                                f"needs input other than 2-D; input shape {tuple(x.shape)})")
-        from . import matmul
-        out = matmul(input, weight)
+        from . import matmul as tensor_matmul
+        out = tensor_matmul(input, weight)
         return out if bias is None else out + bias
     if x.shape[-1] != w.shape[1]:
         raise RuntimeError(

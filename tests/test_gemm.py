@@ -1,0 +1,232 @@
+"""The matrix products in numba's thread pool (`kernels/gemm.py`) and the ops' routing of their
+products to it (`ops/matmul_arrays.py`): values against float64 NumPy for every layout BLAS can
+read, the same bits for any thread count, PyTorch's inf/NaN semantics, the private BLAS held at
+one thread, and the routing (large float products in the pool, the rest through NumPy)."""
+import threading
+
+import numba
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from threadpoolctl import threadpool_limits
+
+import numbagrad
+from numbagrad.kernels import gemm as K
+from numbagrad.kernels.contract import KernelContractError
+from numbagrad.ops import matmul_arrays
+
+pytestmark = pytest.mark.skipif(not K.AVAILABLE, reason="scipy-openblas32 is not installed")
+
+
+def _operand(rng, rows, cols, dtype, layout):
+    """A (rows, cols) array stored row-major, column-major, or as every other row/column of a wider
+    array (a leading dimension larger than the extent)."""
+    x = rng.standard_normal((rows, cols)).astype(dtype)
+    if layout == "C":
+        return x
+    if layout == "F":
+        return np.asfortranarray(x)
+    if layout == "rows of a wider array":
+        wide = np.zeros((rows, cols + 3), dtype=dtype)
+        wide[:, :cols] = x
+        return wide[:, :cols]
+    tall = np.zeros((cols + 3, rows), dtype=dtype)  # the transpose of a slice of a C array
+    tall[:cols] = x.T
+    return tall[:cols].T
+
+
+LAYOUTS = ["C", "F", "rows of a wider array", "columns of a wider array"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 70), st.integers(0, 70), st.integers(0, 70), st.sampled_from([np.float32, np.float64]),
+       st.sampled_from(LAYOUTS), st.sampled_from(LAYOUTS), st.integers(0, 2 ** 31))
+def test_gemm_matches_float64_numpy_for_every_layout(m, n, k, dtype, layout_a, layout_b, seed):
+    rng = np.random.default_rng(seed)
+    a = _operand(rng, m, k, dtype, layout_a)
+    b = _operand(rng, k, n, dtype, layout_b)
+    out = np.full((m, n), np.nan, dtype=dtype)
+    K.gemm(a, b, out)
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out, want, rtol=tolerance, atol=tolerance * max(k, 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(16, 150, 6400), (288, 64, 3000), (200, 70, 300), (3, 500, 2)])
+def test_gemm_gives_the_same_bits_on_one_thread_and_on_two(shape, dtype):
+    # the bands depend on the shapes, not on how many threads run them
+    m, k, n = shape
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = np.asfortranarray(rng.standard_normal((k, n)).astype(dtype))
+    results = []
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            out = np.empty((m, n), dtype=dtype)
+            K.gemm(a, b, out)
+            results.append(out)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+def test_gemm_propagates_inf_and_nan_as_pytorch():
+    # inf * 0 is NaN, NaN anywhere in a row or column spreads along it, inf survives finite sums
+    a = np.array([[np.inf, 1.0], [0.0, 2.0], [np.nan, 0.0]])
+    b = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]])
+    out = np.empty((3, 3))
+    K.gemm(a, b, out)
+    with np.errstate(invalid="ignore"):
+        want = a @ b
+    np.testing.assert_array_equal(out, want)
+    assert np.isnan(out[0, 0]) and out[0, 1] == np.inf and np.isnan(out[2]).all()
+
+
+def test_gemm_with_an_empty_inner_dimension_writes_zeros():
+    out = np.full((3, 4), np.nan, dtype=np.float32)
+    K.gemm(np.empty((3, 0), np.float32), np.empty((0, 4), np.float32), out)
+    np.testing.assert_array_equal(out, np.zeros((3, 4), np.float32))
+
+
+@pytest.mark.parametrize("case,message", [
+    ("out overlaps a", "overlaps"),
+    ("a is a strided view", "unit stride"),
+    ("out is transposed", "C-contiguous"),
+    ("dtypes differ", "float64"),
+])
+def test_gemm_refuses_what_blas_cannot_take(case, message):
+    a = np.ones((4, 4))
+    b = np.ones((4, 4))
+    out = np.zeros((4, 4))
+    if case == "out overlaps a":
+        out = a
+    elif case == "a is a strided view":
+        a = np.ones((8, 8))[::2, ::2]
+    elif case == "out is transposed":
+        out = np.zeros((4, 4), order="F")
+    else:
+        b = b.astype(np.float32)
+    with pytest.raises(KernelContractError, match=message):
+        K.gemm(a, b, out)
+
+
+def test_the_private_blas_stays_on_one_thread():
+    # numbagrad.set_num_threads and a user's threadpoolctl call set every BLAS they find; gemm puts
+    # its own back to one thread, since each numba thread calls it on its own band
+    _, _, get_threads = K._LIBRARY
+    a = np.ones((64, 64))
+    out = np.empty((64, 64))
+    numbagrad.set_num_threads(2)
+    with threadpool_limits(limits=2, user_api="blas"):
+        K.gemm(a, a, out)
+        assert get_threads() == 1
+    np.testing.assert_array_equal(out, np.full((64, 64), 64.0))
+
+
+def test_gemm_from_several_python_threads_agrees():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((300, 200))
+    b = rng.standard_normal((200, 100))
+    want = np.empty((300, 100))
+    K.gemm(a, b, want)
+    results = [None] * 4
+
+    def work(i):
+        out = np.empty((300, 100))
+        for _ in range(20):
+            K.gemm(a, b, out)
+        results[i] = out
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for out in results:
+        np.testing.assert_array_equal(out, want)
+
+
+# --- routing: ops/matmul_arrays.py ---
+
+def _count_numpy_matmuls(monkeypatch):
+    calls = []
+    real = np.matmul
+
+    def counted(*args, **kwargs):
+        calls.append((np.shape(args[0]), np.shape(args[1])))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(matmul_arrays.np, "matmul", counted)
+    return calls
+
+
+@pytest.mark.parametrize("shapes", [((300, 70), (70, 400)), ((3, 200, 70), (3, 70, 300)),
+                                    ((200, 70), (3, 70, 300)), ((3, 200, 70), (70, 300))])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_large_float_products_run_in_the_pool_and_match_numpy(monkeypatch, shapes, transposed):
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(shapes[0])
+    b = rng.standard_normal(shapes[1])
+    if transposed:
+        b = np.swapaxes(np.ascontiguousarray(np.swapaxes(b, -1, -2)), -1, -2)
+    want = np.matmul(a, b)
+    calls = _count_numpy_matmuls(monkeypatch)
+    got = matmul_arrays.matmul(a, b)
+    assert calls == []
+    assert got.shape == want.shape and got.flags.c_contiguous
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("a,b", [
+    (np.ones((8, 8)), np.ones((8, 8))),                                    # small: NumPy, one thread
+    (np.ones((200, 70), np.float16), np.ones((70, 300), np.float16)),      # not float32/float64
+    (np.ones((200, 70), np.float32), np.ones((70, 300))),                  # mixed dtypes
+    (np.ones((2, 3, 200, 70)), np.ones((70, 300))),                        # 4-D
+    (np.ones((1, 200, 70)), np.ones((3, 70, 300))),                        # broadcast batch of one
+    (np.ones(70), np.ones((70, 300))),                                     # 1-D
+])
+def test_other_products_go_through_numpy(monkeypatch, a, b):
+    calls = _count_numpy_matmuls(monkeypatch)
+    got = matmul_arrays.matmul(a, b)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(got, np.matmul(a, b))
+
+
+def test_without_the_pools_blas_every_product_goes_through_numpy(monkeypatch):
+    monkeypatch.setattr(matmul_arrays, "IN_THREAD_POOL", False)
+    calls = _count_numpy_matmuls(monkeypatch)
+    a, b = np.ones((300, 70)), np.ones((70, 400))
+    np.testing.assert_array_equal(matmul_arrays.matmul(a, b), np.full((300, 400), 70.0))
+    assert len(calls) == 1
+
+
+def test_matmul_writes_into_out_even_when_it_overlaps_an_operand():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((200, 200))
+    b = rng.standard_normal((200, 200))
+    want = a @ b
+    out = np.empty((200, 200))
+    assert matmul_arrays.matmul(a, b, out=out) is out
+    np.testing.assert_allclose(out, want, rtol=1e-12, atol=1e-12)
+    assert matmul_arrays.matmul(a, b, out=a) is a  # read a whole before writing it
+    np.testing.assert_allclose(a, want, rtol=1e-12, atol=1e-12)
+
+
+def test_linear_and_conv_products_of_a_training_step_avoid_numpys_blas(monkeypatch):
+    # NumPy's OpenBLAS would leave its threads spinning against numba's kernels
+    calls = _count_numpy_matmuls(monkeypatch)
+    in_pool = []
+    real_gemm = K.gemm
+    monkeypatch.setattr(K, "gemm", lambda a, b, out: in_pool.append(out.shape) or real_gemm(a, b, out))
+    numbagrad.manual_seed(0)
+    net = numbagrad.nn.Sequential(numbagrad.nn.Conv2d(4, 16, 3), numbagrad.nn.ReLU(), numbagrad.nn.Flatten(),
+                                  numbagrad.nn.Linear(16 * 14 * 14, 64))
+    x = numbagrad.randn(32, 4, 16, 16)
+    net(x).sum().backward()
+    assert len(in_pool) >= 3  # the linear layer's three products, and the convolution's
+    big = [(a, b) for a, b in calls if a[-2] * a[-1] * b[-1] >= matmul_arrays.POOL_MIN_WORK]
+    assert big == []
+    assert net[0].weight.grad is not None and np.isfinite(net[0].weight.grad.numpy()).all()
