@@ -8,7 +8,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, strategies as st  # noqa: E402
 
 import numbagrad  # noqa: E402
-from numbagrad.kernels import conv as KC, conv_wide as KW, pool as KP  # noqa: E402
+from numbagrad.kernels import conv as KC, conv_by_sample as KS, conv_wide as KW, gemm, pool as KP  # noqa: E402
 from numbagrad.ops import conv_arrays, conv_wide_arrays, matmul_arrays, pool_windows  # noqa: E402
 import conv_reference as R  # noqa: E402
 
@@ -41,6 +41,33 @@ def _arrays(case):
     out_shape = conv_arrays.output_shape(x.shape, weight.shape, geometry)
     g = rng.standard_normal(out_shape).astype(dtype)
     return x, weight, bias, g
+
+
+@pytest.mark.skipif(not gemm.AVAILABLE, reason="scipy-openblas32 is not installed")
+@given(conv_cases())
+def test_input_grad_by_sample_matches_numpy(case):
+    groups, geometry, dtype = case[8], case[9], case[10]
+    x, weight, _, g = _arrays(case)
+    gx = np.full(x.shape, np.nan, dtype)  # every element must be written
+    KS.conv2d_input_grad_by_sample(g, weight, groups, geometry, gx)
+    np.testing.assert_allclose(gx, R.conv2d_input_grad(g, weight, groups, geometry, x.shape), **TOL[dtype])
+
+
+@pytest.mark.skipif(not gemm.AVAILABLE, reason="scipy-openblas32 is not installed")
+@pytest.mark.parametrize("x_shape,w_shape,groups,geometry", [
+    ((64, 32, 28, 28), (64, 32, 3, 3), 1, (1, 1, 0, 0, 1, 1)),   # the MNIST CNN's conv2
+    ((9, 6, 14, 14), (16, 3, 5, 5), 2, (2, 1, 2, 1, 1, 2)),      # groups, stride, padding, dilation
+    ((3, 4, 7, 7), (4, 4, 1, 1), 1, (1, 1, 0, 0, 1, 1)),         # 1x1
+])
+def test_input_grad_by_sample_matches_the_batch_gemm_path(monkeypatch, x_shape, w_shape, groups, geometry):
+    rng = np.random.default_rng(5)
+    weight = rng.standard_normal(w_shape).astype(np.float32)
+    g = rng.standard_normal(conv_arrays.output_shape(x_shape, w_shape, geometry)).astype(np.float32)
+    by_sample = conv_arrays.input_grad(g, weight, groups, geometry, x_shape)
+    monkeypatch.setattr(matmul_arrays, "IN_THREAD_POOL", False)
+    batch = conv_arrays.input_grad(g, weight, groups, geometry, x_shape)
+    np.testing.assert_allclose(by_sample, batch, rtol=1e-5, atol=1e-4)
+    assert np.abs(by_sample - batch).max() <= 1e-5 * np.abs(batch).max()
 
 
 @given(conv_cases())

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 from threadpoolctl import threadpool_limits
 
 import numbagrad
-from numbagrad.kernels import gemm as K
+from numbagrad.kernels import gemm as K, parallel_region
 from numbagrad.kernels.contract import KernelContractError
 from numbagrad.ops import matmul_arrays
 
@@ -151,7 +151,8 @@ def test_gemm_from_several_python_threads_agrees():
 
 # --- routing: ops/matmul_arrays.py ---
 
-def _count_numpy_matmuls(monkeypatch):
+def _count_numpy_matmuls(monkeypatch, parallel_kernels_ran=True):
+    monkeypatch.setattr(parallel_region.PARALLEL_REGION, "started", parallel_kernels_ran)
     calls = []
     real = np.matmul
 
@@ -195,6 +196,24 @@ def test_other_products_go_through_numpy(monkeypatch, a, b):
     np.testing.assert_array_equal(got, np.matmul(a, b))
 
 
+def test_before_any_parallel_kernel_products_go_through_numpy_unless_the_caller_asks(monkeypatch):
+    # a process that runs no parallel kernel (an MLP) keeps NumPy's BLAS threads
+    calls = _count_numpy_matmuls(monkeypatch, parallel_kernels_ran=False)
+    a, b = np.ones((300, 70)), np.ones((70, 400))
+    np.testing.assert_array_equal(matmul_arrays.matmul(a, b), np.full((300, 400), 70.0))
+    assert len(calls) == 1
+    np.testing.assert_array_equal(matmul_arrays.matmul(a, b, in_pool=True), np.full((300, 400), 70.0))
+    assert len(calls) == 1
+
+
+def test_a_parallel_kernel_marks_the_process(monkeypatch):
+    monkeypatch.setattr(parallel_region.PARALLEL_REGION, "started", False)
+    x = np.ones((4, 8, 8), np.float32)
+    out = np.empty((4, 4, 4), np.float32)
+    numbagrad.kernels.pool.max_pool_2x2(x, out, np.empty(out.shape, np.int64))
+    assert parallel_region.PARALLEL_REGION.started
+
+
 def test_without_the_pools_blas_every_product_goes_through_numpy(monkeypatch):
     monkeypatch.setattr(matmul_arrays, "IN_THREAD_POOL", False)
     calls = _count_numpy_matmuls(monkeypatch)
@@ -216,8 +235,9 @@ def test_matmul_writes_into_out_even_when_it_overlaps_an_operand():
 
 
 def test_linear_and_conv_products_of_a_training_step_avoid_numpys_blas(monkeypatch):
-    # NumPy's OpenBLAS would leave its threads spinning against numba's kernels
-    calls = _count_numpy_matmuls(monkeypatch)
+    # NumPy's OpenBLAS would leave its threads spinning against numba's kernels; the convolution
+    # (whose kernels are parallel) marks the process before the linear layer runs
+    calls = _count_numpy_matmuls(monkeypatch, parallel_kernels_ran=False)
     in_pool = []
     real_gemm = K.gemm
     monkeypatch.setattr(K, "gemm", lambda a, b, out: in_pool.append(out.shape) or real_gemm(a, b, out))

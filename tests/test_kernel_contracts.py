@@ -16,10 +16,11 @@ import os
 import numpy as np
 import pytest
 
-from numbagrad.kernels import activation, conv, conv_wide, gemm, nn_kernels, optim_kernels, pool, softmax, special
+from numbagrad.kernels import activation, conv, conv_by_sample, conv_wide, gemm, nn_kernels, optim_kernels, pool, softmax, special
 from numbagrad.kernels.contract import KernelContractError
 
-KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, conv_wide, pool, gemm)
+KERNEL_MODULES = (activation, softmax, nn_kernels, optim_kernels, special, conv, conv_wide, pool, gemm,
+                  conv_by_sample)
 N = 7
 
 
@@ -126,6 +127,8 @@ VALID_CALLS = {
                                 np.zeros((2, 4, 3, 4))], (0, 1, 2, 5), (5,)),
     "conv2d_input_grad": (lambda: [np.ones((2, 4, 3, 4)), np.ones((4, 3, 3, 2)), 1, GEOMETRY, _image()],
                           (0, 1, 4), (4,)),
+    "conv2d_input_grad_by_sample": (lambda: [np.ones((2, 4, 3, 4)), np.ones((4, 3, 3, 2)), 1, GEOMETRY,
+                                             _image()], (0, 1, 4), (4,)),
     "conv2d_weight_grad": (lambda: [_image(), np.ones((2, 4, 3, 4)), 1, GEOMETRY, np.zeros((4, 3, 3, 2))],
                            (0, 1, 4), (4,)),
     "wide_conv_forward": (lambda: [_wide_input(), WIDE_DIMS, np.ones((1, 8, 12)), _wide_offsets(), np.ones(4),

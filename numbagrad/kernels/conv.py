@@ -150,6 +150,25 @@ def im2col(x, kernel_size, geometry, cols):
         _im2col(x, kernel_size[0], kernel_size[1], *geometry, cols)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _add_tap_rows(xf, cf, src_row, dst_plane, oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, row_offset,
+                 col_offset):
+    """col2im for one kernel tap of one sample: the flat input plane at dst_plane gains, at row
+    oh * sh + row_offset and column ow * sw + col_offset, the column entry at
+    src_row + oh * OW + ow, for oh in [oh_lo, oh_hi) and ow in [ow_lo, ow_hi) (`_valid_range`)."""
+    count = uint64(ow_hi - ow_lo)
+    step = uint64(sw)
+    for oh in range(oh_lo, oh_hi):
+        src = src_row + uint64(oh * ow_n + ow_lo)
+        dst = dst_plane + uint64((oh * sh + row_offset) * w_n + ow_lo * sw + col_offset)
+        if sw == 1:
+            for i in range(count):
+                xf[dst + i] += cf[src + i]
+        else:
+            for i in range(count):
+                xf[dst + i * step] += cf[src + i]
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
     n_n, c_n, h_n, w_n = x.shape
@@ -173,20 +192,9 @@ def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
             for kw in range(kw_n):
                 ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
                 r = (c * kh_n + kh) * kw_n + kw
-                count = uint64(ow_hi - ow_lo)
-                s = uint64(sw)
                 for n in range(n0, n1):
-                    row = uint64((r * n_n + n) * plane)
-                    for oh in range(oh_lo, oh_hi):
-                        src = row + uint64(oh * ow_n + ow_lo)
-                        dst = uint64(((n * c_n + c) * h_n + oh * sh + kh * dh - ph) * w_n
-                                     + ow_lo * sw + kw * dw - pw)
-                        if sw == 1:
-                            for i in range(count):
-                                xf[dst + i] += cf[src + i]
-                        else:
-                            for i in range(count):
-                                xf[dst + i * s] += cf[src + i]
+                    _add_tap_rows(xf, cf, uint64((r * n_n + n) * plane), uint64((n * c_n + c) * h_n * w_n),
+                                 oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, kh * dh - ph, kw * dw - pw)
 
 
 def col2im(cols, kernel_size, geometry, x):

@@ -29,7 +29,9 @@ the weight gradient would reuse, are small (`WIDE_MIN_KEPT_COLUMN_BYTES`) and th
 than one input channel. The input gradient always takes GEMM (or the direct loops): the wide
 forward kernel run on the padded output gradient with flipped weights measured slower for it
 (LeNet-5's conv2: 1.9 against 1.0 ms; the MNIST CNN's conv2 at batch 64: 30 against 29 ms on one
-thread, 25 against 22 on two).
+thread, 25 against 22 on two). Where the GEMMs run in numba's pool, the input gradient's GEMM and
+col2im go sample by sample (`kernels/conv_by_sample.py`), each sample's columns staying in cache
+instead of the whole batch's passing through memory.
 
 Where the GEMMs cannot run in numba's thread pool (`matmul_arrays.IN_THREAD_POOL` is False: they
 go through NumPy's OpenBLAS, whose threads then spin for a while waiting for more work), numba's
@@ -76,7 +78,7 @@ GEMMs then sum over a short dim.
 """
 import numpy as np
 
-from ..kernels import conv as K
+from ..kernels import conv as K, conv_by_sample
 from . import conv_wide_arrays as W
 from . import matmul_arrays
 from .matmul_arrays import matmul
@@ -133,7 +135,8 @@ def needs_channels_first(x_shape, dtype, w_shape, groups, geometry, need_x, need
     """True when a GEMM of the backward of this convolution wants the output gradient as
     `channels_first(g)`."""
     return use_gemm(x_shape[1], w_shape[0], groups) and (
-        need_x or (need_w and not use_wide(x_shape, dtype, w_shape, groups, geometry, True, need_x)))
+        (need_x and not matmul_arrays.IN_THREAD_POOL)
+        or (need_w and not use_wide(x_shape, dtype, w_shape, groups, geometry, True, need_x)))
 
 
 def output_size(size, kernel, stride, padding, dilation):
@@ -201,7 +204,8 @@ def _gemm_forward(x, weight, bias, groups, geometry, cols, out):
     n, o, oh, ow = out.shape
     K.im2col(x, weight.shape[2:], geometry, cols)
     w = weight.reshape(groups, o // groups, -1)
-    product = matmul(w, cols.reshape(groups, -1, n * oh * ow))  # (groups, O / groups, N * P)
+    # (groups, O / groups, N * P)
+    product = matmul(w, cols.reshape(groups, -1, n * oh * ow), in_pool=True)
     by_channel = product.reshape(o, n, oh * ow).transpose(1, 0, 2)
     if bias is not None:
         np.add(by_channel, bias.reshape(1, o, 1), out=out.reshape(n, o, oh * ow))
@@ -229,6 +233,10 @@ def input_grad(g, weight, groups, geometry, x_shape, saved=None, g_by_channel=No
     if not use_gemm(x_shape[1], o, groups):
         K.conv2d_input_grad(g, weight, groups, geometry, gx)
         return gx
+    if matmul_arrays.IN_THREAD_POOL:
+        release_columns(saved if isinstance(saved, np.ndarray) else None)
+        conv_by_sample.conv2d_input_grad_by_sample(g, weight, groups, geometry, gx)
+        return gx
     if g_by_channel is None:
         g_by_channel = channels_first(g)
     w = weight.reshape(groups, o // groups, -1)
@@ -237,7 +245,7 @@ def input_grad(g, weight, groups, geometry, x_shape, saved=None, g_by_channel=No
     if not isinstance(cols, np.ndarray) or cols.shape != (ckk, n, oh * ow) or cols.dtype != g.dtype:
         cols = _column_buffer((ckk, n, oh * ow), g.dtype)
     matmul(w.transpose(0, 2, 1), g_by_channel.reshape(groups, o // groups, -1),
-              out=cols.reshape(groups, ckk // groups, -1))
+           out=cols.reshape(groups, ckk // groups, -1), in_pool=True)
     K.col2im(cols, weight.shape[2:], geometry, gx)
     release_columns(cols)
     return gx
@@ -271,7 +279,7 @@ def weight_grad(x, g, groups, geometry, w_shape, saved=None, g_by_channel=None):
     # few output channels, OpenBLAS on 2 threads took 100 ms of wall time for the latter and 35 ms
     # for the former (MNIST CNN conv2, batch 64; 20 ms either way on one thread)
     product = matmul(cols.reshape(groups, -1, n * oh * ow),
-                        g_by_channel.reshape(groups, o // groups, -1).transpose(0, 2, 1))
+                     g_by_channel.reshape(groups, o // groups, -1).transpose(0, 2, 1), in_pool=True)
     gw.reshape(groups, o // groups, -1)[...] = product.transpose(0, 2, 1)
     if own:
         release_columns(cols)

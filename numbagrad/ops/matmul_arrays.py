@@ -1,23 +1,33 @@
 """`matmul`: the matrix products of the ops (linear, matmul, the convolutions' GEMMs) on NumPy
-arrays. Products large enough for NumPy's OpenBLAS to run on several threads are computed in
-numba's thread pool instead (`numbagrad.kernels.gemm` says why: one thread pool, not two
-spinning against each other); the rest, and whatever the pool's kernel cannot take, through
-NumPy's `np.matmul`, which then stays on the calling thread.
+arrays, through BLAS: large ones in numba's thread pool once numba's threads are at work, the
+others through NumPy's `np.matmul`.
 
-`POOL_MIN_WORK` is where NumPy's OpenBLAS (0.3.31) starts its second thread: measured on 2 cores,
-float32, by the CPU time of its worker thread over 3,000 products, M * N * K = 819,200 ran on one
-thread and 2,097,152 on two.
+NumPy's OpenBLAS runs a product of M * N * K >= about 2^20 on its own threads, which then spin for
+about 0.1 s waiting for the next one (`numbagrad.kernels.gemm` says more). In a step that also
+runs numba's parallel kernels (a CNN's convolutions and pooling), they took a core from numba's
+threads, and then its kernels ran no faster on two threads than on one. Such products are
+therefore computed in numba's pool (`kernels/gemm.py`) when
 
-Measured with the pool's kernel (2 cores, float32, wall ms, medians; the machine is shared, so
-+-15%): the MNIST CNN's conv2 GEMMs at batch 64 (64 x 288 @ 288 x 36,864 and its two gradients)
-took 12.5-13.4 / 16.2-19.5 / 11.5-12.2 ms against NumPy's 10.9-11.5 / 15.5-18.7 / 10.4-10.5 alone,
-but inside a training step, where NumPy's spinning threads slowed every numba kernel that
-followed, the steps got faster: LeNet-5 at batch 256 18.5-22.4 against 23.2-28.4 ms, and numba's
-kernels in the step ran on two threads again (the MLP's eager steps: within noise either way).
+- they are at least `POOL_MIN_WORK` multiply-adds, where NumPy's OpenBLAS (0.3.31) starts its
+  second thread (measured on 2 cores, float32, by its worker's CPU time over 3,000 products:
+  M * N * K = 819,200 ran on one thread, 2,097,152 on two), and
+- a parallel numba kernel has run in this process (`PARALLEL_REGION.started`), or the caller
+  says that its own kernels are parallel (the convolutions: `in_pool=True`).
+
+A process that never runs a parallel kernel (an MLP: its elementwise kernels are serial at its
+sizes) keeps NumPy's BLAS threads, which have its workers awake and share packed panels between
+threads: the MLP's eager step at batch 1024 took 4.2-4.7 ms that way and 7.2-7.5 ms in the pool,
+where numba's worker thread slept between products and woke too late to take its band. In a CNN
+step the pool wins: LeNet-5 at batch 256 16.5 against 23.2 ms with its linear layers on NumPy, the
+MNIST CNN at batch 64 54 against 88 ms (2 cores, medians of 11 alternating blocks).
+
+So the last bits of a large product can depend on whether a parallel kernel ran earlier in the
+process (the two BLAS paths round differently); the same program gives the same numbers every run.
 """
 import numpy as np
 
 from ..kernels import gemm as K
+from ..kernels.parallel_region import PARALLEL_REGION
 
 POOL_MIN_WORK = 1 << 20
 # False where the pool's BLAS cannot load: every product then goes through NumPy
@@ -38,11 +48,12 @@ def _blas_ready(x):
     return np.ascontiguousarray(x)
 
 
-def matmul(a, b, out=None):
+def matmul(a, b, out=None, in_pool=False):
     """np.matmul(a, b, out=out) for NumPy arrays. a and b of 2 or 3 dims (a 2-D operand is shared
     by every matrix of the other) of one float dtype, each matrix at least POOL_MIN_WORK
-    multiply-adds: computed in numba's thread pool; anything else: np.matmul itself."""
-    if (not IN_THREAD_POOL or a.dtype != b.dtype or a.dtype not in _FLOATS or a.ndim not in (2, 3)
+    multiply-adds, once a parallel kernel has run (or with in_pool=True): computed in numba's
+    thread pool; anything else: np.matmul itself."""
+    if (not IN_THREAD_POOL or not (in_pool or PARALLEL_REGION.started) or a.dtype != b.dtype or a.dtype not in _FLOATS or a.ndim not in (2, 3)
             or b.ndim not in (2, 3) or (a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0])):
         return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     m, k = a.shape[-2:]
