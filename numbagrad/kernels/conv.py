@@ -152,7 +152,7 @@ def im2col(x, kernel_size, geometry, cols):
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _add_tap_rows(xf, cf, src_row, dst_plane, oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, row_offset,
-                 col_offset):
+                  col_offset):
     """col2im for one kernel tap of one sample: the flat input plane at dst_plane gains, at row
     oh * sh + row_offset and column ow * sw + col_offset, the column entry at
     src_row + oh * OW + ow, for oh in [oh_lo, oh_hi) and ow in [ow_lo, ow_hi) (`_valid_range`)."""
@@ -194,7 +194,7 @@ def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
                 r = (c * kh_n + kh) * kw_n + kw
                 for n in range(n0, n1):
                     _add_tap_rows(xf, cf, uint64((r * n_n + n) * plane), uint64((n * c_n + c) * h_n * w_n),
-                                 oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, kh * dh - ph, kw * dw - pw)
+                                  oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, kh * dh - ph, kw * dw - pw)
 
 
 def col2im(cols, kernel_size, geometry, x):

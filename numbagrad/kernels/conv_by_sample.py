@@ -46,12 +46,14 @@ def _conv2d_input_grad_by_sample(g, weight, groups, sh, sw, ph, pw, dh, dw, buff
         cf = columns.ravel()
         for n in range(t * n_n // runs, (t + 1) * n_n // runs):
             for group in range(groups):
-                # columns[group's taps] (taps, plane) = weight[group]^T (taps, outputs) @ g[n, group] (outputs, plane)
-                _gemm_block(0, 1, itemsize == 8,
-                            weight.ctypes.data + group * group_outputs * group_taps * itemsize, True, group_taps,
-                            g.ctypes.data + (n * o_n + group * group_outputs) * plane * itemsize, False, plane,
-                            columns.ctypes.data + group * group_taps * plane * itemsize, plane,
-                            group_taps, plane, group_outputs, True, itemsize, letters, one_zero, dims[t:t + 1])
+                # the group's rows of columns (taps, plane) =
+                #     weight[group]^T (taps, outputs) @ g[n, group] (outputs, plane)
+                w_group = weight.ctypes.data + group * group_outputs * group_taps * itemsize
+                g_group = g.ctypes.data + (n * o_n + group * group_outputs) * plane * itemsize
+                c_group = columns.ctypes.data + group * group_taps * plane * itemsize
+                _gemm_block(0, 1, itemsize == 8, w_group, True, group_taps, g_group, False, plane, c_group,
+                            plane, group_taps, plane, group_outputs, True, itemsize, letters, one_zero,
+                            dims[t:t + 1])
             for c in range(c_n):
                 base = uint64((n * c_n + c) * h_n * w_n)
                 for i in range(uint64(h_n * w_n)):
@@ -60,8 +62,9 @@ def _conv2d_input_grad_by_sample(g, weight, groups, sh, sw, ph, pw, dh, dw, buff
                     oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
                     for kw in range(kw_n):
                         ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
-                        _add_tap_rows(xf, cf, uint64(((c * kh_n + kh) * kw_n + kw) * plane), base,
-                                     oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, kh * dh - ph, kw * dw - pw)
+                        row = uint64(((c * kh_n + kh) * kw_n + kw) * plane)
+                        _add_tap_rows(xf, cf, row, base, oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw,
+                                      kh * dh - ph, kw * dw - pw)
 
 
 def conv2d_input_grad_by_sample(g, weight, groups, geometry, gx):

@@ -53,8 +53,9 @@ def matmul(a, b, out=None, in_pool=False):
     by every matrix of the other) of one float dtype, each matrix at least POOL_MIN_WORK
     multiply-adds, once a parallel kernel has run (or with in_pool=True): computed in numba's
     thread pool; anything else: np.matmul itself."""
-    if (not IN_THREAD_POOL or not (in_pool or PARALLEL_REGION.started) or a.dtype != b.dtype or a.dtype not in _FLOATS or a.ndim not in (2, 3)
-            or b.ndim not in (2, 3) or (a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0])):
+    if (not IN_THREAD_POOL or not (in_pool or PARALLEL_REGION.started)
+            or a.dtype != b.dtype or a.dtype not in _FLOATS or a.ndim not in (2, 3) or b.ndim not in (2, 3)
+            or (a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0])):
         return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     m, k = a.shape[-2:]
     n = b.shape[-1]
