@@ -5,9 +5,10 @@ a buffer of the thread's own, and col2im adds them straight into gx[n].
 Why: the batch-wide path (`conv_arrays.input_grad`) writes the columns of the whole batch to
 memory with one GEMM and reads them back in col2im: 42 MB each way for the MNIST CNN's conv2 at
 batch 64. One sample's columns (0.66 MB there) stay in the core's cache between the two steps,
-and each thread keeps to its own samples. Measured on 2 cores, float32, ms (1 thread | 2 threads,
-wall, the machine otherwise quiet): the MNIST CNN's conv2 at batch 64 29.7 -> 20.4 | ... , LeNet-5's
-conv2 at batch 64 1.40 -> 0.82 | ..., at batch 256 7.4 -> 7.6 | 7.6 -> 3.4.
+and each thread keeps to its own samples. Measured on 2 cores, float32, 2 threads, wall ms, two
+runs (batch-wide with NumPy's GEMM | by sample): the MNIST CNN's conv2 at batch 64 27.4, 17.7 |
+18.0, 12.1; LeNet-5's conv2 at batch 256 5.0, 3.7 | 3.3, 2.5; at batch 64 0.71, 0.74 | 0.77, 0.78
+(there the per-sample products are small: 150 x 16 @ 16 x 100).
 
 The samples are cut into `gemm.POOL_SIZE` runs, one buffer each; which thread runs which does not
 matter: every gx[n] is one sample's own sum, in the order of col2im (`conv.py`), so the result
