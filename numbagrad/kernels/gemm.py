@@ -1,13 +1,13 @@
-"""Matrix products inside numba's thread pool: `gemm`, one BLAS call per block of the output, the
-blocks shared out over numba's threads, each call single-threaded.
+"""Matrix products inside numba's thread pool: `gemm`, one BLAS call per band of the output's rows
+or columns, the bands shared out over numba's threads, each call single-threaded.
 
 Why not NumPy's `@`: NumPy's OpenBLAS runs a large product on its own threads, which then spin
 for about 0.1 s waiting for the next one. A CNN step interleaves GEMMs with numba's parallel
 kernels, so after every GEMM numba's second thread shared a core with a spinning BLAS thread,
-and two threads ran a LeNet-5 or MNIST CNN step no faster than one (measured per kernel inside the
-step: max pooling 2.8 ms on one thread and on two). PyTorch has one OpenMP pool for both. Here
-numba's pool is the one pool: it splits the product's rows (or columns) into one block per thread
-and each thread calls BLAS on its block, so no other thread pool wakes up.
+and two threads ran a LeNet-5 or MNIST CNN step no faster than one (measured per kernel inside
+LeNet-5's step at batch 256: max pooling 2.7 ms with NumPy's GEMMs, 1.6 ms with these). PyTorch
+has one OpenMP pool for both. Here numba's pool is the one pool, so no other thread pool wakes
+up. (`numbagrad.ops.matmul_arrays` decides which products come here.)
 
 The BLAS is a private copy of OpenBLAS, the `scipy-openblas32` wheel's (the same builds NumPy and
 SciPy ship), loaded here and held at one thread, so NumPy's own copy keeps its threads for the
