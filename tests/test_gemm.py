@@ -250,3 +250,22 @@ def test_linear_and_conv_products_of_a_training_step_avoid_numpys_blas(monkeypat
     big = [(a, b) for a, b in calls if a[-2] * a[-1] * b[-1] >= matmul_arrays.POOL_MIN_WORK]
     assert big == []
     assert net[0].weight.grad is not None and np.isfinite(net[0].weight.grad.numpy()).all()
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: x[::-1],                                   # negative row stride
+    lambda x: x[:, ::-1],                                # negative column stride
+    lambda x: np.broadcast_to(x[:1], x.shape),           # zero row stride
+    lambda x: np.broadcast_to(x[:, :1], x.shape),        # zero column stride
+    lambda x: x[::2][:x.shape[0] // 2],                  # every other row
+    lambda x: np.asfortranarray(x)[:, 1:],               # a column-major slice
+])
+def test_matmul_copies_what_blas_cannot_read_and_stays_right(monkeypatch, make):
+    monkeypatch.setattr(parallel_region.PARALLEL_REGION, "started", True)
+    rng = np.random.default_rng(4)
+    a = make(rng.standard_normal((300, 200)))
+    b = rng.standard_normal((a.shape[1], 150))
+    np.testing.assert_allclose(matmul_arrays.matmul(a, b), np.asarray(a) @ b, rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(matmul_arrays.matmul(b.T, a.T), b.T @ np.asarray(a).T, rtol=1e-12, atol=1e-11)
+    batch = np.broadcast_to(a, (3,) + a.shape)  # a batch whose matrices are one matrix
+    np.testing.assert_allclose(matmul_arrays.matmul(batch, b), np.matmul(batch, b), rtol=1e-12, atol=1e-11)
