@@ -165,7 +165,8 @@ def _count_numpy_matmuls(monkeypatch, parallel_kernels_ran=True):
 
 
 @pytest.mark.parametrize("shapes", [((300, 70), (70, 400)), ((3, 200, 70), (3, 70, 300)),
-                                    ((200, 70), (3, 70, 300)), ((3, 200, 70), (70, 300))])
+                                    ((200, 70), (3, 70, 300)), ((3, 200, 70), (70, 300)),
+                                    ((0, 200, 70), (70, 300)), ((200, 70), (0, 70, 300))])
 @pytest.mark.parametrize("transposed", [False, True])
 def test_large_float_products_run_in_the_pool_and_match_numpy(monkeypatch, shapes, transposed):
     rng = np.random.default_rng(1)
@@ -269,3 +270,14 @@ def test_matmul_copies_what_blas_cannot_read_and_stays_right(monkeypatch, make):
     np.testing.assert_allclose(matmul_arrays.matmul(b.T, a.T), b.T @ np.asarray(a).T, rtol=1e-12, atol=1e-11)
     batch = np.broadcast_to(a, (3,) + a.shape)  # a batch whose matrices are one matrix
     np.testing.assert_allclose(matmul_arrays.matmul(batch, b), np.matmul(batch, b), rtol=1e-12, atol=1e-11)
+
+
+def test_matmul_into_an_out_of_another_shape_or_dtype_does_what_numpy_does(monkeypatch):
+    monkeypatch.setattr(parallel_region.PARALLEL_REGION, "started", True)
+    a, b = np.ones((300, 70)), np.ones((70, 400))
+    with pytest.raises(ValueError, match="mismatch in its core dimension"):
+        matmul_arrays.matmul(a, b, out=np.empty((300, 401)))
+    for out in (np.empty((2, 300, 400)), np.empty((300, 400), np.float32)):  # broadcast, cast
+        want = np.matmul(a, b, out=np.empty_like(out))
+        assert matmul_arrays.matmul(a, b, out=out) is out
+        np.testing.assert_array_equal(out, want)

@@ -61,18 +61,22 @@ def matmul(a, b, out=None, in_pool=False):
     n = b.shape[-1]
     if b.shape[-2] != k or m * n * k < POOL_MIN_WORK:
         return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
-    count = a.shape[0] if a.ndim == 3 else b.shape[0] if b.ndim == 3 else 0
-    shape = (count, m, n) if count else (m, n)
-    if (out is None or out.shape != shape or out.dtype != a.dtype or not out.flags.c_contiguous
+    batched = a.ndim == 3 or b.ndim == 3
+    count = a.shape[0] if a.ndim == 3 else b.shape[0] if b.ndim == 3 else 1
+    shape = (count, m, n) if batched else (m, n)
+    if out is not None and (out.shape != shape or out.dtype != a.dtype):
+        return np.matmul(a, b, out=out)  # NumPy's checks and errors
+    if (out is None or not out.flags.c_contiguous or not out.flags.writeable
             or np.may_share_memory(out, a) or np.may_share_memory(out, b)):
         result = np.empty(shape, dtype=a.dtype)
     else:
         result = out
     a, b = _blas_ready(a), _blas_ready(b)
-    if not count:
+    if not batched:
         K.gemm(a, b, result)
-    for i in range(count):
-        K.gemm(a[i] if a.ndim == 3 else a, b[i] if b.ndim == 3 else b, result[i])
+    else:
+        for i in range(count):
+            K.gemm(a[i] if a.ndim == 3 else a, b[i] if b.ndim == 3 else b, result[i])
     if out is not None and result is not out:
         out[...] = result
         return out
