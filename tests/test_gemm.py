@@ -281,3 +281,25 @@ def test_matmul_into_an_out_of_another_shape_or_dtype_does_what_numpy_does(monke
         want = np.matmul(a, b, out=np.empty_like(out))
         assert matmul_arrays.matmul(a, b, out=out) is out
         np.testing.assert_array_equal(out, want)
+
+
+def _cnn_gradients():
+    numbagrad.manual_seed(0)
+    net = numbagrad.nn.Sequential(numbagrad.nn.Conv2d(3, 16, 3), numbagrad.nn.ReLU(), numbagrad.nn.MaxPool2d(2),
+                                  numbagrad.nn.Conv2d(16, 32, 3, padding=1), numbagrad.nn.ReLU(),
+                                  numbagrad.nn.Flatten(), numbagrad.nn.Linear(32 * 7 * 7, 64))
+    x = numbagrad.randn(16, 3, 16, 16, requires_grad=True)
+    net(x).square().mean().backward()
+    return [x.grad.numpy()] + [p.grad.numpy() for p in net.parameters()]
+
+
+def test_a_cnn_step_without_the_pools_blas_gives_the_same_gradients(monkeypatch):
+    # where scipy-openblas32 is missing every product goes through NumPy and the convolutions
+    # keep their NumPy-era paths (all-GEMM input gradients): same gradients up to rounding
+    with_pool = _cnn_gradients()
+    monkeypatch.setattr(matmul_arrays, "IN_THREAD_POOL", False)
+    calls = _count_numpy_matmuls(monkeypatch)
+    without = _cnn_gradients()
+    assert len(calls) > 0
+    for a, b in zip(with_pool, without):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())
