@@ -169,6 +169,24 @@ def _add_tap_rows(xf, cf, src_row, dst_plane, oh_lo, oh_hi, ow_lo, ow_hi, ow_n, 
                 xf[dst + i * step] += cf[src + i]
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _col2im_plane(xf, cf, dst_plane, c, kh_n, kw_n, oh_n, ow_n, h_n, w_n, sh, sw, ph, pw, dh, dw):
+    """col2im of one input plane (one sample, channel c) at flat offset dst_plane from ONE sample's
+    columns cf (C * KH * KW, OH * OW): zero the plane, then add every tap (c, kh, kw) onto the
+    pixels it was read from, each pixel in (kh, kw) order as `_col2im`. (`_col2im` walks each tap
+    across the whole batch instead: its columns are laid out (taps, N, OH * OW), and reading them
+    plane by plane measured 2.8 -> 4.2 ms on 2 threads for the MNIST CNN's conv2 at batch 64.)"""
+    plane = oh_n * ow_n
+    for i in range(uint64(h_n * w_n)):
+        xf[dst_plane + i] = 0
+    for kh in range(kh_n):
+        oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
+        for kw in range(kw_n):
+            ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
+            _add_tap_rows(xf, cf, uint64(((c * kh_n + kh) * kw_n + kw) * plane), dst_plane,
+                          oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw, kh * dh - ph, kw * dw - pw)
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _col2im(cols, kh_n, kw_n, sh, sw, ph, pw, dh, dw, x):
     n_n, c_n, h_n, w_n = x.shape

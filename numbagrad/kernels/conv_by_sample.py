@@ -11,7 +11,7 @@ runs (batch-wide with NumPy's GEMM | by sample): the MNIST CNN's conv2 at batch 
 (there the per-sample products are small: 150 x 16 @ 16 x 100).
 
 The samples are cut into `gemm.POOL_SIZE` runs, one buffer each; which thread runs which does not
-matter: every gx[n] is one sample's own sum, in the order of col2im (`conv.py`), so the result
+matter: every gx[n] is one sample's own sum, in the order of col2im (`conv._col2im_plane`), so the result
 does not depend on the thread count (it equals the batch-wide path's bit for bit when OpenBLAS
 takes the same register blocks).
 
@@ -22,7 +22,7 @@ writable) and the BLAS's 32-bit sizes; `gemm.AVAILABLE`.
 import numpy as np
 from numba import njit, prange, uint64
 
-from .conv import _check_conv, _valid_range, _add_tap_rows
+from .conv import _check_conv, _col2im_plane
 from .contract import KernelContractError
 from .gemm import AVAILABLE, POOL_SIZE, _LETTERS_ADDRESS, _ONE_ZERO_ADDRESS, _gemm_block, _hold_one_thread
 from .parallel_region import PARALLEL_REGION
@@ -56,16 +56,8 @@ def _conv2d_input_grad_by_sample(g, weight, groups, sh, sw, ph, pw, dh, dw, buff
                             plane, group_taps, plane, group_outputs, True, itemsize, letters, one_zero,
                             dims[t:t + 1])
             for c in range(c_n):
-                base = uint64((n * c_n + c) * h_n * w_n)
-                for i in range(uint64(h_n * w_n)):
-                    xf[base + i] = 0
-                for kh in range(kh_n):
-                    oh_lo, oh_hi = _valid_range(oh_n, h_n, kh * dh - ph, sh)
-                    for kw in range(kw_n):
-                        ow_lo, ow_hi = _valid_range(ow_n, w_n, kw * dw - pw, sw)
-                        row = uint64(((c * kh_n + kh) * kw_n + kw) * plane)
-                        _add_tap_rows(xf, cf, row, base, oh_lo, oh_hi, ow_lo, ow_hi, ow_n, w_n, sh, sw,
-                                      kh * dh - ph, kw * dw - pw)
+                _col2im_plane(xf, cf, uint64((n * c_n + c) * h_n * w_n), c, kh_n, kw_n, oh_n, ow_n, h_n, w_n,
+                              sh, sw, ph, pw, dh, dw)
 
 
 def conv2d_input_grad_by_sample(g, weight, groups, geometry, gx):
