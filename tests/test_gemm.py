@@ -52,6 +52,23 @@ def test_gemm_matches_float64_numpy_for_every_layout(m, n, k, dtype, layout_a, l
     np.testing.assert_allclose(out, want, rtol=tolerance, atol=tolerance * max(k, 1))
 
 
+@pytest.mark.parametrize("layout_a", LAYOUTS)
+@pytest.mark.parametrize("layout_b", LAYOUTS)
+@pytest.mark.parametrize("m,k,n", [(131, 97, 101), (17, 89, 1001)])  # bands of rows, of columns
+def test_gemm_in_bands_matches_float64_numpy_for_every_layout(monkeypatch, m, k, n, layout_a, layout_b):
+    assert m * n * k >= K.PARALLEL_MIN_WORK
+    bands = []
+    real = K._gemm_parallel
+    monkeypatch.setattr(K, "_gemm_parallel", lambda count, params, dims: bands.append(count) or real(count, params, dims))
+    rng = np.random.default_rng(m)
+    a = _operand(rng, m, k, np.float64, layout_a)
+    b = _operand(rng, k, n, np.float64, layout_b)
+    out = np.full((m, n), np.nan)
+    K.gemm(a, b, out)
+    assert bands and bands[0] > 1
+    np.testing.assert_allclose(out, a @ b, rtol=1e-12, atol=1e-12 * k)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(16, 150, 6400), (288, 64, 3000), (200, 70, 300), (3, 500, 2)])
 def test_gemm_gives_the_same_bits_on_one_thread_and_on_two(shape, dtype):
@@ -197,6 +214,26 @@ def test_other_products_go_through_numpy(monkeypatch, a, b):
     np.testing.assert_array_equal(got, np.matmul(a, b))
 
 
+@pytest.mark.parametrize("shape,where", [
+    ((64, 64, 63), "numpy"),             # 2**18 - 64 multiply-adds: NumPy keeps it on one thread
+    ((64, 64, 64), "calling thread"),    # 2**18: NumPy's OpenBLAS may wake its threads
+    ((64, 120, 84), "calling thread"),   # LeNet-5's second linear layer at batch 64
+    ((128, 128, 64), "pool"),            # 2**20: split over numba's threads
+])
+def test_once_parallel_kernels_run_no_product_wakes_numpys_blas_threads(monkeypatch, shape, where):
+    m, k, n = shape
+    calls = _count_numpy_matmuls(monkeypatch)
+    pooled = []
+    real = K._gemm_parallel
+    monkeypatch.setattr(K, "_gemm_parallel", lambda count, params, dims: pooled.append(count) or real(count, params, dims))
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((m, k)).astype(np.float32)
+    w = rng.standard_normal((n, k)).astype(np.float32)  # a linear layer's weight, used transposed
+    got = matmul_arrays.matmul(a, w.T)
+    assert (len(calls), len(pooled)) == {"numpy": (1, 0), "calling thread": (0, 0), "pool": (0, 1)}[where]
+    np.testing.assert_allclose(got, a.astype(np.float64) @ w.T.astype(np.float64), rtol=1e-4, atol=1e-4 * k)
+
+
 def test_before_any_parallel_kernel_products_go_through_numpy_unless_the_caller_asks(monkeypatch):
     # a process that runs no parallel kernel (an MLP) keeps NumPy's BLAS threads
     calls = _count_numpy_matmuls(monkeypatch, parallel_kernels_ran=False)
@@ -244,12 +281,15 @@ def test_linear_and_conv_products_of_a_training_step_avoid_numpys_blas(monkeypat
     monkeypatch.setattr(K, "gemm", lambda a, b, out: in_pool.append(out.shape) or real_gemm(a, b, out))
     numbagrad.manual_seed(0)
     net = numbagrad.nn.Sequential(numbagrad.nn.Conv2d(4, 16, 3), numbagrad.nn.ReLU(), numbagrad.nn.Flatten(),
-                                  numbagrad.nn.Linear(16 * 14 * 14, 64))
+                                  numbagrad.nn.Linear(16 * 14 * 14, 120), numbagrad.nn.ReLU(),
+                                  numbagrad.nn.Linear(120, 84), numbagrad.nn.ReLU(), numbagrad.nn.Linear(84, 10))
     x = numbagrad.randn(32, 4, 16, 16)
     net(x).sum().backward()
-    assert len(in_pool) >= 3  # the linear layer's three products, and the convolution's
-    big = [(a, b) for a, b in calls if a[-2] * a[-1] * b[-1] >= matmul_arrays.POOL_MIN_WORK]
-    assert big == []
+    # the first two linear layers' three products each (32 x 120 x 84 is above 2**18), and the
+    # convolution's
+    assert len(in_pool) >= 7
+    assert all(a[-2] * a[-1] * b[-1] < matmul_arrays.NUMPY_THREADS_MIN_WORK for a, b in calls)
+    assert len(calls) >= 2  # the last layer's small products: NumPy, on the calling thread
     assert net[0].weight.grad is not None and np.isfinite(net[0].weight.grad.numpy()).all()
 
 

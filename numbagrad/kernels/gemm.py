@@ -42,6 +42,10 @@ POOL_SIZE = numba.config.NUMBA_NUM_THREADS
 BANDS_PER_THREAD = 2
 # a band keeps at least this many rows or columns of the product
 MIN_BAND = 16
+# products of fewer multiply-adds run in one BLAS call on the calling thread: waking numba's
+# worker costs more than it saves (NumPy's OpenBLAS, on its own threads, keeps such products on
+# one thread too: measured, it starts its second from M * N * K = 2**19 to 2**21 by layout)
+PARALLEL_MIN_WORK = 1 << 20
 
 
 def _load_private_openblas():
@@ -133,6 +137,14 @@ def _gemm_parallel(bands, params, dims):
                     params[11] != 0, params[12], params[13], params[14], dims)
 
 
+@njit(cache=True)
+def _gemm_serial(params, dims):
+    """The whole product in one block, on the calling thread; params as for `_gemm_parallel`."""
+    _gemm_block(0, 1, params[12] == 8, params[0], params[1] != 0, params[2], params[3],
+                params[4] != 0, params[5], params[6], params[7], params[8], params[9], params[10],
+                params[11] != 0, params[12], params[13], params[14], dims)
+
+
 def _hold_one_thread():
     """Put the private BLAS back to one thread if threadpoolctl (numbagrad.set_num_threads, or the
     user) raised it: each of numba's threads calls it on its own block."""
@@ -164,7 +176,8 @@ def _check_blas_operand(kernel, name, x, dtype):
 def gemm(a, b, out):
     """out = a @ b (what `torch.mm` computes), in bands of out's rows or of its columns (whichever
     are more; BANDS_PER_THREAD per thread of the pool, each at least MIN_BAND wide), run in
-    parallel on numba's threads, one single-threaded BLAS call each.
+    parallel on numba's threads, one single-threaded BLAS call each. A product of fewer than
+    PARALLEL_MIN_WORK multiply-adds is one BLAS call on the calling thread.
 
     The bands depend on the shapes and the pool's size alone, never on the number of threads
     running them, so the result does not either (OpenBLAS may pick other register blocks for
@@ -195,11 +208,17 @@ def gemm(a, b, out):
         return
     _hold_one_thread()
     split_rows = m >= n
-    bands = max(1, min(POOL_SIZE * BANDS_PER_THREAD, (m if split_rows else n) // MIN_BAND))
+    if m * n * k < PARALLEL_MIN_WORK:
+        bands = 1
+    else:
+        bands = max(1, min(POOL_SIZE * BANDS_PER_THREAD, (m if split_rows else n) // MIN_BAND))
     params = np.array([a.__array_interface__["data"][0], a_transposed, max(lda, 1),
                        b.__array_interface__["data"][0], b_transposed, max(ldb, 1),
                        out.__array_interface__["data"][0], ldc, m, n, k, split_rows, out.itemsize,
                        _LETTERS_ADDRESS, _ONE_ZERO_ADDRESS[out.dtype]], dtype=np.int64)
     dims = np.empty((bands, 6), dtype=np.int32)
+    if bands == 1:
+        _gemm_serial(params, dims)
+        return
     with PARALLEL_REGION:
         _gemm_parallel(bands, params, dims)

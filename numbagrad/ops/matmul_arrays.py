@@ -1,18 +1,24 @@
 """`matmul`: the matrix products of the ops (linear, matmul, the convolutions' GEMMs) on NumPy
-arrays, through BLAS: large ones in numba's thread pool once numba's threads are at work, the
-others through NumPy's `np.matmul`.
+arrays, through BLAS: once numba's threads are at work, on a private single-threaded BLAS called
+from numba's pool or the calling thread (`kernels/gemm.py`); otherwise through NumPy's `np.matmul`.
 
-NumPy's OpenBLAS runs a product of M * N * K >= about 2^20 on its own threads, which then spin for
-about 0.1 s waiting for the next one (`numbagrad.kernels.gemm` says more). In a step that also
-runs numba's parallel kernels (a CNN's convolutions and pooling), they took a core from numba's
-threads, and then its kernels ran no faster on two threads than on one. Such products are
-therefore computed in numba's pool (`kernels/gemm.py`) when
+NumPy's OpenBLAS runs a product on its own threads from M * N * K = 2^18 (OpenBLAS's threshold,
+65536 times GEMM_MULTITHREAD_THRESHOLD = 4; measured on 2 cores, float32, by the process's CPU
+time over wall time across 160 shapes: the smallest that woke its second thread had 2^19
+multiply-adds, and which do depends on the operands' layout), and those threads then spin for
+about 0.1 s waiting for the next product. In a step that also runs numba's parallel kernels (a
+CNN's convolutions and pooling), they took a core from numba's threads, whose kernels then ran
+no faster on two threads than on one. So once a parallel numba kernel has run in this process
+(`PARALLEL_REGION.started`), or when the caller says that its own kernels are parallel (the
+convolutions: `in_pool=True`), every product of at least `NUMPY_THREADS_MIN_WORK` multiply-adds
+goes to `kernels.gemm`, which splits those of at least `gemm.PARALLEL_MIN_WORK` over numba's pool
+and runs the rest on the calling thread. Smaller products stay on `np.matmul`, the cheapest call,
+which runs them on the calling thread.
 
-- they are at least `POOL_MIN_WORK` multiply-adds, where NumPy's OpenBLAS (0.3.31) starts its
-  second thread (measured on 2 cores, float32, by its worker's CPU time over 3,000 products:
-  M * N * K = 819,200 ran on one thread, 2,097,152 on two), and
-- a parallel numba kernel has run in this process (`PARALLEL_REGION.started`), or the caller
-  says that its own kernels are parallel (the convolutions: `in_pool=True`).
+One product was enough: LeNet-5's second linear layer (64 x 120 @ 120 x 84, 2^19.3 multiply-adds)
+woke NumPy's thread, which then held a core for the whole step, and the step at batch 64 took
+7.5 ms with it against 4.9 ms with all its products on the private BLAS (2 cores, medians of 7
+alternating blocks).
 
 A process that never runs a parallel kernel (an MLP: its elementwise kernels are serial at its
 sizes) keeps NumPy's BLAS threads, which have its workers awake and share packed panels between
@@ -21,15 +27,15 @@ where numba's worker thread slept between products and woke too late to take its
 step the pool wins: LeNet-5 at batch 256 16.5 against 23.2 ms with its linear layers on NumPy, the
 MNIST CNN at batch 64 54 against 88 ms (2 cores, medians of 11 alternating blocks).
 
-So the last bits of a large product can depend on whether a parallel kernel ran earlier in the
-process (the two BLAS paths round differently); the same program gives the same numbers every run.
+So the last bits of a product can depend on whether a parallel kernel ran earlier in the process
+(the two BLAS paths round differently); the same program gives the same numbers every run.
 """
 import numpy as np
 
 from ..kernels import gemm as K
 from ..kernels.parallel_region import PARALLEL_REGION
 
-POOL_MIN_WORK = 1 << 20
+NUMPY_THREADS_MIN_WORK = 1 << 18
 # False where the pool's BLAS cannot load: every product then goes through NumPy
 IN_THREAD_POOL = K.AVAILABLE
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -50,16 +56,16 @@ def _blas_ready(x):
 
 def matmul(a, b, out=None, in_pool=False):
     """np.matmul(a, b, out=out) for NumPy arrays. a and b of 2 or 3 dims (a 2-D operand is shared
-    by every matrix of the other) of one float dtype, each matrix at least POOL_MIN_WORK
-    multiply-adds, once a parallel kernel has run (or with in_pool=True): computed in numba's
-    thread pool; anything else: np.matmul itself."""
+    by every matrix of the other) of one float dtype, each matrix at least NUMPY_THREADS_MIN_WORK
+    multiply-adds, once a parallel kernel has run (or with in_pool=True): computed by
+    `kernels.gemm` (numba's pool, or the calling thread); anything else: np.matmul itself."""
     if (not IN_THREAD_POOL or not (in_pool or PARALLEL_REGION.started)
             or a.dtype != b.dtype or a.dtype not in _FLOATS or a.ndim not in (2, 3) or b.ndim not in (2, 3)
             or (a.ndim == 3 and b.ndim == 3 and a.shape[0] != b.shape[0])):
         return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     m, k = a.shape[-2:]
     n = b.shape[-1]
-    if b.shape[-2] != k or m * n * k < POOL_MIN_WORK:
+    if b.shape[-2] != k or m * n * k < NUMPY_THREADS_MIN_WORK:
         return np.matmul(a, b) if out is None else np.matmul(a, b, out=out)
     batched = a.ndim == 3 or b.ndim == 3
     count = a.shape[0] if a.ndim == 3 else b.shape[0] if b.ndim == 3 else 1
