@@ -343,3 +343,29 @@ def test_a_cnn_step_without_the_pools_blas_gives_the_same_gradients(monkeypatch)
     assert len(calls) > 0
     for a, b in zip(with_pool, without):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())
+
+
+@pytest.mark.parametrize("op,shapes,products", [
+    (lambda m, a, b, c: m.tensordot(a, b, dims=([1, 2], [0, 1])), ((64, 8, 16), (8, 16, 96), None), 3),
+    (lambda m, a, b, c: m.addmm(c, a, b, beta=0.5, alpha=2.0), ((64, 128), (128, 96), (64, 96)), 3),
+    (lambda m, a, b, c: m.baddbmm(c, a, b), ((2, 64, 128), (2, 128, 96), (2, 64, 96)), 6),
+    (lambda m, a, b, c: m.addbmm(c, a, b), ((2, 64, 128), (2, 128, 96), (64, 96)), 5),
+])
+def test_tensordot_and_the_fused_multiply_adds_use_the_private_blas_too(monkeypatch, op, shapes, products):
+    # a CNN process (parallel kernels started) must not wake NumPy's BLAS threads through them either
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(parallel_region.PARALLEL_REGION, "started", True)
+    seen = []
+    real = K.gemm
+    monkeypatch.setattr(K, "gemm", lambda a, b, out: seen.append(out.shape) or real(a, b, out))
+    rng = np.random.default_rng(6)
+    arrays = [None if s is None else rng.standard_normal(s) for s in shapes]
+    results = []
+    for m in (numbagrad, torch):
+        tensors = [None if x is None else m.tensor(x, requires_grad=True) for x in arrays]
+        out = op(m, *tensors)
+        out.backward(m.ones_like(out))
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in tensors if t is not None])
+    assert len(seen) == products
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-10)

@@ -1,7 +1,8 @@
 """Tensor products: einsum, tensordot, inner, outer (ger), kron, cross (and linalg.cross), and the
 fused multiply-adds addmm, addmv, baddbmm, addbmm. Each mirrors the `torch` function of the same
-name; GEMMs go through NumPy's BLAS (einsum through `np.einsum`, which contracts with BLAS on its
-greedy path for all but tiny operands).
+name; the GEMMs of tensordot and of the fused multiply-adds go through `matmul_arrays.matmul` (the
+private BLAS once numba's parallel kernels run, else NumPy's), einsum through `np.einsum`, which
+contracts with NumPy's BLAS on its greedy path for all but tiny operands.
 """
 import warnings
 
@@ -10,6 +11,7 @@ import numpy as np
 from ..autograd.function import ArrayFunction
 from ..tensor import Tensor
 from ._util import check_tensor, promote, wrap_dim, broadcast_error
+from .matmul_arrays import matmul
 from .norms import _torch_name
 from .registry import EdgeCase, ErrorCase, Sample, register, user_stacklevel
 
@@ -339,7 +341,7 @@ class Contract(ArrayFunction):
         ctx.save_for_backward(a if need_b else None, b if need_a else None)
         ctx.meta = (perm_a, perm_b, m, k, n, a.shape, b.shape)
         with np.errstate(**_ERRSTATE):
-            out = a2 @ b2
+            out = matmul(a2, b2)
         return out.reshape([a.shape[d] for d in free_a] + [b.shape[d] for d in free_b])
 
     @staticmethod
@@ -352,10 +354,10 @@ class Contract(ArrayFunction):
         with np.errstate(**_ERRSTATE):
             if need_a:
                 b2 = np.transpose(b, perm_b).reshape(k, n)
-                ga = _inverse_permute((g2 @ b2.T).reshape([shape_a[d] for d in perm_a]), perm_a)
+                ga = _inverse_permute(matmul(g2, b2.T).reshape([shape_a[d] for d in perm_a]), perm_a)
             if need_b:
                 a2 = np.transpose(a, perm_a).reshape(m, k)
-                gb = _inverse_permute((a2.T @ g2).reshape([shape_b[d] for d in perm_b]), perm_b)
+                gb = _inverse_permute(matmul(a2.T, g2).reshape([shape_b[d] for d in perm_b]), perm_b)
         return ga, gb, None, None
 
 
@@ -634,9 +636,9 @@ class AddMatmul(ArrayFunction):
         with np.errstate(**_ERRSTATE):
             if summed:
                 batch, n, k = m1.shape
-                product = np.transpose(m1, (1, 0, 2)).reshape(n, batch * k) @ m2.reshape(batch * k, -1)
+                product = matmul(np.transpose(m1, (1, 0, 2)).reshape(n, batch * k), m2.reshape(batch * k, -1))
             else:
-                product = np.matmul(m1, m2)
+                product = matmul(m1, m2)
             out = product if alpha == 1 else alpha * product
             if beta != 0:
                 out = out + (input if beta == 1 else beta * input)
@@ -655,9 +657,9 @@ class AddMatmul(ArrayFunction):
             ga = g if alpha == 1 else g * alpha
             g_m1 = g_m2 = None
             if need_m1:
-                g_m1 = (np.multiply.outer(ga, m2) if m2.ndim == 1 else np.matmul(ga, np.swapaxes(m2, -1, -2)))
+                g_m1 = (np.multiply.outer(ga, m2) if m2.ndim == 1 else matmul(ga, np.swapaxes(m2, -1, -2)))
             if need_m2:
-                g_m2 = np.matmul(np.swapaxes(m1, -1, -2), ga)
+                g_m2 = matmul(np.swapaxes(m1, -1, -2), ga)
         return g_input, g_m1, g_m2, None, None, None
 
 
