@@ -880,6 +880,51 @@ def test_sizes_passed_to_kernels_do_not_clash_with_loop_bounds(shape):
         np.testing.assert_allclose(x_comp.grad.numpy(), x_eager.grad.numpy(), rtol=1e-6, atol=1e-7)
 
 
+@child
+@pytest.mark.parametrize("parallel_kernels_ran", [False, True])
+def test_compiled_products_take_eagers_blas_path(monkeypatch, parallel_kernels_ran):
+    # once numba's parallel kernels have run, eager's products of 2**18 multiply-adds or more go
+    # to the private BLAS (ops/matmul_arrays.py); the compiled step's must go the same way, or
+    # their last bits differ from eager's. 64 x 512 @ 512 x 256 is split over numba's pool,
+    # 64 x 256 @ 256 x 32 one call on the calling thread, 64 x 32 @ 32 x 5 NumPy's.
+    from numbagrad.kernels import parallel_region
+    monkeypatch.setattr(parallel_region.PARALLEL_REGION, "started", parallel_kernels_ran)
+
+    class Wide(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2, self.fc3 = nn.Linear(512, 256), nn.Linear(256, 32), nn.Linear(32, 5)
+
+        def forward(self, x):
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+    setups = []
+    for _ in range(2):
+        setup = Setup()
+        torch.manual_seed(0)
+        setup.model = Wide()
+        setup.opt = optim.SGD(setup.model.parameters(), lr=0.05, momentum=0.9)
+        setups.append(setup)
+    eager, comp = setups  # each step closure reads its setup's model and optimizer when called
+    rng = np.random.default_rng(3)
+    data = [(torch.from_numpy(rng.standard_normal((64, 512)).astype(np.float32)),
+             torch.from_numpy(rng.integers(0, 5, 64))) for _ in range(3)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        fn = run_both(eager, comp, data, 6)
+    assert fn.eager_reason is None
+    from numbagrad.kernels import gemm
+    calls = []
+    real = gemm.gemm
+    monkeypatch.setattr(gemm, "gemm", lambda a, b, out: calls.append(out.shape) or real(a, b, out))
+    eager.step(*data[0])
+    eager_calls, calls[:] = list(calls), []
+    fn(*data[0])
+    # fc1's forward and weight gradient, fc2's three products
+    assert calls == eager_calls and len(calls) == (5 if parallel_kernels_ran else 0)
+    assert_same_state(eager, comp)
+
+
 @pytest.mark.skipif(CHILD, reason="this is the child run")
 def test_compile_in_subprocess():
     """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""

@@ -45,6 +45,7 @@ import numpy as np
 
 from numbagrad import random as _random
 from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim
+from numbagrad.ops.matmul_arrays import matmul as _matmul
 from numbagrad.tensor import Tensor
 from numbagrad.compiler.cache import kernel as _kernel
 from numbagrad.compiler.runtime import EAGER, grad_enabled as _grad_enabled, grad_tensor as _grad_tensor
@@ -239,7 +240,8 @@ class Codegen:
             if isinstance(step, Gemm):
                 a = self.name(step.a) + (".T" if step.trans_a else "")
                 c = self.name(step.b) + (".T" if step.trans_b else "")
-                body.append(f"np.matmul({a}, {c}, out={self.name(step.out)})")
+                # eager's products go through matmul_arrays too: the same BLAS path, the same bits
+                body.append(f"_matmul({a}, {c}, out={self.name(step.out)})")
             elif isinstance(step, Update):
                 body.append(update_call(step, {k: self.name(b) for k, b in step.arrays.items()}))
             elif isinstance(step, SumAll):

@@ -2,7 +2,8 @@
 
 A `Program` is a straight-line list of instructions in execution order:
 
-- `Gemm`     out = op(a) @ op(b), op = transpose or not: NumPy's BLAS `np.matmul(..., out=)`;
+- `Gemm`     out = op(a) @ op(b), op = transpose or not: `ops.matmul_arrays.matmul(..., out=)`,
+             the BLAS path eager's products take;
 - `Map`      out[idx] = expression of its inputs at idx (inputs broadcast to out's shape), the
              expression a Python expression over the placeholders {0}, {1}, ...; `{T}` is the
              output dtype's constructor: every op's result is rounded to its dtype, as eager
