@@ -925,18 +925,24 @@ def test_compiled_products_take_eagers_blas_path(monkeypatch, parallel_kernels_r
     assert_same_state(eager, comp)
 
 
-@pytest.mark.skipif(CHILD, reason="this is the child run")
-def test_compile_in_subprocess():
-    """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""
+def run_in_child(test_file):
+    """Run test_file's compiled tests in a child pytest (NUMBAGRAD_COMPILE_CHILD=1): a crash of
+    generated code (no bounds checks) fails the calling test instead of killing the run."""
     env = dict(os.environ, NUMBAGRAD_COMPILE_CHILD="1")
     env.setdefault("NUMBAGRAD_CACHE_DIR", os.path.join(_tmp(), "numbagrad-test-compile-cache"))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", __file__, "-k", "not subprocess"],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file, "-k", "not subprocess"],
         capture_output=True, text=True, env=env, cwd=root, timeout=1800)
     assert proc.returncode == 0, (
         f"child run failed (return code {proc.returncode}; negative = killed by signal)\n"
         f"{proc.stdout[-8000:]}\n{proc.stderr[-3000:]}")
+
+
+@pytest.mark.skipif(CHILD, reason="this is the child run")
+def test_compile_in_subprocess():
+    """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""
+    run_in_child(__file__)
 
 
 def _tmp():

@@ -10,7 +10,8 @@ flags), before any side effect.
   `requires_grad`, C-contiguous (and writable when the step updates it), no gradient hooks; its
   `.grad` when the step reads the one found at entry;
 - every module called: `training`, no forward hooks, the same parameter and buffer objects,
-  the same plain attributes (`p` of Dropout, `eps` of BatchNorm, `reduction` of a loss, ...);
+  the same plain attributes (`p` of Dropout, `eps` of BatchNorm, `reduction` of a loss, ...)
+  and tuples of them (a convolution's `stride`, `padding`, `dilation`);
 - every optimizer: the same parameter groups and parameters, the configuration flags, the
   state tensors (see optim_lowering.py);
 - the function's global and closure variables that hold plain numbers, strings or booleans.
@@ -117,7 +118,9 @@ def _module_lines(L, module):
             if slot is not None:
                 checks.append(f"{m}.{table}.get({name!r}) is not {slot.name}")
     for name, value in module.__dict__.items():
-        if name.startswith("_") or name == "training" or not isinstance(value, _PLAIN):
+        # plain values, and tuples of them (a convolution's stride, padding, dilation)
+        plain = isinstance(value, _PLAIN) or (type(value) is tuple and all(isinstance(v, _PLAIN) for v in value))
+        if name.startswith("_") or name == "training" or not plain:
             continue
         if isinstance(value, float) and value != value:
             continue

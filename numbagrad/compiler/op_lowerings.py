@@ -675,3 +675,5 @@ def _build_table():
         normalization.BatchNorm: BatchNormLowering(),
         normalization.LayerNorm: LayerNormLowering(),
     })
+    from .cnn_lowerings import cnn_table
+    _TABLE.update(cnn_table())

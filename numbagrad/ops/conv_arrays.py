@@ -159,24 +159,26 @@ def columns(x, kernel_size, geometry, out_hw):
     return cols
 
 
-def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False, input_grad_follows=False):
-    """(out, saved): the convolution of x with weight (+ bias), NCHW; `saved` is what
-    weight_grad reuses when asked to keep it (the columns of the GEMM path, the padded input of
-    the wide-row path), else None. `input_grad_follows` says whether the backward will also need
-    input_grad (it steers the choice of path)."""
+def forward(x, weight, bias, groups, geometry, keep_for_weight_grad=False, input_grad_follows=False,
+            out=None):
+    """(out, saved): the convolution of x with weight (+ bias), NCHW, into `out` when given (a
+    C-contiguous array of the output's shape and x's dtype; the compiled step passes its buffer);
+    `saved` is what weight_grad reuses when asked to keep it (the columns of the GEMM path, the
+    padded input of the wide-row path), else None. `input_grad_follows` says whether the backward
+    will also need input_grad (it steers the choice of path)."""
     shape = output_shape(x.shape, weight.shape, geometry)
     n, o, oh, ow = shape
+    if out is None:
+        out = np.empty(shape, dtype=x.dtype)
     if x.size == 0 or weight.size == 0:
-        out = np.zeros(shape, dtype=x.dtype)
+        out[...] = 0
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
         return out, None
     if not use_gemm(x.shape[1], o, groups):
-        out = np.empty(shape, dtype=x.dtype)
         b = bias if bias is not None else np.zeros(o, dtype=x.dtype)
         K.conv2d_forward(x, weight, b, groups, geometry, out)
         return out, None
-    out = np.empty(shape, dtype=x.dtype)
     if use_wide(x.shape, x.dtype, weight.shape, groups, geometry, keep_for_weight_grad, input_grad_follows):
         source = W.forward(x, weight, bias, groups, geometry, out)
         return out, source if keep_for_weight_grad and W.can_take_weight_grad(x) else None
@@ -219,11 +221,12 @@ def channels_first(g):
     return np.ascontiguousarray(g.reshape(n, o, -1).transpose(1, 0, 2)).reshape(o, -1)
 
 
-def input_grad(g, weight, groups, geometry, x_shape, saved=None, g_by_channel=None):
-    """The gradient with respect to the input (of shape x_shape) of forward's output gradient g.
-    `saved` is what forward kept: a column buffer is overwritten and released (its last use);
-    `g_by_channel` is `channels_first(g)` when the caller has it."""
-    gx = np.empty(x_shape, dtype=g.dtype)
+def input_grad(g, weight, groups, geometry, x_shape, saved=None, g_by_channel=None, out=None):
+    """The gradient with respect to the input (of shape x_shape) of forward's output gradient g,
+    into `out` when given (C-contiguous, of x_shape and g's dtype). `saved` is what forward kept:
+    a column buffer is overwritten and released (its last use); `g_by_channel` is
+    `channels_first(g)` when the caller has it."""
+    gx = np.empty(x_shape, dtype=g.dtype) if out is None else out
     if gx.size == 0:
         return gx
     if g.size == 0 or weight.size == 0:

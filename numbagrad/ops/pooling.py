@@ -33,14 +33,27 @@ def _x(m, *shape):
 
 
 class MaxPool(ArrayFunction):
-    """forward(ctx, x, *, out, indices): the max-pool output `out`, computed with its argmax
-    `indices` (-1: an empty window) before the node is recorded."""
+    """forward(ctx, x, *, windows, indices): the maximum of each window (`pool_windows.py`) of the
+    (H, W) planes of x, its argmax written into `indices` (P, OH, OW), the caller's array, for
+    `return_indices`. The gradient scatters through a copy in which the windows that miss the
+    input entirely (padding with dilation; their output is -inf, their index PyTorch's nominal
+    one, outside the plane) have index -1 and are skipped."""
 
     @staticmethod
-    def forward(ctx, x, *, out, indices):
+    def forward(ctx, x, *, windows, indices):
+        planes = np.ascontiguousarray(x).reshape((-1,) + x.shape[-2:])
+        out = np.empty(indices.shape, dtype=x.dtype)
+        if PW.are_2x2_stride_2(windows, planes.shape[1:]):
+            K.max_pool_2x2(planes, out, indices)
+        else:
+            K.max_pool(planes, windows, out, indices)
+        empty = (windows[0] >= windows[1])[:, None] | (windows[2] >= windows[3])[None, :]
+        if empty.any():
+            indices = indices.copy()
+            indices[:, empty] = -1
         ctx.indices = indices
         ctx.x_shape = x.shape
-        return out
+        return out.reshape(x.shape[:-2] + out.shape[1:])
 
     @staticmethod
     def backward(ctx, g):
@@ -104,24 +117,14 @@ def drop_height(t, dims):
 
 def max_pool_planes(x, dims, windows, return_indices):
     """Max-pool the planes of x (..., H, W) over `windows`; (values, indices) or values."""
-    data = np.ascontiguousarray(x._data)
-    planes = data.reshape((-1,) + data.shape[-2:])
-    out = np.empty((planes.shape[0], len(windows[0]), len(windows[2])), dtype=data.dtype)
-    indices = np.empty(out.shape, dtype=np.int64)
-    if PW.are_2x2_stride_2(windows, planes.shape[1:]):
-        K.max_pool_2x2(planes, out, indices)
-    else:
-        K.max_pool(planes, windows, out, indices)
-    shape = data.shape[:-2] + out.shape[1:]
-    returned = indices.reshape(shape).copy() if return_indices else None
-    # A window can miss the input entirely (padding with dilation): its output is -inf and its
-    # index PyTorch's nominal one, outside the plane; the gradient skips it (index -1).
-    empty = (windows[0] >= windows[1])[:, None] | (windows[2] >= windows[3])[None, :]
-    if empty.any():
-        indices[:, empty] = -1
-    result = drop_height(MaxPool.apply(x, out=out.reshape(shape), indices=indices), dims)
+    shape = x._data.shape
+    planes = int(np.prod(shape[:-2], dtype=np.int64))
+    indices = np.empty((planes, len(windows[0]), len(windows[2])), dtype=np.int64)
+    result = drop_height(MaxPool.apply(x, windows=windows, indices=indices), dims)
     if not return_indices:
         return result
+    # a copy: the user may change the returned indices, the gradient scatters through these
+    returned = indices.reshape(shape[:-2] + indices.shape[1:]).copy()
     return result, drop_height(_wrap(returned), dims)
 
 

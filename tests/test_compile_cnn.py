@@ -1,0 +1,183 @@
+"""numbagrad.compile on CNN training steps: convolutions and 2x2 max pools are lowered to the eager
+array functions (compiler/cnn_lowerings.py), so a compiled step leaves exactly eager's state.
+
+As in test_compile.py, each test runs the same step eagerly and compiled from the same seed and
+compares everything observable, bit for bit; the compiled tests run in a child pytest
+(`test_compile_cnn_in_subprocess`), since generated kernels run without bounds checks.
+"""
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import numbagrad as torch
+import numbagrad.nn as nn
+import numbagrad.nn.functional as F
+import numbagrad.optim as optim
+from numbagrad.compiler import CompileFallbackWarning
+
+from test_compile import Setup, assert_same_state, run_both, run_in_child
+
+CHILD = os.environ.get("NUMBAGRAD_COMPILE_CHILD") == "1"
+child = pytest.mark.skipif(not CHILD, reason="runs inside test_compile_cnn_in_subprocess")
+
+
+class SmallCNN(nn.Module):
+    """LeNet-5's layout, scaled down: conv, ReLU, 2x2 max pool, twice, then two linear layers."""
+
+    def __init__(self, conv1=None, conv2=None, pool=None, dtype=None, in_hw=12):
+        super().__init__()
+        self.conv1 = conv1 or nn.Conv2d(2, 4, 3, padding=1, dtype=dtype)
+        self.conv2 = conv2 or nn.Conv2d(4, 6, 3, dtype=dtype)
+        self.pool = pool or (lambda t: F.max_pool2d(t, 2))
+        with torch.no_grad():
+            probe = self.features(torch.zeros(1, 2, in_hw, in_hw, dtype=dtype))
+        self.fc1 = nn.Linear(probe.shape[1], 16, dtype=dtype)
+        self.fc2 = nn.Linear(16, 5, dtype=dtype)
+
+    def features(self, x):
+        x = self.pool(F.relu(self.conv1(x)))
+        x = self.pool(F.relu(self.conv2(x)))
+        return torch.flatten(x, 1)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(self.features(x))))
+
+
+def cnn_setup(seed=0, opt=None, **layers):
+    s = Setup(seed=seed)
+    torch.manual_seed(seed)
+    s.model = SmallCNN(**{k: v() if callable(v) and k != "pool" else v for k, v in layers.items()})
+    s.opt = (opt or (lambda p: optim.SGD(p, lr=0.05, momentum=0.9)))(s.model.parameters())
+    return s
+
+
+def image_batches(n_batches=5, batch=8, last=3, hw=12, dtype=np.float32, seed=1):
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n_batches):
+        n = last if (i == n_batches - 1 and last) else batch
+        x = rng.standard_normal((n, 2, hw, hw)).astype(dtype)
+        out.append((torch.from_numpy(x), torch.from_numpy(rng.integers(0, 5, n))))
+    return out
+
+
+LAYERS = {
+    "lenet_layout": {},
+    "no_bias": {"conv1": lambda: nn.Conv2d(2, 4, 3, padding=1, bias=False)},
+    "stride_2_gemm": {"conv2": lambda: nn.Conv2d(4, 6, 3, stride=2)},
+    "groups": {"conv2": lambda: nn.Conv2d(4, 6, 3, groups=2)},
+    "depthwise_direct": {"conv2": lambda: nn.Conv2d(4, 4, 3, groups=4)},
+    "dilation_same": {"conv1": lambda: nn.Conv2d(2, 4, 3, padding="same", dilation=2)},
+    "pool_module": {"pool": nn.MaxPool2d(2)},
+    "adam": {"opt": lambda p: optim.Adam(p, lr=1e-2)},
+}
+
+
+@child
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_compiled_cnn_step_matches_eager(name):
+    layers = dict(LAYERS[name])
+    opt = layers.pop("opt", None)
+    eager, comp = cnn_setup(opt=opt, **layers), cnn_setup(opt=opt, **layers)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        fn = run_both(eager, comp, image_batches(), 12)
+    assert fn.eager_reason is None
+    assert fn.captures == 2  # the full batch and the last, smaller one
+    assert_same_state(eager, comp)
+
+
+@child
+def test_compiled_cnn_step_in_float64_with_an_input_that_requires_grad():
+    eager, comp = cnn_setup(), cnn_setup()
+    for s in (eager, comp):
+        s.model.double()
+        s.opt = optim.SGD(s.model.parameters(), lr=0.05, momentum=0.9)
+    data = [(x.double().requires_grad_(), y) for x, y in image_batches(last=0)]
+    copies = [(x.detach().clone().requires_grad_(), y) for x, y in data]
+    fn = torch.compile(comp.step)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for (x1, y1), (x2, y2) in zip(data + data, copies + copies):
+            l1, l2 = eager.step(x1, y1), fn(x2, y2)
+            assert np.array_equal(l1._data, l2._data)
+            assert np.array_equal(x1.grad._data, x2.grad._data)  # the convolution's input gradient
+    assert fn.eager_reason is None and fn.specialisations
+    assert_same_state(eager, comp)
+
+
+@child
+def test_changing_a_convolutions_geometry_recompiles():
+    # dilation 2 with padding 2 keeps conv1's 12 x 12 output: only the guard on the module's
+    # tuple attributes can tell that the captured geometry no longer holds
+    eager, comp = cnn_setup(), cnn_setup()
+    data = image_batches(last=0)
+    fn = run_both(eager, comp, data, 3)
+    assert fn.captures == 1
+    for s in (eager, comp):
+        s.model.conv1.dilation, s.model.conv1.padding = (2, 2), (2, 2)
+    run_both(eager, comp, data, 3, compiled_fn=fn)
+    assert fn.captures == 2 and fn.eager_reason is None
+    assert_same_state(eager, comp)
+
+
+@child
+@pytest.mark.parametrize("layers,reason", [
+    ({"pool": lambda t: F.max_pool2d(t, 3, stride=2, padding=1)}, "max pooling other than 2x2"),
+    ({"pool": lambda t: F.avg_pool2d(t, 2)}, "AvgPool"),
+    ({"conv1": lambda: nn.Conv2d(2, 4, 3, padding=1, padding_mode="reflect")}, "IndexPad"),
+], ids=["max_pool_3x3", "avg_pool", "reflect_padding"])
+def test_other_cnn_ops_run_eagerly_with_one_warning(layers, reason):
+    eager, comp = cnn_setup(**layers), cnn_setup(**layers)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn = run_both(eager, comp, image_batches(last=0), 4)
+    ours = [w for w in caught if issubclass(w.category, CompileFallbackWarning)]
+    assert len(ours) == 1 and reason in str(ours[0].message), [str(w.message) for w in caught]
+    assert fn.eager_reason is not None
+    assert_same_state(eager, comp)
+
+
+@child
+def test_compiled_cnn_module_under_grad_mode_stays_eager_and_trains_alike():
+    # compile(model)'s differentiable forward runs its backward in a second driver: convolutions
+    # keep their eager nodes there (one warning), with eager's results
+    torch.manual_seed(0)
+    m1 = SmallCNN()
+    torch.manual_seed(0)
+    m2 = SmallCNN()
+    cm = torch.compile(m2)
+    o1 = optim.SGD(m1.parameters(), lr=0.05)
+    o2 = optim.SGD(m2.parameters(), lr=0.05)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for x, y in image_batches(last=0):
+            for m, o in ((m1, o1), (cm, o2)):
+                o.zero_grad()
+                F.cross_entropy(m(x), y).backward()
+                o.step()
+    assert any(issubclass(w.category, CompileFallbackWarning) and "second driver" in str(w.message)
+               for w in caught)
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        assert np.array_equal(p._data, q._data)
+
+
+@child
+def test_compiled_cnn_inference_module_matches_eager():
+    torch.manual_seed(0)
+    model = SmallCNN()
+    model.eval()
+    cm = torch.compile(model)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for x, _ in image_batches() * 2:
+            assert np.array_equal(cm(x)._data, model(x)._data)
+    assert cm._compiled[False].specialisations
+
+
+@pytest.mark.skipif(CHILD, reason="this is the child run")
+def test_compile_cnn_in_subprocess():
+    """Run the compiled tests above in a child pytest: a crash shows as a failed test here."""
+    run_in_child(__file__)
