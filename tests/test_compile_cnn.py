@@ -89,6 +89,44 @@ def test_compiled_cnn_step_matches_eager(name):
     assert_same_state(eager, comp)
 
 
+LOSSES = {
+    "nll_mean": lambda out, y: F.nll_loss(F.log_softmax(out, dim=1), y),
+    "nll_sum_ignore_index": lambda out, y: F.nll_loss(F.log_softmax(out, dim=1), y, reduction="sum", ignore_index=2),
+    "nll_none": lambda out, y: F.nll_loss(F.log_softmax(out, dim=1), y, reduction="none").mean(),
+    "nll_mean_ignore_index": lambda out, y: F.nll_loss(F.log_softmax(out, dim=-1), y, ignore_index=3),
+}
+
+
+@child
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_compiled_mnist_cnn_layout_with_dropout_log_softmax_and_nll_loss(loss):
+    # PyTorch's MNIST example: dropout after the pools, log_softmax + nll_loss
+    pool = lambda t: F.dropout(F.max_pool2d(t, 2), 0.25)  # noqa: E731
+    eager, comp = cnn_setup(pool=pool), cnn_setup(pool=pool)
+    for s in (eager, comp):
+        s.crit = LOSSES[loss]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        fn = run_both(eager, comp, image_batches(), 12)
+    assert fn.eager_reason is None and fn.captures == 2
+    assert_same_state(eager, comp)
+
+
+@child
+def test_a_bad_label_raises_nll_losss_error_with_eagers_state():
+    eager, comp = cnn_setup(), cnn_setup()
+    for s in (eager, comp):
+        s.crit = LOSSES["nll_mean"]
+    data = image_batches(last=0)
+    fn = run_both(eager, comp, data, 3)
+    x, _ = data[0]
+    bad = torch.from_numpy(np.array([0, 1, 2, 5, 0, 1, 2, 3]))
+    for f in (eager.step, fn):
+        with pytest.raises(IndexError, match="Target 5 is out of bounds"):
+            f(x, bad)
+    assert_same_state(eager, comp)
+
+
 @child
 def test_compiled_cnn_step_in_float64_with_an_input_that_requires_grad():
     eager, comp = cnn_setup(), cnn_setup()

@@ -44,7 +44,7 @@ except the class labels, which are checked again as they are read.
 import numpy as np
 
 from numbagrad import random as _random
-from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim, pool as _pool
+from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim, pool as _pool, softmax as _softmax
 from numbagrad.ops import conv_arrays as _conv
 from numbagrad.ops.matmul_arrays import matmul as _matmul
 from numbagrad.tensor import Tensor

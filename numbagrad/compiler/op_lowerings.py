@@ -676,4 +676,6 @@ def _build_table():
         normalization.LayerNorm: LayerNormLowering(),
     })
     from .cnn_lowerings import cnn_table
+    from .nll_lowerings import nll_table
     _TABLE.update(cnn_table())
+    _TABLE.update(nll_table())
