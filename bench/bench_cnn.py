@@ -1,5 +1,6 @@
-"""CNN benchmark: training-step time of the classic MNIST CNN and of LeNet-5, numbagrad vs PyTorch
-eager (oneDNN), and one convolution alone (forward, and forward + backward).
+"""CNN benchmark: training-step time of the classic MNIST CNN and of LeNet-5, numbagrad (eager, and
+the same step through `numbagrad.compile`) vs PyTorch eager (oneDNN), and one convolution alone
+(forward, and forward + backward).
 
 - MNIST CNN: PyTorch's `examples/mnist/main.py` network (conv 1->32 3x3, ReLU, conv 32->64 3x3,
   ReLU, 2x2 max-pool, dropout 0.25, linear 9216->128, ReLU, dropout 0.5, linear 128->10,
@@ -121,15 +122,17 @@ def random_batches(batch_size, count, seed):
 
 
 class Runner:
-    """A framework's model and SGD optimizer stepping through the batches in a cycle."""
+    """A framework's model and SGD optimizer stepping through the batches in a cycle; with
+    compiled=True the training step goes through `lib.compile` (numbagrad.compile)."""
 
-    def __init__(self, lib, model_name, weights, batches):
+    def __init__(self, lib, model_name, weights, batches, compiled=False):
         optim = importlib.import_module(lib.__name__ + ".optim")
         self.lib = lib
         self.net = build(lib, model_name, weights)
         self.optimizer = optim.SGD(self.net.parameters(), lr=0.01, momentum=0.9)
         self.batches = [(lib.from_numpy(x), lib.from_numpy(y)) for x, y in batches]
         self._cycle = itertools.cycle(self.batches)
+        self.train_step = lib.compile(self._train_step) if compiled else self._train_step
 
     def eval_loss(self):
         self.net.eval()
@@ -139,13 +142,15 @@ class Runner:
         self.net.train()
         return loss
 
-    def step(self):
-        x, y = next(self._cycle)
+    def _train_step(self, x, y):
         self.optimizer.zero_grad()
         loss = self.net.loss(self.net(x), y)
         loss.backward()
         self.optimizer.step()
         return loss
+
+    def step(self):
+        return self.train_step(*next(self._cycle))
 
 
 class ConvRunner:
@@ -231,11 +236,16 @@ def run(quick=False):
         weights = init_weights(model_name)
         batches = random_batches(batch, 4, seed=batch)
         runners = {k: Runner(lib, model_name, weights, batches) for k, lib in libs.items()}
+        runners["compiled"] = Runner(numbagrad, model_name, weights, batches, compiled=True)
         losses = {k: r.eval_loss() for k, r in runners.items()}
         if "torch" in losses and abs(losses["numbagrad"] - losses["torch"]) > FIRST_LOSS_RTOL * abs(losses["torch"]):
             raise SystemExit(f"FAIL: {model_name} batch {batch}: first losses disagree: {losses}")
         for r in runners.values():
             r.step()  # first step (compilation, allocation) untimed
+            r.step()  # the compiled step's first compiled call
+        reason = runners["compiled"].train_step.eager_reason
+        if reason is not None:
+            raise SystemExit(f"FAIL: {model_name}: the compiled step runs eagerly: {reason.message()}")
         ms, ms_spread, numbers = _timed(runners, repeat, target, pause)
         cpu = _cpu_ms(runners, 3 if quick else 5, 2 if quick else max(2, 1024 // batch))
         results.append({"model": model_name, "batch_size": batch, "ms_per_step": ms, "ms_spread": ms_spread,
@@ -259,8 +269,10 @@ def run(quick=False):
 def _row_values(r):
     values = []
     for ms in (r["ms_per_step"], r["cpu_ms_per_step_1_thread"]):
-        ratio = f"{ms['numbagrad'] / ms['torch']:.2f}" if "torch" in ms else "n/a"
-        values += [f"{ms['numbagrad']:.2f}", f"{ms['torch']:.2f}" if "torch" in ms else "n/a", ratio]
+        values += [f"{ms['numbagrad']:.2f}", f"{ms['compiled']:.2f}" if "compiled" in ms else "",
+                   f"{ms['torch']:.2f}" if "torch" in ms else "n/a"]
+        for k in ("numbagrad", "compiled"):
+            values.append(f"{ms[k] / ms['torch']:.2f}" if k in ms and "torch" in ms else ("" if k not in ms else "n/a"))
     noisy = any(s["q3"] > NOISY_Q3_OVER_Q1 * s["q1"] for s in r["ms_spread"].values())
     return values, noisy
 
@@ -276,12 +288,14 @@ def table(results):
         else:
             what = f"{r['conv']}: {'forward + backward' if r['backward'] else 'forward'}"
             rows.append([what + (" *" if noisy else ""), ""] + values)
-    text = markdown_table(["workload", "batch", "numbagrad (ms)", "PyTorch (ms)", "ratio",
-                           "numbagrad CPU, 1 thread (ms)", "PyTorch CPU, 1 thread (ms)", "CPU ratio"], rows)
+    text = markdown_table(["workload", "batch", "numbagrad (ms)", "compiled (ms)", "PyTorch (ms)", "ratio",
+                           "compiled ratio", "CPU, 1 thread: numbagrad (ms)", "compiled (ms)", "PyTorch (ms)",
+                           "ratio", "compiled ratio"], rows)
     r0 = results[0]
     text += (f"\n\nWall clock: median of {r0['blocks']} alternating blocks per candidate, each after "
              f"{r0['pause_seconds']} s of sleep, 2 threads; CPU: median CPU time per step of alternating blocks "
-             "on one thread. Same weights and batches in one process; SGD with momentum.")
+             "on one thread. Same weights and batches in one process; SGD with momentum. numbagrad: eager "
+             "mode; compiled: the same step through `numbagrad.compile`; ratios against PyTorch eager.")
     if noisy_any:
         text += (f"\n\n\\* noisy: the third quartile of some candidate's block times exceeds {NOISY_Q3_OVER_Q1}x "
                  "the first (other load on the machine?); see ms_spread in cnn.json.")
