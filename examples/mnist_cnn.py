@@ -3,6 +3,7 @@
     python examples/mnist_cnn.py                       # MNIST/Fashion-MNIST if on disk, else the embedded digits
     python examples/mnist_cnn.py --dataset fashion-mnist --epochs 3
     python examples/mnist_cnn.py --torch               # the same script on PyTorch
+    python examples/mnist_cnn.py --compile             # the training step as generated code
 
 The network is the one of PyTorch's `examples/mnist/main.py`: two 3x3 convolutions (32 and 64
 channels) with ReLU, 2x2 max-pooling, dropout 0.25, a 128-unit linear layer with ReLU, dropout
@@ -34,6 +35,8 @@ def parse_args(argv=None):
     p.add_argument("--data-root", metavar="DIR", help="where to look for MNIST / Fashion-MNIST files")
     p.add_argument("--no-progress", action="store_true", help="no per-batch progress bar")
     p.add_argument("--torch", action="store_true", help="run the same script with PyTorch instead")
+    p.add_argument("--compile", action="store_true",
+                   help="compile the training step and the evaluation with torch.compile / numbagrad.compile")
     return p.parse_args(argv)
 
 
@@ -144,17 +147,26 @@ def main():
     else:
         optimizer = optim.Adam(net.parameters(), lr=args.lr or 1e-3)
 
+    def train_step(data, target):
+        optimizer.zero_grad()
+        output = net(data)
+        loss = F.nll_loss(output, target)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    evaluate = net
+    if args.compile:
+        train_step = torch.compile(train_step)  # forward, backward and the update, as one step
+        evaluate = torch.compile(net)
+
     for epoch in range(args.epochs):
         start = time.perf_counter()
         net.train()
         running_loss, batches = 0.0, 0
         for data, target in progress(trainloader, len(trainloader), f"epoch {epoch + 1}",
                                      not args.no_progress):
-            optimizer.zero_grad()
-            output = net(data)
-            loss = F.nll_loss(output, target)
-            loss.backward()
-            optimizer.step()
+            loss = train_step(data, target)
             running_loss += loss.item()
             batches += 1
         seconds = time.perf_counter() - start
@@ -163,7 +175,7 @@ def main():
         correct, total = 0, 0
         with torch.no_grad():
             for data, target in testloader:
-                output = net(data)
+                output = evaluate(data)
                 pred = output.argmax(dim=1, keepdim=True)
                 correct += pred.eq(target.view_as(pred)).sum().item()
                 total += target.size(0)

@@ -48,7 +48,7 @@ class SmallCNN(nn.Module):
 def cnn_setup(seed=0, opt=None, **layers):
     s = Setup(seed=seed)
     torch.manual_seed(seed)
-    s.model = SmallCNN(**{k: v() if callable(v) and k != "pool" else v for k, v in layers.items()})
+    s.model = SmallCNN(**{k: v() if callable(v) and k in ("conv1", "conv2") else v for k, v in layers.items()})
     s.opt = (opt or (lambda p: optim.SGD(p, lr=0.05, momentum=0.9)))(s.model.parameters())
     return s
 
@@ -124,6 +124,35 @@ def test_a_bad_label_raises_nll_losss_error_with_eagers_state():
     for f in (eager.step, fn):
         with pytest.raises(IndexError, match="Target 5 is out of bounds"):
             f(x, bad)
+    assert_same_state(eager, comp)
+
+
+@child
+def test_large_elementwise_loops_run_their_parallel_twin_with_the_same_bits():
+    # ReLU and its gradient over conv1's 8 x 32 x 48 x 48 output (589,824 elements, over the
+    # 2**19 of PARALLEL_MIN_ELEMENTS) run the twin kernel with a prange outer loop
+    layers = {"conv1": lambda: nn.Conv2d(2, 32, 3, padding=1), "conv2": lambda: nn.Conv2d(32, 6, 3), "in_hw": 48}
+    eager, comp = cnn_setup(**layers), cnn_setup(**layers)
+    data = image_batches(n_batches=2, last=0, hw=48)
+    fn = run_both(eager, comp, data, 2)
+    (spec,) = fn.specialisations
+    entered = []
+
+    class Region:
+        def __enter__(self):
+            entered.append(1)
+
+        def __exit__(self, *exc):
+            return False
+
+    real = spec.run.__globals__["_PARALLEL_REGION"]
+    spec.run.__globals__["_PARALLEL_REGION"] = Region()
+    try:
+        run_both(eager, comp, data, 2, compiled_fn=fn)
+    finally:
+        spec.run.__globals__["_PARALLEL_REGION"] = real
+    assert len(entered) == 2 * 2  # the forward ReLU and its gradient, at each of the two steps
+    assert fn.captures == 1
     assert_same_state(eager, comp)
 
 

@@ -14,14 +14,16 @@ The driver's prologue checks every guard and fetches every array the step touche
 effect: on a failed guard it returns None (the caller tries another specialisation or captures
 again); on labels out of range it returns `EAGER` (the call runs eagerly and raises PyTorch's
 error). Then it allocates the arrays handed to the user, runs the GEMMs (NumPy's BLAS into
-preallocated outputs) and the kernels in order, writes `.grad`s and version counters, and returns
-the output arrays and tensors.
+preallocated outputs) and the kernels in order (a fused elementwise loop over at least
+PARALLEL_MIN_ELEMENTS elements as its twin with a parallel outer loop, as eager's ReLU), writes
+`.grad`s and version counters, and returns the output arrays and tensors.
 
 No size appears in the source (sizes come from SH and N), so one module, and numba's cache of
 its machine code, serves every batch size.
 """
 import re
 
+from ..kernels.activation import PARALLEL_MIN_ELEMENTS  # eager's ReLU goes parallel from there too
 from .fusion import Group
 from .ir import Gemm, Map, Py, SumAll, SumLead, Update
 from .optim_lowering import update_call
@@ -45,6 +47,7 @@ import numpy as np
 
 from numbagrad import random as _random
 from numbagrad.kernels import nn_kernels as _nn, optim_kernels as _optim, pool as _pool, softmax as _softmax
+from numbagrad.kernels.parallel_region import PARALLEL_REGION as _PARALLEL_REGION
 from numbagrad.ops import conv_arrays as _conv
 from numbagrad.ops.matmul_arrays import matmul as _matmul
 from numbagrad.tensor import Tensor
@@ -73,7 +76,7 @@ docstring of a step module): it checks nothing itself.
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 _f4 = np.float32
 _f8 = np.float64
@@ -252,21 +255,38 @@ class Codegen:
                 for line in step.lines:
                     body.append(line.format(**{k: self.name(b) for k, b in step.bufs.items()}))
             else:
-                body.append(self._kernel(step))
+                body += self._kernel(step)
         return body
 
     # ---- kernels ---------------------------------------------------------------------------------
     def _kernel(self, group):
+        """The driver lines calling the kernel of `group`: a loop nest of elementwise maps over
+        at least PARALLEL_MIN_ELEMENTS runs a twin whose outer loop is a prange, inside the
+        parallel region lock as eager's parallel kernels (every element is computed by the same
+        expression either way: the same bits)."""
+        shape_src = None
         if group.kind == "loop":
-            params, body = self._loop(group)
+            params, body, shape_src = self._loop(group)
         else:
             params, body = self._template(group.prims[0])
-        args = [self.call_args.get(p, p) for p in params]
-        code = ('@njit(cache=True, error_model="numpy")\n'
+        args = ", ".join(self.call_args.get(p, p) for p in params)
+        call = f"{self._kernel_file(params, body, parallel=False)}({args})"
+        if shape_src is None or not all(isinstance(p, Map) for p in group.prims) or not body[1].startswith("for i0 "):
+            return [call]
+        body = body[:1] + [body[1].replace("for i0 in range(n0):", "for i0 in prange(n0):")] + body[2:]
+        twin = self._kernel_file(params, body, parallel=True)
+        return [f"if {shape_src}.size >= {PARALLEL_MIN_ELEMENTS}:",
+                "    with _PARALLEL_REGION:",
+                f"        {twin}({args})",
+                "else:",
+                f"    {call}"]
+
+    def _kernel_file(self, params, body, parallel):
+        options = ', parallel=True' if parallel else ''
+        code = (f'@njit(cache=True, error_model="numpy"{options})\n'
                 f"def kernel({', '.join(params)}):\n" + "\n".join("    " + line for line in body) + "\n")
         code = _canonical(code, params)
-        name = self._share(helpers(code) + "\n" + code, f"_k{len(self.kernels)}")
-        return f"{name}({', '.join(args)})"
+        return self._share(helpers(code) + "\n" + code, f"_k{len(self.kernels)}")
 
     def _loop(self, group):
         domain = group.domain
@@ -331,7 +351,8 @@ class Codegen:
             body += [indent + line for line in inner]
         else:
             body += inner
-        return params, body
+        # a driver expression for an array of the loop's domain (its size picks the twin)
+        return params, body, (self.call_args.get(shape_src, shape_src) if r and shape_src != "dims" else None)
 
     def _operand(self, b, domain, inner, loaded):
         if b.role == "const":
