@@ -190,6 +190,49 @@ def test_changing_a_convolutions_geometry_recompiles():
     assert_same_state(eager, comp)
 
 
+_PADDING = (1, 1)
+_LIMIT = float("inf")
+
+
+@child
+def test_a_global_tuple_and_an_infinite_global_are_guarded_by_value():
+    # the function reads its padding from a global tuple (the padding changes, the output shape
+    # does not: dilation follows) and a global inf (its guard must compare with the generated
+    # module's `_inf`: `inf` is no Python literal): both are guarded by value
+    global _PADDING
+
+    def make():
+        torch.manual_seed(0)
+        conv = nn.Conv2d(2, 3, 3)
+        lin = nn.Linear(3 * 12 * 12, 3)
+        opt = optim.SGD(list(conv.parameters()) + list(lin.parameters()), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            out = F.conv2d(x, conv.weight, conv.bias, padding=_PADDING, dilation=_PADDING[0])
+            loss = F.cross_entropy(lin(torch.flatten(out, 1)), y) * min(1.0, _LIMIT)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, conv
+
+    (step_a, conv_a), (step_b, conv_b) = make(), make()
+    fn = torch.compile(step_b)
+    x, _ = image_batches(last=0)[0]
+    y = torch.from_numpy(np.arange(8) % 3)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CompileFallbackWarning)
+            for i in range(6):
+                if i == 3:
+                    _PADDING = (2, 2)
+                assert np.array_equal(step_a(x, y)._data, fn(x, y)._data), i
+    finally:
+        _PADDING = (1, 1)
+    assert fn.captures == 2 and fn.eager_reason is None
+    assert np.array_equal(conv_a.weight._data, conv_b.weight._data)
+
+
 @child
 @pytest.mark.parametrize("layers,reason", [
     ({"pool": lambda t: F.max_pool2d(t, 3, stride=2, padding=1)}, "max pooling other than 2x2"),

@@ -14,7 +14,9 @@ flags), before any side effect.
   and tuples of them (a convolution's `stride`, `padding`, `dilation`);
 - every optimizer: the same parameter groups and parameters, the configuration flags, the
   state tensors (see optim_lowering.py);
-- the function's global and closure variables that hold plain numbers, strings or booleans.
+- the function's global and closure variables that hold plain numbers, strings or booleans, or
+  tuples of them; arguments of those kinds by value (inf as the module's `_inf`; NaN, which never
+  equals itself, is not guarded).
 
 Not guarded (documented in docs/compiler.md): other Python state the function's control flow
 depends on (attributes of arbitrary objects, mutable containers).
@@ -24,6 +26,19 @@ import dis
 from .errors import Unsupported
 
 _PLAIN = (bool, int, float, str, type(None))
+
+
+def _literal(value):
+    """The source of a plain value, or of a tuple of them, for the prologue to compare with `!=`;
+    None when it cannot be compared so (NaN never equals itself) or is not plain."""
+    if type(value) is tuple:
+        parts = [None if type(v) is tuple else _literal(v) for v in value]
+        return None if None in parts else "(" + "".join(p + ", " for p in parts) + ")"
+    if not isinstance(value, _PLAIN) or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "_inf" if value > 0 else "(-_inf)"  # the generated module's names
+    return repr(value)
 
 
 def _dtype_const(dtype):
@@ -40,9 +55,10 @@ def make_guards(L, nargs, grad_enabled, fn, arg_values):
         for i, value in enumerate(arg_values):
             if value is _TENSOR:
                 continue
-            if isinstance(value, _PLAIN) and not (isinstance(value, float) and value != value):
+            literal = _literal(value)
+            if literal is not None:
                 out += [f"if type(A[{i}]) is not {type(value).__name__ if value is not None else 'type(None)'}"
-                        f" or A[{i}] != {value!r}:", "    return None"]
+                        f" or A[{i}] != {literal}:", "    return None"]
             else:
                 j = L.obj(value)
                 out += [f"if A[{i}] is not X[{j}]:", "    return None"]
@@ -119,12 +135,10 @@ def _module_lines(L, module):
                 checks.append(f"{m}.{table}.get({name!r}) is not {slot.name}")
     for name, value in module.__dict__.items():
         # plain values, and tuples of them (a convolution's stride, padding, dilation)
-        plain = isinstance(value, _PLAIN) or (type(value) is tuple and all(isinstance(v, _PLAIN) for v in value))
-        if name.startswith("_") or name == "training" or not plain:
+        literal = _literal(value)
+        if name.startswith("_") or name == "training" or literal is None:
             continue
-        if isinstance(value, float) and value != value:
-            continue
-        checks.append(f"{m}.__dict__.get({name!r}, _MISSING) != {value!r}")
+        checks.append(f"{m}.__dict__.get({name!r}, _MISSING) != {literal}")
     if checks:
         out += ["if " + " or ".join(checks) + ":", "    return None"]
     return out
@@ -151,19 +165,18 @@ def python_guards(fn, L):
         if ins.opname == "LOAD_GLOBAL" and ins.argval not in seen:
             seen.add(ins.argval)
             name = ins.argval
-            if name in globals_ and isinstance(globals_[name], _PLAIN):
-                value = globals_[name]
-                if isinstance(value, float) and value != value:
-                    continue
+            literal = _literal(globals_[name]) if name in globals_ else None
+            if literal is not None:
                 j = L.obj_strong(globals_)
-                lines += [f"if X[{j}].get({name!r}, _MISSING) != {value!r}:", "    return None"]
+                lines += [f"if X[{j}].get({name!r}, _MISSING) != {literal}:", "    return None"]
     closure = getattr(fn, "__closure__", None) or ()
     for name, cell in zip(code.co_freevars, closure):
         try:
             value = cell.cell_contents
         except ValueError:
             continue
-        if isinstance(value, _PLAIN) and not (isinstance(value, float) and value != value):
+        literal = _literal(value)
+        if literal is not None:
             j = L.obj_strong(cell)
-            lines += [f"if X[{j}].cell_contents != {value!r}:", "    return None"]
+            lines += [f"if X[{j}].cell_contents != {literal}:", "    return None"]
     return lines
