@@ -251,27 +251,36 @@ def test_other_cnn_ops_run_eagerly_with_one_warning(layers, reason):
 
 
 @child
-def test_compiled_cnn_module_under_grad_mode_stays_eager_and_trains_alike():
-    # compile(model)'s differentiable forward runs its backward in a second driver: convolutions
-    # keep their eager nodes there (one warning), with eager's results
+def test_compiled_cnn_module_under_grad_mode_trains_like_eager():
+    # compile(model): the forward driver returns what each convolution keeps for its weight
+    # gradient with the saved arrays, and the backward driver (run by the engine at backward())
+    # takes it from there; two forwards before one backward keep their own
     torch.manual_seed(0)
     m1 = SmallCNN()
     torch.manual_seed(0)
     m2 = SmallCNN()
     cm = torch.compile(m2)
-    o1 = optim.SGD(m1.parameters(), lr=0.05)
-    o2 = optim.SGD(m2.parameters(), lr=0.05)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for x, y in image_batches(last=0):
+    o1 = optim.SGD(m1.parameters(), lr=0.05, momentum=0.9)
+    o2 = optim.SGD(m2.parameters(), lr=0.05, momentum=0.9)
+    data = image_batches()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CompileFallbackWarning)
+        for x, y in data + data:
             for m, o in ((m1, o1), (cm, o2)):
                 o.zero_grad()
-                F.cross_entropy(m(x), y).backward()
+                loss = F.cross_entropy(m(x), y)
+                loss.backward()
                 o.step()
-    assert any(issubclass(w.category, CompileFallbackWarning) and "second driver" in str(w.message)
-               for w in caught)
+        (x1, y1), (x2, y2) = data[0], data[1]
+        for m in (m1, cm):
+            m.zero_grad()
+            first, second = F.cross_entropy(m(x1), y1), F.cross_entropy(m(x2), y2)
+            second.backward()
+            first.backward()
+    assert cm._compiled[True].specialisations and cm._compiled[True].eager_reason is None
     for p, q in zip(m1.parameters(), m2.parameters()):
         assert np.array_equal(p._data, q._data)
+        assert np.array_equal(p.grad._data, q.grad._data)
 
 
 @child

@@ -5,9 +5,9 @@ arguments (`ops/conv_arrays.py` for the convolution, `kernels/pool.py` for the p
 into the step's preallocated buffers: the compiled step computes exactly what eager computes, bit
 for bit, and saves the Python work around them (graph recording, the engine's walk, module calls,
 argument checks). The convolution's forward keeps what its weight gradient reuses (the im2col
-columns, or the padded input of the wide-row path) in a local variable of the driver, so both
-must run in one driver: a compiled module's differentiable forward (`export.py`), whose backward
-runs in a second driver, keeps these nodes eager.
+columns, or the padded input of the wide-row path) in an "object" Buf: a driver variable, handed
+from the forward driver to the backward one in a compiled module's differentiable forward
+(`export.py`), as the saved arrays are.
 
 Arguments reach these functions checked: the guards of the driver's prologue fix every shape and
 dtype, and the module attributes that choose the geometry (`stride`, `padding`, ...) are guarded
@@ -20,12 +20,6 @@ from .ir import Py
 from .op_lowerings import _float
 
 
-def _in_one_driver(L, what):
-    if getattr(L.program, "split", None) is not None:
-        raise Unsupported(f"{what} inside a compiled module's differentiable forward has no compiled "
-                          "form yet (its backward runs in a second driver)")
-
-
 class Conv2dLowering:
     """`Conv2d` (ops/convolution.py): `conv_arrays.forward` into the output buffer; backward as
     `Conv2d.backward`: the weight gradient, then the input gradient (which may overwrite the
@@ -34,30 +28,29 @@ class Conv2dLowering:
     def forward(self, L, rec):
         x, w, b = rec.args
         _float(x, "conv2d")
-        _in_one_driver(L, "conv2d")
         need_x, need_w = rec.needs[:2]
         out = L.buf(rec.outputs[0].shape, x.dtype)
-        bufs = {"x": L.data(x), "w": L.data(w), "out": out}
+        saved = L.buf((), np.float64, "object")  # the columns or padded input kept, or None
+        bufs = {"x": L.data(x), "w": L.data(w), "out": out, "saved": saved}
         if b is not None:
             bufs["b"] = L.data(b)
-        saved = f"_conv_saved{len(L.program.prims)}"
         params = (f"{rec.params['groups']!r}, {tuple(rec.params['geometry'])!r}, "
                   f"keep_for_weight_grad={bool(need_w)}, input_grad_follows={bool(need_x)}")
         bias = "{b}" if b is not None else "None"
-        line = f"{saved} = _conv.forward({{x}}, {{w}}, {bias}, {params}, out={{out}})[1]"
-        L.emit(Py([line], bufs, reads=tuple(v for k, v in bufs.items() if k != "out"), writes=(out,)))
+        line = f"{{saved}} = _conv.forward({{x}}, {{w}}, {bias}, {params}, out={{out}})[1]"
+        L.emit(Py([line], bufs, reads=tuple(v for k, v in bufs.items() if k not in ("out", "saved")),
+                  writes=(out, saved)))
         rec.lowered = (bufs["x"], bufs["w"], saved)
         return [out]
 
     def backward(self, L, rec, grads):
-        _in_one_driver(L, "conv2d")
         (g,) = grads
         x, w, b = rec.args
         X, W, saved = rec.lowered
         need_x, need_w, need_b = rec.needs
         groups, geometry = rec.params["groups"], tuple(rec.params["geometry"])
         arguments = f"{groups!r}, {geometry!r}"
-        bufs = {"g": g, "x": X, "w": W}
+        bufs = {"g": g, "x": X, "w": W, "saved": saved}
         lines = [f"_g_by_channel = (_conv.channels_first({{g}}) if {{g}}.size and _conv.needs_channels_first("
                  f"{x.shape!r}, {{g}}.dtype, {w.shape!r}, {arguments}, {bool(need_x)}, {bool(need_w)}) "
                  "else None)"]
@@ -65,20 +58,20 @@ class Conv2dLowering:
         gx = gw = gb = None
         if need_w:
             gw = bufs["gw"] = L.buf(w.shape, w.dtype)
-            lines.append(f"{{gw}}[...] = _conv.weight_grad({{x}}, {{g}}, {arguments}, {w.shape!r}, {saved}, "
+            lines.append(f"{{gw}}[...] = _conv.weight_grad({{x}}, {{g}}, {arguments}, {w.shape!r}, {{saved}}, "
                          "_g_by_channel)")
             writes.append(gw)
         if need_x:
             gx = bufs["gx"] = L.buf(x.shape, x.dtype)
-            lines.append(f"_conv.input_grad({{g}}, {{w}}, {arguments}, {x.shape!r}, {saved}, _g_by_channel, "
+            lines.append(f"_conv.input_grad({{g}}, {{w}}, {arguments}, {x.shape!r}, {{saved}}, _g_by_channel, "
                          "out={gx})")
             writes.append(gx)
-        lines.append(f"{saved} = _g_by_channel = None")
+        lines.append("_g_by_channel = None")
         if need_b:
             gb = bufs["gb"] = L.buf(b.shape, b.dtype)
             lines.append("{gb}[...] = {g}.sum(axis=(0, 2, 3))")
             writes.append(gb)
-        L.emit(Py(lines, bufs, reads=(g, X, W), writes=tuple(writes)))
+        L.emit(Py(lines, bufs, reads=(g, X, W, saved), writes=tuple(writes)))
         return [gx, gw, gb]
 
 

@@ -125,7 +125,7 @@ class Codegen:
             return b.name
         # ("num", not "n": the kernels' loop bounds are n0, n1, ...)
         prefix = {"temp": "b", "fresh": "f", "view": "v", "num": "num", "local": "x", "saved": "s",
-                  "gin": "gi"}[b.role]
+                  "gin": "gi", "object": "o"}[b.role]
         return f"{prefix}{b.id}"
 
     # ---- the module ----------------------------------------------------------------------------

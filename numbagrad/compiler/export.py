@@ -11,7 +11,9 @@ node returns one gradient per edge and the engine accumulates them as usual (hoo
 Lowering: the forward instructions come first; `lower_export` appends the backward pass
 (`autodiff.walk` from the exported outputs, their gradients arriving as "gin" buffers) after
 `program.split`. Every buffer the backward reads that the forward wrote is "saved": allocated at
-each forward call (two forwards before one backward must not share it) and handed to the node.
+each forward call (two forwards before one backward must not share it) and handed to the node;
+so is every "object" (a Python object a Py instruction made, e.g. what a convolution's forward
+keeps for its weight gradient).
 """
 from ..autograd.function import Function, _sequence
 from .autodiff import walk
@@ -56,7 +58,7 @@ def _mark_saved(program):
     def need(b):
         while b.role == "view":
             b = b.base
-        if id(b) in in_forward and id(b) not in seen and b.role in ("temp", "fresh", "data", "saved"):
+        if id(b) in in_forward and id(b) not in seen and b.role in ("temp", "fresh", "data", "saved", "object"):
             seen.add(id(b))
             if b.role == "temp":
                 b.role = "saved"

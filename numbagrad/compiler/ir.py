@@ -16,14 +16,17 @@ A `Program` is a straight-line list of instructions in execution order:
 - `Update`   one optimizer's update of one parameter: the driver calls the eager kernel's loop
              (`optim_lowering.update_call`);
 - `Py`       statements the Python driver runs (drawing dropout's uniforms, cross-entropy through
-             the eager kernels' loops, version counters).
+             the eager kernels' loops, convolutions and pooling through the eager array
+             functions, version counters).
 
 Buffers: `role` says where the array of a Buf comes from when the step runs:
 "data" (the array of tensor slot `ref`: an argument or an external tensor), "grad" (the existing
 `.grad` array of slot `ref`), "state" (an optimizer state array, `ref` = (optimizer, slot, key)),
 "temp" (preallocated once per specialisation), "fresh" (allocated at each call: handed to the
 user, as `.grad` or a returned tensor), "const" (the number `value` everywhere), "view" (`base`
-reshaped) and "local" (decided by fusion: never stored, a scalar inside a fused loop).
+reshaped), "local" (decided by fusion: never stored, a scalar inside a fused loop) and
+"object" (no array: a Python object a `Py` instruction assigns, e.g. what a convolution's forward
+keeps for its weight gradient; saved across drivers like an array).
 Shapes are concrete (one specialisation), but code generation never writes a size into the
 source: the same source serves every batch size.
 """

@@ -9,11 +9,16 @@ and backward must run in one driver (not a compiled module's differentiable forw
 """
 import numpy as np
 
-from .cnn_lowerings import _in_one_driver
 from .errors import Unsupported
 from .ir import Py
 from .op_lowerings import _float
 from .trace import ArrayArg
+
+
+def _in_one_driver(L, what):
+    if getattr(L.program, "split", None) is not None:
+        raise Unsupported(f"{what} inside a compiled module's differentiable forward has no compiled "
+                          "form yet (its backward runs in a second driver)")
 
 
 class LogSoftmaxLowering:
