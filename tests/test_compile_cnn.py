@@ -86,6 +86,7 @@ def test_compiled_cnn_step_matches_eager(name):
         fn = run_both(eager, comp, image_batches(), 12)
     assert fn.eager_reason is None
     assert fn.captures == 2  # the full batch and the last, smaller one
+    assert len({s.source_hash for s in fn.specialisations}) == 1  # no size in the source
     assert_same_state(eager, comp)
 
 

@@ -51,19 +51,20 @@ class Conv2dLowering:
         groups, geometry = rec.params["groups"], tuple(rec.params["geometry"])
         arguments = f"{groups!r}, {geometry!r}"
         bufs = {"g": g, "x": X, "w": W, "saved": saved}
+        # shapes read at run time: no size in the source, which serves every batch size
         lines = [f"_g_by_channel = (_conv.channels_first({{g}}) if {{g}}.size and _conv.needs_channels_first("
-                 f"{x.shape!r}, {{g}}.dtype, {w.shape!r}, {arguments}, {bool(need_x)}, {bool(need_w)}) "
+                 f"{{x}}.shape, {{g}}.dtype, {{w}}.shape, {arguments}, {bool(need_x)}, {bool(need_w)}) "
                  "else None)"]
         writes = []
         gx = gw = gb = None
         if need_w:
             gw = bufs["gw"] = L.buf(w.shape, w.dtype)
-            lines.append(f"{{gw}}[...] = _conv.weight_grad({{x}}, {{g}}, {arguments}, {w.shape!r}, {{saved}}, "
+            lines.append(f"{{gw}}[...] = _conv.weight_grad({{x}}, {{g}}, {arguments}, {{w}}.shape, {{saved}}, "
                          "_g_by_channel)")
             writes.append(gw)
         if need_x:
             gx = bufs["gx"] = L.buf(x.shape, x.dtype)
-            lines.append(f"_conv.input_grad({{g}}, {{w}}, {arguments}, {x.shape!r}, {{saved}}, _g_by_channel, "
+            lines.append(f"_conv.input_grad({{g}}, {{w}}, {arguments}, {{x}}.shape, {{saved}}, _g_by_channel, "
                          "out={gx})")
             writes.append(gx)
         lines.append("_g_by_channel = None")
