@@ -271,8 +271,9 @@ class Codegen:
             params, body = self._template(group.prims[0])
         args = ", ".join(self.call_args.get(p, p) for p in params)
         call = f"{self._kernel_file(params, body, parallel=False)}({args})"
-        if shape_src is None or not all(isinstance(p, Map) for p in group.prims) or not body[1].startswith("for i0 "):
+        if shape_src is None or not all(isinstance(p, Map) for p in group.prims):
             return [call]
+        # a Map-only nest: body[0] reads the sizes, body[1] opens the outer loop
         body = body[:1] + [body[1].replace("for i0 in range(n0):", "for i0 in prange(n0):")] + body[2:]
         twin = self._kernel_file(params, body, parallel=True)
         return [f"if {shape_src}.size >= {PARALLEL_MIN_ELEMENTS}:",

@@ -7,12 +7,10 @@ operations on the same dtypes, so the same bits). What NLL's backward reuses (th
 ignored ones zeroed, the per-row weights, their float64 sum) lives in driver locals, so forward
 and backward must run in one driver (not a compiled module's differentiable forward).
 """
-import numpy as np
 
 from .errors import Unsupported
 from .ir import Py
-from .op_lowerings import _float
-from .trace import ArrayArg
+from .op_lowerings import _float, class_scores_and_labels
 
 
 def _in_one_driver(L, what):
@@ -52,21 +50,11 @@ class NLLLowering:
     def forward(self, L, rec):
         x = rec.args[0]
         p = rec.params
-        _float(x, "nll_loss")
         _in_one_driver(L, "nll_loss")
-        x2, t2 = p["x2"], p["t2"]
-        if len(x.shape) != 2 or not (isinstance(x2, ArrayArg) and x2.value is x and x2.array.shape == x.shape):
-            raise Unsupported("nll_loss on other than contiguous (N, C) input has no compiled form yet")
-        labels = t2.value if isinstance(t2, ArrayArg) else None
-        if (labels is None or labels.dtype != np.int64 or labels.shape != (x.shape[0],)
-                or labels.kind not in ("input", "external")):
-            raise Unsupported("nll_loss targets that are not an int64 (N,) argument or buffer have no "
-                              "compiled form yet")
         if p["w"] is not None:
             raise Unsupported("nll_loss with class weights has no compiled form yet")
         ignore, reduction = int(p["ignore_index"]), p["reduction"]
-        X, T = L.data(x), L.data(labels)
-        L.program.label_checks.append((T, x.shape[1], ignore))
+        X, T = class_scores_and_labels(L, x, p["x2"], p["t2"], ignore, "nll_loss")
         out = L.buf(rec.outputs[0].shape, x.dtype)
         k = len(L.program.prims)
         names = {"valid": f"_nll_valid{k}", "safe": f"_nll_safe{k}", "wt": f"_nll_wt{k}", "den": f"_nll_den{k}"}

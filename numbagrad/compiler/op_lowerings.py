@@ -356,6 +356,24 @@ class DropoutLowering:
         return [L.map(expr, [g, rec.lowered], g.shape, g.dtype)]
 
 
+def class_scores_and_labels(L, x, x2, t2, ignore_index, op):
+    """The Bufs of an index-target loss's (N, C) scores and int64 (N,) labels (the node's `x2`
+    and `t2` must be those very arrays); the labels' range is checked by the driver's prologue."""
+    _float(x, op)
+    if len(x.shape) != 2:
+        raise Unsupported(f"{op} on other than (N, C) input has no compiled form yet")
+    if not (isinstance(x2, ArrayArg) and x2.value is x and x2.array.shape == x.shape):
+        raise Unsupported(f"{op} on non-contiguous input has no compiled form yet")
+    labels = t2.value if isinstance(t2, ArrayArg) else None
+    if (labels is None or labels.dtype != np.int64 or labels.shape != (x.shape[0],)
+            or labels.kind not in ("input", "external")):
+        raise Unsupported(f"{op} targets that are not an int64 (N,) argument or buffer have no "
+                          "compiled form yet")
+    X, T = L.data(x), L.data(labels)
+    L.program.label_checks.append((T, x.shape[1], int(ignore_index)))
+    return X, T
+
+
 class CrossEntropyLowering:
     """`CrossEntropyIndices` (ops/cross_entropy.py) on 2-D logits: the driver calls the loops of
     the eager kernels (`kernels/nn_kernels.py`, already compiled and loaded by the capture call:
@@ -367,25 +385,14 @@ class CrossEntropyLowering:
         x2, t2, w = rec.params["x2"], rec.params["t2"], rec.params["w"]
         ignore_index, smoothing, reduction = (rec.params["ignore_index"], rec.params["smoothing"],
                                               rec.params["reduction"])
-        _float(x, "cross_entropy")
-        if len(x.shape) != 2:
-            raise Unsupported("cross_entropy on other than (N, C) logits has no compiled form yet")
-        if not (isinstance(x2, ArrayArg) and x2.value is x and x2.array.shape == x.shape):
-            raise Unsupported("cross_entropy on non-contiguous logits has no compiled form yet")
-        labels = t2.value if isinstance(t2, ArrayArg) else None
-        if (labels is None or labels.dtype != np.int64 or labels.shape != (x.shape[0],)
-                or labels.kind not in ("input", "external")):
-            raise Unsupported("cross_entropy targets that are not an int64 (N,) argument or "
-                              "buffer have no compiled form yet")
+        X, T = class_scores_and_labels(L, x, x2, t2, ignore_index, "cross_entropy")
         m, c = x.shape
-        X, T = L.data(x), L.data(labels)
         if w is None:
             W = L.buf((c,), x.dtype, "temp", value=1.0)
         else:
             if not (isinstance(w, ArrayArg) and w.value is not None and w.array is w.value.array):
                 raise Unsupported("cross_entropy class weights of another dtype than the logits")
             W = L.data(w.value)
-        L.program.label_checks.append((T, c, int(ignore_index)))
         rows = L.buf((m,), np.float64)
         lse = L.buf((m,), np.float64)
         wt = L.buf((m,), np.float64)
